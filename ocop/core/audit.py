@@ -1,0 +1,82 @@
+"""Writing audit events. Every service that changes a tracked object calls one of these inside its
+transaction, so the change and its audit row commit or roll back together."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditEvent
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field value, readable on the history tab."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if hasattr(value, "name") and hasattr(value, "storage"):  # FieldFile
+        return value.name or ""
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The tracked fields of obj as plain values (foreign keys by their display text)."""
+    names = fields or [f.name for f in obj._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}]
+    result = {}
+    for name in names:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, name)
+        if field.choices and value not in (None, ""):
+            value = getattr(obj, f"get_{name}_display")()
+        result[name] = _plain(value)
+    return result
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for every field whose value changed."""
+    return {k: [before.get(k), after.get(k)] for k in after.keys() | before.keys() if before.get(k) != after.get(k)}
+
+
+def record(actor, obj: models.Model, action: str, changes: dict | None = None, note: str = "") -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        changes=changes or {},
+        note=note[:300],
+    )
+
+
+def record_many(actor, objs: list[models.Model], action: str, changes_for=None, note: str = "") -> None:
+    """Bulk form for imports: one audit row per object in a single INSERT."""
+    if not objs:
+        return
+    content_type = ContentType.objects.get_for_model(objs[0], for_concrete_model=True)
+    who = actor if getattr(actor, "is_authenticated", False) else None
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=who, action=action, content_type=content_type, object_id=str(o.pk),
+                object_repr=str(o)[:300], changes=changes_for(o) if changes_for else {}, note=note[:300],
+            )
+            for o in objs
+        ],
+        batch_size=1000,
+    )
+
+
+def history(obj: models.Model):
+    """The audit events of obj, newest first."""
+    return AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True), object_id=str(obj.pk)
+    ).select_related("actor")

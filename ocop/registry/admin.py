@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from .models import Entity, Product, ProductPhoto, SalesChannel, StarRating
+
+
+class SalesChannelInline(admin.TabularInline):
+    model = SalesChannel
+    extra = 0
+
+
+@admin.register(Entity)
+class EntityAdmin(admin.ModelAdmin):
+    list_display = ["name", "entity_type", "tax_code", "commune"]
+    list_filter = ["entity_type", "commune__province"]
+    search_fields = ["name", "tax_code", "search_key"]
+    autocomplete_fields = ["commune"]
+    inlines = [SalesChannelInline]
+
+
+class PhotoInline(admin.TabularInline):
+    model = ProductPhoto
+    extra = 0
+    fields = ["image", "caption", "position"]
+
+
+class RatingInline(admin.TabularInline):
+    model = StarRating
+    extra = 0
+    fields = ["stars", "points", "decision_number", "decision_date", "valid_until", "source"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name_vi", "entity", "product_set", "stars", "status"]
+    list_filter = ["status", "stars", "product_set"]
+    search_fields = ["name_vi", "name_en", "gtin", "search_key"]
+    autocomplete_fields = ["entity"]
+    inlines = [PhotoInline, RatingInline]

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from . import views, views_import
+
+app_name = "registry"
+urlpatterns = [
+    path("producers/", views.entity_list, name="entity_list"),
+    path("producers/new/", views.entity_create, name="entity_create"),
+    path("producers/<int:pk>/", views.entity_detail, name="entity_detail"),
+    path("producers/<int:pk>/edit/", views.entity_edit, name="entity_edit"),
+    path("producers/<int:pk>/channels/", views.entity_channels, name="entity_channels"),
+    path("producers/<int:pk>/delete/", views.entity_delete, name="entity_delete"),
+    path("producers/<int:pk>/history/", views.entity_history, name="entity_history"),
+    path("products/", views.product_list, name="product_list"),
+    path("products/new/", views.product_create, name="product_create"),
+    path("products/<int:pk>/", views.product_detail, name="product_detail"),
+    path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
+    path("products/<int:pk>/delete/", views.product_delete, name="product_delete"),
+    path("products/<int:pk>/history/", views.product_history, name="product_history"),
+    path("products/<int:pk>/rating/", views.product_rate, name="product_rate"),
+    path("products/<int:pk>/photos/", views.photo_add, name="photo_add"),
+    path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
+    path("photos/<int:pk>/<str:variant>/", views.photo_file, name="photo_file"),
+    path("import/", views_import.import_start, name="import_start"),
+    path("import/<int:pk>/", views_import.import_detail, name="import_detail"),
+    path("import/<int:pk>/status/", views_import.import_status, name="import_status"),
+    path("import/<int:pk>/confirm/", views_import.import_confirm, name="import_confirm"),
+    path("import/template/<str:kind>.<str:fmt>", views_import.import_template, name="import_template"),
+    path("export/<str:kind>.<str:fmt>", views_import.export, name="export"),
+]

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ocop.api.api import api
+
+urlpatterns = [
+    path("", include("ocop.core.urls")),
+    path("accounts/", include("ocop.accounts.urls")),
+    path("registry/", include("ocop.registry.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+

@@ -1,0 +1,91 @@
+"""factory-boy factories shared by the tests. Places come from the data migration (real codes)."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from ocop.accounts.models import Role, User
+from ocop.places.models import Commune
+from ocop.registry.models import Entity, EntityType, Product, SalesChannel
+
+TAY_NINH = "80"
+
+
+def commune(code: str | None = None, province: str = TAY_NINH) -> Commune:
+    if code:
+        return Commune.objects.get(pk=code)
+    return Commune.objects.filter(province_id=province).order_by("code").first()
+
+
+def other_commune(than: Commune) -> Commune:
+    """Another commune of the same province."""
+    return Commune.objects.filter(province_id=than.province_id).exclude(pk=than.pk).order_by("code").first()
+
+
+class TaxCodeSequence:
+    """Valid 10-digit Vietnamese tax codes (the 10th digit is the stdnum check digit)."""
+
+    @staticmethod
+    def make(n: int) -> str:
+        from stdnum.vn import mst
+
+        base = f"39{n % 10_000_000:07d}"
+        return base + mst.calc_check_digit(base)
+
+
+class EntityFactory(DjangoModelFactory):
+    class Meta:
+        model = Entity
+
+    name = factory.Sequence(lambda n: f"Hợp tác xã Nông nghiệp Số {n}")
+    entity_type = EntityType.COOPERATIVE
+    tax_code = factory.Sequence(TaxCodeSequence.make)
+    commune = factory.LazyFunction(commune)
+    representative_name = "Nguyễn Thị Hoa"
+    representative_gender = "female"
+    representative_ethnicity = "Kinh"
+    address = "Ấp Bình Hòa"
+
+
+class SalesChannelFactory(DjangoModelFactory):
+    class Meta:
+        model = SalesChannel
+
+    entity = factory.SubFactory(EntityFactory)
+    kind = SalesChannel.Kind.ECOMMERCE
+    name = "Shopee"
+
+
+class ProductFactory(DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    entity = factory.SubFactory(EntityFactory)
+    name_vi = factory.Sequence(lambda n: f"Bánh tráng phơi sương Trảng Bàng {n}")
+    name_en = factory.Sequence(lambda n: f"Dew-dried rice paper {n}")
+    product_set = "I.3.a"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"Trần Văn {n}")
+    password = factory.PostGenerationMethodCall("set_password", "mật-khẩu-thử-1")
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def make_user(role: str, **kwargs) -> User:
+    """A user of a role with the scope that role needs (Tây Ninh by default)."""
+    if role in (Role.PROVINCE_OFFICER, Role.COUNCIL_MEMBER):
+        kwargs.setdefault("province_id", TAY_NINH)
+    elif role == Role.COMMUNE_OFFICER:
+        kwargs.setdefault("commune", commune())
+    elif role == Role.PRODUCER:
+        kwargs.setdefault("entity", EntityFactory())
+    return UserFactory(role=role, **kwargs)
