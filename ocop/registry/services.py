@@ -1,4 +1,8 @@
-"""Every change to producers and products: check permission → change in one transaction → audit event."""
+"""Every change to producers and products: check permission → change in one transaction → audit event.
+
+Views and importers call these functions and nothing else to write registry data, so the rules below
+(who may change what, which fields follow only from an evaluation) hold whatever the entry point.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ocop.accounts.access import has_role
@@ -20,6 +25,9 @@ from .models import Entity, Product, ProductPhoto, ProductStatus, SalesChannel, 
 CERTIFICATE_MONTHS = 36
 # Fields a producer may not change on its own products: they follow from the evaluation.
 OFFICIAL_PRODUCT_FIELDS = {"stars", "status", "criteria_set"}
+# Stars change only by recording a rating, which only a provincial officer may do (see record_rating);
+# a commune officer may set the status (e.g. "in evaluation") but not the stars.
+COMMUNE_LOCKED_PRODUCT_FIELDS = {"stars", "criteria_set"}
 
 
 def _require(allowed: bool) -> None:
@@ -27,18 +35,36 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
+def _acts_as(user, role: str) -> bool:
+    """The user holds exactly this role (a superuser holds every role in has_role, not here)."""
+    return bool(user.is_authenticated and user.is_active and not user.is_superuser and user.role == role)
+
+
 def can_edit_entity(user, entity: Entity) -> bool:
-    return Entity.objects.editable_by(user).filter(pk=entity.pk).exists()
+    """Judged on the stored row, so a form that has already changed `entity` in memory cannot widen it."""
+    return bool(entity.pk) and Entity.objects.editable_by(user).filter(pk=entity.pk).exists()
 
 
-def can_create_entity(user, commune_id: str) -> bool:
-    if has_role(user, Role.PROVINCE_OFFICER) and not user.is_superuser:
+def can_edit_product(user, product: Product) -> bool:
+    return bool(product.pk) and Product.objects.editable_by(user).filter(pk=product.pk).exists()
+
+
+def can_create_entity(user, commune_id: str | None) -> bool:
+    """May the user place a producer in this commune (create it there or move it there)?"""
+    if not commune_id or not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    if _acts_as(user, Role.PROVINCE_OFFICER):
         from ocop.places.models import Commune
 
-        return Commune.objects.filter(pk=commune_id, province_id=user.province_id).exists()
-    if has_role(user, Role.COMMUNE_OFFICER) and not user.is_superuser:
-        return commune_id == user.commune_id
-    return user.is_superuser
+        return (
+            bool(user.province_id)
+            and Commune.objects.filter(pk=commune_id, province_id=user.province_id).exists()
+        )
+    if _acts_as(user, Role.COMMUNE_OFFICER):
+        return bool(user.commune_id) and str(commune_id) == str(user.commune_id)
+    return False
 
 
 def can_delete(user) -> bool:
@@ -59,11 +85,21 @@ def create_entity(user, entity: Entity) -> Entity:
 
 
 @transaction.atomic
-def update_entity(user, entity: Entity, before: dict) -> Entity:
-    """Save an entity whose fields a form has already changed; `before` is its snapshot beforehand."""
-    _require(can_edit_entity(user, entity))
-    if entity.commune_id and not can_create_entity(user, entity.commune_id) and not has_role(user, Role.PRODUCER):
-        raise PermissionDenied(_("You cannot move a producer outside your area."))
+def update_entity(user, entity: Entity, before: dict | None = None) -> Entity:
+    """Save an entity whose fields a form has already changed.
+
+    `before` is its snapshot beforehand; when omitted it is read from the stored row (locked), which is
+    the safer choice for callers that cannot take it before binding a form.
+    """
+    original = Entity.objects.select_for_update().filter(pk=entity.pk).first() if entity.pk else None
+    _require(original is not None and can_edit_entity(user, original))
+    if entity.commune_id != original.commune_id:
+        if _acts_as(user, Role.PRODUCER):
+            raise PermissionDenied(_("Only an officer can move a producer to another commune."))
+        if not can_create_entity(user, entity.commune_id):
+            raise PermissionDenied(_("You cannot move a producer outside your area."))
+    if before is None:
+        before = audit.snapshot(original)
     entity.full_clean()
     entity.save()
     changes = audit.diff(before, audit.snapshot(entity))
@@ -82,12 +118,19 @@ def delete_entity(user, entity: Entity) -> None:
 
 
 @transaction.atomic
-def set_sales_channels(user, entity: Entity, channels: list[SalesChannel], removed: list[SalesChannel]) -> None:
+def set_sales_channels(
+    user, entity: Entity, channels: list[SalesChannel], removed: list[SalesChannel]
+) -> None:
+    """Replace some of an entity's channels: save `channels` (new or changed) and delete `removed`.
+
+    A channel that belongs to another entity is refused, whatever the caller was handed."""
     _require(can_edit_entity(user, entity))
+    own_ids = set(entity.sales_channels.values_list("pk", flat=True))
+    if any(c.pk and c.pk not in own_ids for c in [*channels, *removed]):
+        raise PermissionDenied(_("This sales channel belongs to another producer."))
     before = sorted(str(c) for c in entity.sales_channels.all())
     for channel in removed:
-        if channel.pk and channel.entity_id == entity.pk:
-            channel.delete()
+        channel.delete()
     for channel in channels:
         channel.entity = entity
         channel.full_clean()
@@ -97,11 +140,22 @@ def set_sales_channels(user, entity: Entity, channels: list[SalesChannel], remov
         audit.record(user, entity, AuditEvent.Action.UPDATE, {"sales_channels": [before, after]})
 
 
+def _locked_product_fields(user) -> set[str]:
+    if _acts_as(user, Role.PRODUCER):
+        return OFFICIAL_PRODUCT_FIELDS
+    if _acts_as(user, Role.COMMUNE_OFFICER):
+        return COMMUNE_LOCKED_PRODUCT_FIELDS
+    return set()
+
+
 @transaction.atomic
 def create_product(user, product: Product) -> Product:
-    _require(can_edit_entity(user, product.entity))
-    if has_role(user, Role.PRODUCER) and not user.is_superuser:
-        product.stars, product.status = None, ProductStatus.IDEA
+    _require(product.entity_id is not None and can_edit_entity(user, product.entity))
+    locked = _locked_product_fields(user)
+    if "stars" in locked:
+        product.stars = None
+    if "status" in locked:
+        product.status = ProductStatus.IDEA
     product.full_clean()
     product.save()
     audit.record(user, product, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(product)))
@@ -109,12 +163,15 @@ def create_product(user, product: Product) -> Product:
 
 
 @transaction.atomic
-def update_product(user, product: Product, before: dict) -> Product:
-    original = Product.objects.select_for_update().select_related("entity").get(pk=product.pk)
-    _require(can_edit_entity(user, original.entity) and can_edit_entity(user, product.entity))
-    if has_role(user, Role.PRODUCER) and not user.is_superuser:
-        for field in OFFICIAL_PRODUCT_FIELDS:
-            setattr(product, field, getattr(original, field))
+def update_product(user, product: Product, before: dict | None = None) -> Product:
+    """Save a product whose fields a form has already changed; `before` defaults to the stored row."""
+    original = Product.objects.select_for_update().select_related("entity").filter(pk=product.pk).first()
+    _require(original is not None and can_edit_entity(user, original.entity))
+    _require(product.entity_id is not None and can_edit_entity(user, product.entity))
+    for field in _locked_product_fields(user):
+        setattr(product, field, getattr(original, field))
+    if before is None:
+        before = audit.snapshot(original)
     product.full_clean()
     product.save()
     changes = audit.diff(before, audit.snapshot(product))
@@ -138,7 +195,9 @@ def certificate_expiry(decision_date: datetime.date) -> datetime.date:
 
 
 @transaction.atomic
-def record_rating(user, product: Product, rating: StarRating, source: str = StarRating.Source.MANUAL) -> StarRating:
+def record_rating(
+    user, product: Product, rating: StarRating, source: str = StarRating.Source.MANUAL
+) -> StarRating:
     """Record a decision's star rating and make it the product's current rating."""
     _require(can_record_rating(user, product))
     product = Product.objects.select_for_update().get(pk=product.pk)
@@ -156,7 +215,10 @@ def record_rating(user, product: Product, rating: StarRating, source: str = Star
         product.status = ProductStatus.EXPIRED if expired else ProductStatus.RATED
     product.save(update_fields=["stars", "status", "updated_at"])
     changes = audit.diff(before, audit.snapshot(product, ["stars", "status"]))
-    changes["decision"] = [None, f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y})"]
+    decision = f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y})"
+    if rating.points is not None:
+        decision += f", {rating.points}"
+    changes["decision"] = [None, decision]
     audit.record(user, product, AuditEvent.Action.RATE, changes)
     return rating
 
@@ -166,17 +228,29 @@ def add_photo(user, product: Product, upload, caption: str = "") -> ProductPhoto
     """Validate an uploaded image by its content, re-encode it and store it with a thumbnail."""
     _require(can_edit_entity(user, product.entity))
     processed: ProcessedImage = process_photo(upload)  # raises ValidationError on bad input
-    photo = ProductPhoto(product=product, caption=caption, uploaded_by=user, position=product.photos.count())
-    photo.image.save(processed.name, processed.full, save=False)
-    photo.thumbnail.save(processed.thumbnail_name, processed.thumbnail, save=False)
-    photo.save()
-    audit.record(user, product, AuditEvent.Action.UPDATE, {"photos": [None, photo.image.name]})
+    last = product.photos.aggregate(last=Max("position"))["last"]
+    photo = ProductPhoto(
+        product=product, caption=caption, uploaded_by=user, position=0 if last is None else last + 1
+    )
+    try:
+        photo.image.save(processed.name, processed.full, save=False)
+        photo.thumbnail.save(processed.thumbnail_name, processed.thumbnail, save=False)
+        photo.full_clean(exclude=["image", "thumbnail"])
+        photo.save()
+        audit.record(user, product, AuditEvent.Action.UPDATE, {"photos": [None, photo.image.name]})
+    except Exception:
+        # The files are written before the row; a failed save must not leave orphans in storage.
+        for name in (photo.image.name, photo.thumbnail.name):
+            if name:
+                photo.image.storage.delete(name)
+        raise
     return photo
 
 
 def _delete_photo_files(photo: ProductPhoto) -> None:
     storage_names = [photo.image.name, photo.thumbnail.name]
-    transaction.on_commit(lambda: [photo.image.storage.delete(n) for n in storage_names if n])
+    storage = photo.image.storage
+    transaction.on_commit(lambda: [storage.delete(n) for n in storage_names if n])
 
 
 @transaction.atomic

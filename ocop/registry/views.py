@@ -1,70 +1,446 @@
-"""Placeholder until this module is written; every name in urls.py answers 404."""
-from django.http import Http404
+"""Registry pages: lists, details, forms and photos of producers (entities) and products.
+
+Thin by design: a view finds the object through the user's scope (outside it → 404), checks the role
+(a forbidden action → 403), binds a form and hands every write to services.py.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models.deletion import ProtectedError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ocop.accounts.access import REGISTRY_EDITORS, REGISTRY_READERS, has_role, role_required
+from ocop.accounts.models import Role
+from ocop.core import audit
+
+from . import services
+from .filters import EntityFilter, ProductFilter, modern_channel_exists
+from .forms import EntityForm, PhotoForm, ProductForm, RatingForm, SalesChannelFormSet, apply_errors
+from .identifiers import is_vietnam_gtin
+from .models import Entity, Product, ProductPhoto, SalesChannel
+
+ENTITY_CREATORS = (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER)
+GET_POST = require_http_methods(["GET", "POST"])
+PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
-def entity_list(request, *args, **kwargs):
-    raise Http404
+def _page(request, queryset):
+    return Paginator(queryset, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def entity_create(request, *args, **kwargs):
-    raise Http404
+def _product(request, pk: int, queryset=None) -> Product:
+    """A product the user may see, or 404 — whether it does not exist or is outside their area."""
+    queryset = queryset if queryset is not None else Product.objects.all()
+    return get_object_or_404(
+        queryset.visible_to(request.user).select_related("entity__commune__province"), pk=pk
+    )
 
 
-def entity_detail(request, *args, **kwargs):
-    raise Http404
+def _editable_product(request, pk: int) -> Product:
+    product = _product(request, pk)
+    if not services.can_edit_product(request.user, product):
+        raise PermissionDenied
+    return product
 
 
-def entity_edit(request, *args, **kwargs):
-    raise Http404
+def _entity(request, pk: int) -> Entity:
+    return get_object_or_404(
+        Entity.objects.visible_to(request.user).select_related("commune__province"), pk=pk
+    )
 
 
-def entity_channels(request, *args, **kwargs):
-    raise Http404
+def _editable_entity(request, pk: int) -> Entity:
+    entity = _entity(request, pk)
+    if not services.can_edit_entity(request.user, entity):
+        raise PermissionDenied
+    return entity
 
 
-def entity_delete(request, *args, **kwargs):
-    raise Http404
+# --- Products --------------------------------------------------------------------------------------
 
 
-def entity_history(request, *args, **kwargs):
-    raise Http404
+def _first_photo():
+    return Subquery(
+        ProductPhoto.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("pk")[:1]
+    )
 
 
-def product_list(request, *args, **kwargs):
-    raise Http404
+@role_required(*REGISTRY_READERS)
+@require_GET
+def product_list(request):
+    products = (
+        Product.objects.visible_to(request.user)
+        .select_related("entity__commune")
+        .annotate(first_photo_id=_first_photo())
+    )
+    filterset = ProductFilter(request.GET, queryset=products, request=request)
+    return render(
+        request,
+        "registry/product_list.html",
+        {
+            "filter": filterset,
+            "page_obj": _page(request, filterset.qs),
+            "can_create": has_role(request.user, *REGISTRY_EDITORS),
+        },
+    )
 
 
-def product_create(request, *args, **kwargs):
-    raise Http404
+@role_required(*REGISTRY_READERS)
+@require_GET
+def product_detail(request, pk: int):
+    return _render_product(request, _product(request, pk), PhotoForm())
 
 
-def product_detail(request, *args, **kwargs):
-    raise Http404
+def _render_product(request, product: Product, photo_form: PhotoForm, status: int = 200):
+    user = request.user
+    can_edit = services.can_edit_product(user, product)
+    context = {
+        "product": product,
+        "classification": product.classification,
+        "vietnam_gtin": bool(product.gtin) and is_vietnam_gtin(product.gtin),
+        "photos": list(product.photos.all()),
+        "ratings": list(product.ratings.select_related("created_by")),
+        "can_edit": can_edit,
+        "can_delete": can_edit and services.can_delete(user),
+        "can_rate": can_edit and services.can_record_rating(user, product),
+        "photo_form": photo_form,
+        "tab": "detail",
+        "language": get_language() or "vi",
+    }
+    return render(request, "registry/product_detail.html", context, status=status)
 
 
-def product_edit(request, *args, **kwargs):
-    raise Http404
+@role_required(*REGISTRY_EDITORS)
+@GET_POST
+def product_create(request):
+    user = request.user
+    initial = {}
+    if request.GET.get("entity", "").isdigit():
+        initial["entity"] = request.GET["entity"]
+    form = ProductForm(request.POST or None, user=user, initial=initial, language=get_language() or "vi")
+    if not form.fields["entity"].queryset.exists():
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.create_product(user, form.instance)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Product “%(name)s” created.") % {"name": product.name_vi})
+            return redirect(product)
+    return render(request, "registry/product_form.html", {"form": form, "product": None})
 
 
-def product_delete(request, *args, **kwargs):
-    raise Http404
+@role_required(*REGISTRY_EDITORS)
+@GET_POST
+def product_edit(request, pk: int):
+    product = _editable_product(request, pk)
+    form = ProductForm(
+        request.POST or None, instance=product, user=request.user, language=get_language() or "vi"
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_product(request.user, form.instance)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(product)
+    return render(
+        request, "registry/product_form.html", {"form": form, "product": _product(request, pk), "tab": "edit"}
+    )
 
 
-def product_history(request, *args, **kwargs):
-    raise Http404
+@role_required(Role.PROVINCE_OFFICER)
+@GET_POST
+def product_delete(request, pk: int):
+    product = _editable_product(request, pk)
+    if request.method == "POST":
+        try:
+            services.delete_product(request.user, product)
+        except (ValidationError, ProtectedError):
+            messages.error(
+                request, _("This product is used elsewhere (e.g. a dossier) and cannot be deleted.")
+            )
+            return redirect(product)
+        messages.success(request, _("Product “%(name)s” deleted.") % {"name": product.name_vi})
+        return redirect("registry:product_list")
+    return render(
+        request,
+        "registry/confirm_delete.html",
+        {"object": product, "cancel_url": product.get_absolute_url(), "kind": _("product")},
+    )
 
 
-def product_rate(request, *args, **kwargs):
-    raise Http404
+@role_required(*REGISTRY_READERS)
+@require_GET
+def product_history(request, pk: int):
+    product = _product(request, pk)
+    return _render_history(request, product, "registry/product_history.html", {"product": product})
 
 
-def photo_add(request, *args, **kwargs):
-    raise Http404
+@role_required(Role.PROVINCE_OFFICER)
+@GET_POST
+def product_rate(request, pk: int):
+    product = _editable_product(request, pk)
+    if not services.can_record_rating(request.user, product):
+        raise PermissionDenied
+    form = RatingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rating = services.record_rating(request.user, product, form.instance)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Rating recorded: %(stars)d stars, decision %(number)s.")
+                % {"stars": rating.stars, "number": rating.decision_number},
+            )
+            return redirect(product)
+    return render(request, "registry/product_rate.html", {"form": form, "product": product, "tab": "rate"})
 
 
-def photo_delete(request, *args, **kwargs):
-    raise Http404
+# --- Photos ----------------------------------------------------------------------------------------
 
 
-def photo_file(request, *args, **kwargs):
-    raise Http404
+@role_required(*REGISTRY_EDITORS)
+@require_POST
+def photo_add(request, pk: int):
+    product = _editable_product(request, pk)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_photo(
+                request.user, product, form.cleaned_data["image"], form.cleaned_data["caption"]
+            )
+        except ValidationError as exc:
+            form.add_error("image", exc)
+        else:
+            messages.success(request, _("Photo added."))
+            return redirect(product.get_absolute_url() + "#photos")
+    return _render_product(request, product, form, status=400)
+
+
+@role_required(*REGISTRY_EDITORS)
+@require_POST
+def photo_delete(request, pk: int):
+    photo = get_object_or_404(
+        ProductPhoto.objects.filter(product__in=Product.objects.visible_to(request.user)).select_related(
+            "product__entity"
+        ),
+        pk=pk,
+    )
+    if not services.can_edit_product(request.user, photo.product):
+        raise PermissionDenied
+    services.delete_photo(request.user, photo)
+    messages.success(request, _("Photo deleted."))
+    return redirect(photo.product.get_absolute_url() + "#photos")
+
+
+@role_required(*REGISTRY_READERS)
+@require_GET
+def photo_file(request, pk: int, variant: str):
+    """Stream a photo through the storage API to someone who may see its product; never a public URL."""
+    if variant not in ("full", "thumb"):
+        raise Http404
+    photo = get_object_or_404(
+        ProductPhoto.objects.filter(product__in=Product.objects.visible_to(request.user)), pk=pk
+    )
+    field = photo.image if variant == "full" else photo.thumbnail
+    if not field.name:
+        raise Http404
+    try:
+        handle = field.storage.open(field.name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    suffix = "." + field.name.rsplit(".", 1)[-1].lower() if "." in field.name else ""
+    content_type = (
+        PHOTO_TYPES.get(suffix) or mimetypes.guess_type(field.name)[0] or "application/octet-stream"
+    )
+    response = FileResponse(handle, content_type=content_type)
+    # Stored names never change (a new upload gets a new name), so browsers may keep it; only browsers.
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+# --- Producers -------------------------------------------------------------------------------------
+
+
+@role_required(*REGISTRY_READERS)
+@require_GET
+def entity_list(request):
+    entities = (
+        Entity.objects.visible_to(request.user)
+        .select_related("commune")
+        .annotate(
+            product_count=Count("products", distinct=True),
+            best_stars=Max("products__stars"),
+            modern=modern_channel_exists(),
+        )
+    )
+    filterset = EntityFilter(request.GET, queryset=entities, request=request)
+    return render(
+        request,
+        "registry/entity_list.html",
+        {
+            "filter": filterset,
+            "page_obj": _page(request, filterset.qs),
+            "can_create": has_role(request.user, *ENTITY_CREATORS),
+        },
+    )
+
+
+@role_required(*REGISTRY_READERS)
+@require_GET
+def entity_detail(request, pk: int):
+    entity = _entity(request, pk)
+    user = request.user
+    can_edit = services.can_edit_entity(user, entity)
+    products = (
+        Product.objects.visible_to(user)
+        .filter(entity=entity)
+        .annotate(first_photo_id=_first_photo())
+        .order_by("name_vi", "id")
+    )
+    context = {
+        "entity": entity,
+        "channels": list(entity.sales_channels.all()),
+        "products": list(products),
+        "can_edit": can_edit,
+        "can_delete": can_edit and services.can_delete(user),
+        "can_add_product": can_edit,
+        "tab": "detail",
+    }
+    context["uses_modern_channel"] = any(c.is_modern for c in context["channels"])
+    return render(request, "registry/entity_detail.html", context)
+
+
+@role_required(*ENTITY_CREATORS)
+@GET_POST
+def entity_create(request):
+    form = EntityForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entity = services.create_entity(request.user, form.instance)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Producer “%(name)s” created.") % {"name": entity.name})
+            return redirect(entity)
+    return render(request, "registry/entity_form.html", {"form": form, "entity": None})
+
+
+@role_required(*REGISTRY_EDITORS)
+@GET_POST
+def entity_edit(request, pk: int):
+    entity = _editable_entity(request, pk)
+    form = EntityForm(request.POST or None, instance=entity, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_entity(request.user, form.instance)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(entity)
+    return render(
+        request, "registry/entity_form.html", {"form": form, "entity": _entity(request, pk), "tab": "edit"}
+    )
+
+
+@role_required(*REGISTRY_EDITORS)
+@GET_POST
+def entity_channels(request, pk: int):
+    entity = _editable_entity(request, pk)
+    formset = SalesChannelFormSet(
+        request.POST or None, instance=entity, queryset=SalesChannel.objects.filter(entity=entity)
+    )
+    if request.method == "POST" and formset.is_valid():
+        changed = formset.save(commit=False)
+        try:
+            services.set_sales_channels(request.user, entity, changed, list(formset.deleted_objects))
+        except ValidationError as exc:
+            formset.non_form_errors().extend(exc.messages)
+        else:
+            messages.success(request, _("Sales channels saved."))
+            return redirect(entity.get_absolute_url() + "#channels")
+    return render(
+        request, "registry/entity_channels.html", {"formset": formset, "entity": entity, "tab": "channels"}
+    )
+
+
+@role_required(Role.PROVINCE_OFFICER)
+@GET_POST
+def entity_delete(request, pk: int):
+    entity = _editable_entity(request, pk)
+    if request.method == "POST":
+        try:
+            services.delete_entity(request.user, entity)
+        except (ValidationError, ProtectedError) as exc:
+            text = (
+                exc.messages[0] if isinstance(exc, ValidationError) else _("This producer is still in use.")
+            )
+            messages.error(request, text)
+            return redirect(entity)
+        messages.success(request, _("Producer “%(name)s” deleted.") % {"name": entity.name})
+        return redirect("registry:entity_list")
+    return render(
+        request,
+        "registry/confirm_delete.html",
+        {
+            "object": entity,
+            "cancel_url": entity.get_absolute_url(),
+            "kind": _("producer"),
+            "blocked": entity.products.exists(),
+        },
+    )
+
+
+@role_required(*REGISTRY_READERS)
+@require_GET
+def entity_history(request, pk: int):
+    entity = _entity(request, pk)
+    return _render_history(request, entity, "registry/entity_history.html", {"entity": entity})
+
+
+# --- History ---------------------------------------------------------------------------------------
+
+
+def _field_label(model, name: str) -> str:
+    special = {"photos": _("photos"), "sales_channels": _("sales channels"), "decision": _("decision")}
+    if name in special:
+        return special[name]
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # a field that no longer exists: show its stored name
+        return name
+
+
+def _render_history(request, obj, template: str, context: dict):
+    page = _page(request, audit.history(obj))
+    model = type(obj)
+    rows = [
+        {
+            "event": event,
+            "changes": [
+                {"field": _field_label(model, name), "old": values[0], "new": values[1]}
+                for name, values in sorted(event.changes.items())
+                if isinstance(values, list | tuple) and len(values) == 2
+            ],
+        }
+        for event in page.object_list
+    ]
+    return render(request, template, {**context, "page_obj": page, "rows": rows, "tab": "history"})

@@ -1,0 +1,226 @@
+"""The filters of the product and producer lists (django-filter), scoped to the user who looks.
+
+Every choice list is limited to what the user may see, and the search box folds accents the same way
+the rows' `search_key` was built, so 'banh trang' finds 'Bánh tráng'.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from ocop.accounts.models import Role
+from ocop.core.text import fold
+from ocop.criteria.classification import CURRENT_SET, groups, product_sets
+from ocop.places.models import Commune, Province
+
+from .models import Entity, EntityType, ProductStatus, SalesChannel
+
+NOT_RATED = "none"
+
+
+def search(queryset: QuerySet, words: str) -> QuerySet:
+    """Every folded word must appear in the row's search key (in any order)."""
+    for word in fold(words).split():
+        queryset = queryset.filter(search_key__contains=word)
+    return queryset
+
+
+def _national(user) -> bool:
+    """Users who see the whole country: they choose a province before long lists are offered."""
+    return user.is_superuser or user.role == Role.MINISTRY
+
+
+def _scope_communes(user):
+    if _national(user):
+        return Commune.objects.all()
+    if user.role in (Role.PROVINCE_OFFICER, Role.COUNCIL_MEMBER) and user.province_id:
+        return Commune.objects.filter(province_id=user.province_id)
+    if user.role == Role.COMMUNE_OFFICER and user.commune_id:
+        return Commune.objects.filter(pk=user.commune_id)
+    if user.role == Role.PRODUCER and user.entity_id:
+        return Commune.objects.filter(entities__pk=user.entity_id)
+    return Commune.objects.none()
+
+
+def _narrow_widget(field: forms.ModelChoiceField, queryset, label=str) -> None:
+    """Offer only `queryset` in the drop-down while still accepting any value of the field's queryset.
+
+    National users would otherwise get thousands of communes and producers on every list page."""
+    field.widget.choices = [("", field.empty_label), *((obj.pk, label(obj)) for obj in queryset)]
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    province = django_filters.ModelChoiceFilter(
+        label=_("Province"), queryset=Province.objects.all(), field_name="commune__province"
+    )
+    commune = django_filters.ModelChoiceFilter(label=_("Commune"), queryset=Commune.objects.none())
+
+    province_path = "commune__province"
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.user = request.user
+        self.filters["province"].field_name = self.province_path
+        self.filters["commune"].field_name = self.province_path.removesuffix("__province")
+        self.filters["commune"].queryset = _scope_communes(self.user).order_by("name")
+        if not _national(self.user):
+            del self.filters["province"]
+        if self.user.role == Role.PRODUCER and not self.user.is_superuser:
+            del self.filters["commune"]  # a producer sees its own commune only
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            self.adjust_form(super().form)
+        return self._form
+
+    def adjust_form(self, form) -> None:
+        """Called once when the form is built: placeholders, and short lists for national users."""
+        form.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("Name, tax code, GTIN…")})
+        if _national(self.user) and "commune" in form.fields:
+            province = self.data.get("province", "")
+            if province:
+                shown = Commune.objects.filter(province_id=province).order_by("name")
+            else:
+                shown = Commune.objects.filter(pk=self.data.get("commune") or None)
+                form.fields["commune"].help_text = _("Choose a province first.")
+            _narrow_widget(form.fields["commune"], shown)
+
+    def filter_q(self, queryset, name, value):
+        return search(queryset, value)
+
+
+SORT_PRODUCTS = {
+    "name": (F("name_vi").asc(), F("id").asc()),
+    "-name": (F("name_vi").desc(), F("id").desc()),
+    "-stars": (F("stars").desc(nulls_last=True), F("name_vi").asc(), F("id").asc()),
+    "stars": (F("stars").asc(nulls_last=True), F("name_vi").asc(), F("id").asc()),
+    "-updated": (F("updated_at").desc(), F("id").desc()),
+    "updated": (F("updated_at").asc(), F("id").asc()),
+}
+SORT_LABELS = {
+    "name": _("Name A–Z"),
+    "-name": _("Name Z–A"),
+    "-stars": _("Most stars"),
+    "stars": _("Fewest stars"),
+    "-updated": _("Recently updated"),
+    "updated": _("Least recently updated"),
+}
+
+
+def group_choices():
+    english = (get_language() or "vi").startswith("en")
+    return [
+        (code, f"{code}. {name_en if english else name_vi}") for code, name_vi, name_en in groups(CURRENT_SET)
+    ]
+
+
+def product_set_choices():
+    language = get_language() or "vi"
+    return [
+        (
+            ps.code,
+            _("%(code)s — %(name)s (sheet %(sheet)s)")
+            % {"code": ps.code, "name": ps.name(language), "sheet": ps.sheet},
+        )
+        for ps in product_sets(CURRENT_SET).values()
+    ]
+
+
+class ProductFilter(ScopedFilterSet):
+    province_path = "entity__commune__province"
+
+    group = django_filters.ChoiceFilter(label=_("OCOP group"), choices=group_choices, method="filter_group")
+    product_set = django_filters.ChoiceFilter(label=_("Product set / sheet"), choices=product_set_choices)
+    sheet = django_filters.NumberFilter(label=_("Sheet"), method="filter_sheet", widget=forms.HiddenInput)
+    stars = django_filters.ChoiceFilter(
+        label=_("Stars"),
+        choices=[*((str(n), "★" * n) for n in range(5, 0, -1)), (NOT_RATED, _("Not rated"))],
+        method="filter_stars",
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ProductStatus.choices)
+    entity_type = django_filters.ChoiceFilter(
+        label=_("Producer type"), choices=EntityType.choices, field_name="entity__entity_type"
+    )
+    entity = django_filters.ModelChoiceFilter(label=_("Producer"), queryset=Entity.objects.none())
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=list(SORT_LABELS.items()), method="filter_sort", empty_label=None
+    )
+
+    class Meta:
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.filters["entity"].queryset = Entity.objects.visible_to(self.user).order_by("name")
+        if self.user.role == Role.PRODUCER and not self.user.is_superuser:
+            del self.filters["entity"]
+            del self.filters["entity_type"]
+
+    def adjust_form(self, form) -> None:
+        super().adjust_form(form)
+        if _national(self.user) and "entity" in form.fields:
+            province = self.data.get("province", "")
+            if province:
+                shown = Entity.objects.filter(commune__province_id=province).order_by("name")
+            else:
+                shown = Entity.objects.filter(pk=self.data.get("entity") or None)
+            _narrow_widget(form.fields["entity"], shown.only("pk", "name"))
+
+    def filter_group(self, queryset, name, value):
+        return queryset.filter(product_set__startswith=f"{value}.")
+
+    def filter_sheet(self, queryset, name, value):
+        codes = [ps.code for ps in product_sets(CURRENT_SET).values() if ps.sheet == int(value)]
+        return queryset.filter(product_set__in=codes, criteria_set=CURRENT_SET)
+
+    def filter_stars(self, queryset, name, value):
+        if value == NOT_RATED:
+            return queryset.filter(stars__isnull=True)
+        return queryset.filter(stars=int(value))
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*SORT_PRODUCTS.get(value, SORT_PRODUCTS["name"]))
+
+
+SORT_ENTITIES = {
+    "name": (F("name").asc(), F("id").asc()),
+    "-name": (F("name").desc(), F("id").desc()),
+    "-stars": (F("best_stars").desc(nulls_last=True), F("name").asc(), F("id").asc()),
+    "stars": (F("best_stars").asc(nulls_last=True), F("name").asc(), F("id").asc()),
+    "-updated": (F("updated_at").desc(), F("id").desc()),
+    "updated": (F("updated_at").asc(), F("id").asc()),
+}
+
+
+def modern_channel_exists():
+    return Exists(SalesChannel.objects.filter(entity=OuterRef("pk"), kind__in=SalesChannel.MODERN))
+
+
+class EntityFilter(ScopedFilterSet):
+    """Expects a queryset annotated with `best_stars` (for sorting)."""
+
+    entity_type = django_filters.ChoiceFilter(label=_("Type"), choices=EntityType.choices)
+    modern = django_filters.BooleanFilter(
+        label=_("Sells through modern channels"),
+        method="filter_modern",
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=list(SORT_LABELS.items()), method="filter_sort", empty_label=None
+    )
+
+    class Meta:
+        fields: list[str] = []
+
+    def filter_modern(self, queryset, name, value):
+        condition = modern_channel_exists()
+        return queryset.filter(condition if value else ~condition)
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*SORT_ENTITIES.get(value, SORT_ENTITIES["name"]))
