@@ -19,6 +19,13 @@ def _settings(settings, tmp_path):
     settings.LANGUAGE_CODE = "vi"
 
 
+@pytest.fixture(autouse=True)
+def _static_root(settings, tmp_path):
+    # WhiteNoise warns on every request when STATIC_ROOT is missing (var/ is absent in a fresh clone).
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+
+
 @pytest.fixture
 def user_of():
     """user_of(role, **scope) → a saved user of that role."""

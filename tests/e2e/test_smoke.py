@@ -1,6 +1,7 @@
 """A first walk through the site in a real browser: home page, language switch, sign-in."""
 
 import pytest
+from django.utils import translation
 
 from ocop.accounts.models import Role
 from tests.factories import make_user
@@ -15,6 +16,8 @@ def test_home_switch_to_english_and_sign_in(page, sign_in):
     # The browser asks for Vietnamese; the page is served in Vietnamese.
     assert page.get_attribute("html", "lang") == "vi"
     assert page.get_attribute(".lang-switch button[value=vi]", "aria-current") == "true"
+    with translation.override("vi"):
+        assert page.locator("h1").inner_text() == translation.gettext("OCOP Platform")
 
     with page.expect_navigation():
         page.click(".lang-switch button[value=en]")
