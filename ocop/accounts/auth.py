@@ -34,7 +34,9 @@ class InvalidToken(AuthenticationError):
     """A bearer token was sent but is not accepted (unknown, revoked, malformed, or its user inactive)."""
 
     def __init__(self) -> None:
-        super().__init__(401, _("The bearer token is not valid: it is unknown, revoked, or its user is inactive."))
+        super().__init__(
+            401, _("The bearer token is not valid: it is unknown, revoked, or its user is inactive.")
+        )
 
 
 class RoleNotAllowed(AuthorizationError):
@@ -122,12 +124,18 @@ def issue_token(username: str, name: str = "", actor: User | None = None) -> tup
         raise TokenError(_("The user “%(username)s” is inactive.") % {"username": username})
     with transaction.atomic():
         token, key = ApiToken.issue(user, name=name[:100])
-        audit.record(actor, token, AuditEvent.Action.CREATE, {"prefix": [None, token.prefix], "name": [None, token.name]})
+        audit.record(
+            actor,
+            token,
+            AuditEvent.Action.CREATE,
+            {"prefix": [None, token.prefix], "name": [None, token.name]},
+        )
     return token, key
 
 
 def revoke_token(prefix: str, username: str | None = None, actor: User | None = None) -> ApiToken:
-    """Revoke the one live token whose key starts with `prefix` (the 8 characters after "ocop_", or the key)."""
+    """Revoke the one live token whose key starts with `prefix`: the 8 characters after "ocop_", or the
+    whole key."""
     prefix = (prefix or "").strip().removeprefix("ocop_")[:8]
     if len(prefix) < 8:
         raise TokenError(_("Give the token's 8-character prefix (as listed) or the whole key."))
@@ -139,7 +147,9 @@ def revoke_token(prefix: str, username: str | None = None, actor: User | None = 
         if not found:
             raise TokenError(_("No live token starts with “%(prefix)s”.") % {"prefix": prefix})
         if len(found) > 1:
-            raise TokenError(_("Several tokens start with “%(prefix)s”: give the user name too.") % {"prefix": prefix})
+            raise TokenError(
+                _("Several tokens start with “%(prefix)s”: give the user name too.") % {"prefix": prefix}
+            )
         token = found[0]
         token.revoked = True
         token.save(update_fields=["revoked"])

@@ -51,7 +51,9 @@ class OcopNinjaAPI(NinjaAPI):
         patterns = []
         for pattern in super()._get_urls():
             if pattern.name == "openapi-json":
-                pattern = path(str(pattern.pattern), functools.partial(openapi_json, api=self), name="openapi-json")
+                pattern = path(
+                    str(pattern.pattern), functools.partial(openapi_json, api=self), name="openapi-json"
+                )
             elif pattern.name == "api-root":
                 pattern = path("", functools.partial(api_root, api=self), name="api-root")
             elif pattern.name != "openapi-view":
@@ -93,7 +95,9 @@ def _problem_on_405(view):
 
 
 def openapi_json(request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
-    return HttpResponse(dumps(api.get_openapi_schema(path_params=kwargs)), content_type=api.get_content_type())
+    return HttpResponse(
+        dumps(api.get_openapi_schema(path_params=kwargs)), content_type=api.get_content_type()
+    )
 
 
 @csrf_exempt

@@ -111,13 +111,18 @@ def _validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return problem(request, 422, DETAILS[422], type=TYPES["validation"], errors=_validation_errors(exc.errors))
+    return problem(
+        request, 422, DETAILS[422], type=TYPES["validation"], errors=_validation_errors(exc.errors)
+    )
 
 
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     if isinstance(exc, InvalidToken):
         return problem(
-            request, 401, exc.message, type=TYPES["invalid-token"],
+            request,
+            401,
+            exc.message,
+            type=TYPES["invalid-token"],
             headers={"WWW-Authenticate": f'Bearer realm="{REALM}", error="invalid_token"'},
         )
     return problem(request, 401, DETAILS[401], headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'})
@@ -183,7 +188,10 @@ PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status"],
     "properties": {
-        "type": {"type": "string", "description": "A URI naming the kind of problem; “about:blank” for plain HTTP errors."},
+        "type": {
+            "type": "string",
+            "description": "A URI naming the kind of problem; “about:blank” for plain HTTP errors.",
+        },
         "title": {"type": "string", "description": "A short summary, in the request's language."},
         "status": {"type": "integer"},
         "detail": {"type": "string", "description": "What went wrong this time, in the request's language."},

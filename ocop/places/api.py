@@ -76,7 +76,9 @@ def get_province(request, code: str, response: HttpResponse):
     return province
 
 
-@router.get("/provinces/{code}/communes", response=list[CommuneOut], auth=None, summary="List a province's communes")
+@router.get(
+    "/provinces/{code}/communes", response=list[CommuneOut], auth=None, summary="List a province's communes"
+)
 @public
 def list_communes(request, code: str, response: HttpResponse, filters: Query[CommuneFilters]):
     """Every commune, ward and special zone of a province, by name (all of them: a province has at most a
@@ -88,6 +90,8 @@ def list_communes(request, code: str, response: HttpResponse, filters: Query[Com
     words = fold(filters.q or "").split()
     keyed = [(fold(c.name), c) for c in communes]
     # Sorted on the folded name, so the order is the same on SQLite and PostgreSQL whatever the collation.
-    result = [c for key, c in sorted(keyed, key=lambda kc: (kc[0], kc[1].code)) if all(w in key for w in words)]
+    result = [
+        c for key, c in sorted(keyed, key=lambda kc: (kc[0], kc[1].code)) if all(w in key for w in words)
+    ]
     _cacheable(response)
     return result

@@ -130,7 +130,9 @@ class CodeName(Schema):
 
 
 class Classification(Schema):
-    criteria_set: str = Field(..., description="The criteria the product is classified under.", examples=[CURRENT_SET])
+    criteria_set: str = Field(
+        ..., description="The criteria the product is classified under.", examples=[CURRENT_SET]
+    )
     group: CodeName
     subgroup: CodeName
     product_set: CodeName
@@ -147,7 +149,9 @@ class PhotoOut(Schema):
 
     @staticmethod
     def resolve_url(obj: ProductPhoto, context) -> str:
-        return context["request"].build_absolute_uri(reverse("registry:photo_file", args=[obj.pk, PHOTO_VARIANTS["url"]]))
+        return context["request"].build_absolute_uri(
+            reverse("registry:photo_file", args=[obj.pk, PHOTO_VARIANTS["url"]])
+        )
 
     @staticmethod
     def resolve_thumbnail_url(obj: ProductPhoto, context) -> str:
@@ -239,8 +243,12 @@ class ProducerFilters(Schema):
     province: str | None = Field(None, pattern=PROVINCE_CODE, description="Province code.")
     commune: str | None = Field(None, pattern=COMMUNE_CODE, description="Commune code.")
     entity_type: EntityType | None = None
-    q: str | None = Field(None, max_length=100, description="Words in the name, tax code or representative; accents optional.")
-    modern_channel: bool | None = Field(None, description="true: sells through a modern channel; false: does not.")
+    q: str | None = Field(
+        None, max_length=100, description="Words in the name, tax code or representative; accents optional."
+    )
+    modern_channel: bool | None = Field(
+        None, description="true: sells through a modern channel; false: does not."
+    )
 
 
 class ProductFilters(Schema):
@@ -252,8 +260,14 @@ class ProductFilters(Schema):
     stars: int | None = Field(None, ge=1, le=5)
     status: ProductStatus | None = None
     entity: int | None = Field(None, ge=1, description="Producer id.")
-    gtin: str | None = Field(None, max_length=20, description="GTIN-8, -12, -13 or -14 (check digit verified).")
-    q: str | None = Field(None, max_length=100, description="Words in the Vietnamese or English name or the GTIN; accents optional.")
+    gtin: str | None = Field(
+        None, max_length=20, description="GTIN-8, -12, -13 or -14 (check digit verified)."
+    )
+    q: str | None = Field(
+        None,
+        max_length=100,
+        description="Words in the Vietnamese or English name or the GTIN; accents optional.",
+    )
 
     @field_validator("group")
     @classmethod
@@ -310,7 +324,9 @@ def product_queryset(user):
         .prefetch_related(
             "photos",
             Prefetch(
-                "ratings", queryset=StarRating.objects.order_by("-decision_date", "-id"), to_attr="ratings_newest_first"
+                "ratings",
+                queryset=StarRating.objects.order_by("-decision_date", "-id"),
+                to_attr="ratings_newest_first",
             ),
         )
         .order_by("name_vi", "id")

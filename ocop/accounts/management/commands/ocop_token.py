@@ -1,8 +1,8 @@
 """manage.py ocop_token: API tokens for machine clients.
 
-    manage.py ocop_token <username> [--name NAME]   create a token and print its key (shown only once)
-    manage.py ocop_token <username> --list          list a user's tokens (prefix, name, dates, state)
-    manage.py ocop_token [<username>] --revoke PREFIX   revoke the token whose key starts with PREFIX
+manage.py ocop_token <username> [--name NAME]   create a token and print its key (shown only once)
+manage.py ocop_token <username> --list          list a user's tokens (prefix, name, dates, state)
+manage.py ocop_token [<username>] --revoke PREFIX   revoke the token whose key starts with PREFIX
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -36,7 +36,8 @@ class Command(BaseCommand):
         except TokenError as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write(
-            f"Token {token.prefix}… created for {token.user.username}. Store the key now; it is not shown again."
+            f"Token {token.prefix}… created for {token.user.username}. "
+            "Store the key now; it is not shown again."
         )
         self.stdout.write(key)
 
@@ -48,7 +49,11 @@ class Command(BaseCommand):
         if not tokens:
             self.stdout.write(f"{username} has no tokens.")
         for token in tokens:
-            used = timezone.localtime(token.last_used_at).strftime("%d/%m/%Y %H:%M") if token.last_used_at else "never"
+            used = (
+                timezone.localtime(token.last_used_at).strftime("%d/%m/%Y %H:%M")
+                if token.last_used_at
+                else "never"
+            )
             state = "revoked" if token.revoked else "live"
             created = timezone.localtime(token.created_at).strftime("%d/%m/%Y")
             self.stdout.write(f"{token.prefix}  {state:7}  created {created}  last used {used}  {token.name}")
