@@ -89,3 +89,54 @@ def make_user(role: str, **kwargs) -> User:
     elif role == Role.PRODUCER:
         kwargs.setdefault("entity", EntityFactory())
     return UserFactory(role=role, **kwargs)
+
+
+# --- Registry pages: ratings and photos --------------------------------------------------------
+
+
+class StarRatingFactory(DjangoModelFactory):
+    class Meta:
+        model = "registry.StarRating"
+
+    product = factory.SubFactory(ProductFactory)
+    stars = 4
+    points = "75.50"
+    decision_number = factory.Sequence(lambda n: f"{100 + n}/QĐ-UBND")
+    decision_date = factory.LazyFunction(lambda: _date(2025, 3, 14))
+
+
+def _date(year: int, month: int, day: int):
+    import datetime
+
+    return datetime.date(year, month, day)
+
+
+def image_bytes(
+    fmt: str = "PNG", size: tuple[int, int] = (640, 480), mode: str = "RGB", color="#c0392b"
+) -> bytes:
+    """A real image made by Pillow, in memory."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new(mode, size, color).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def image_upload(name: str = "photo.png", fmt: str = "PNG", **kwargs):
+    """An uploaded file as a browser would send it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}.get(
+        fmt, "application/octet-stream"
+    )
+    return SimpleUploadedFile(name, image_bytes(fmt, **kwargs), content_type=content_type)
+
+
+def make_photo(product, user=None, **kwargs):
+    """A stored product photo (full image and thumbnail), added through the service as an officer would."""
+    from ocop.registry import services
+
+    user = user or make_user(Role.PROVINCE_OFFICER, province_id=product.entity.commune.province_id)
+    return services.add_photo(user, product, image_upload(**kwargs))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,21 @@ def product_set_choices_grouped(language: str = "vi"):
     return list(grouped.items())
 
 
+def https_urls(db_field, **kwargs):
+    """Model form fields as usual, but a web address typed without a scheme gets https://."""
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return db_field.formfield(**kwargs)
+
+
+class PlainLabels:
+    """Labels without the trailing colon: they sit above their input on every screen size."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -67,7 +83,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class EntityForm(forms.ModelForm):
+class EntityForm(PlainLabels, forms.ModelForm):
     """A producer's profile. `user` decides which communes are offered; a producer cannot move itself."""
 
     class Meta:
@@ -94,6 +110,7 @@ class EntityForm(forms.ModelForm):
             "staff_ethnic_minority",
         ]
         widgets = {"founded_on": DateInput()}
+        formfield_callback = https_urls
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,11 +153,12 @@ class EntityForm(forms.ModelForm):
         return data
 
 
-class SalesChannelForm(forms.ModelForm):
+class SalesChannelForm(PlainLabels, forms.ModelForm):
     class Meta:
         model = SalesChannel
         fields = ["kind", "name", "url", "evidence_date"]
         widgets = {"evidence_date": DateInput()}
+        formfield_callback = https_urls
 
     def clean_evidence_date(self):
         value = self.cleaned_data.get("evidence_date")
@@ -154,7 +172,7 @@ SalesChannelFormSet = forms.inlineformset_factory(
 )
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(PlainLabels, forms.ModelForm):
     """A product's profile. Stars are never edited here (only by recording a rating); a producer sees
     neither stars nor status and its own entity only."""
 
@@ -211,7 +229,7 @@ class ProductForm(forms.ModelForm):
         return gtin
 
 
-class RatingForm(forms.ModelForm):
+class RatingForm(PlainLabels, forms.ModelForm):
     """A star rating from a decision. Valid until defaults to 36 months after the decision (3★+)."""
 
     class Meta:
@@ -260,7 +278,7 @@ def band_for_points(points: float) -> int:
     return 1
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(PlainLabels, forms.Form):
     # A plain FileField: the content check (format, size, pixels) is images.process_photo's, with one message.
     image = forms.FileField(
         label=_("Photo"), widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})

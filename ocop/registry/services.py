@@ -10,6 +10,7 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.images import get_image_dimensions
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -232,9 +233,12 @@ def add_photo(user, product: Product, upload, caption: str = "") -> ProductPhoto
     photo = ProductPhoto(
         product=product, caption=caption, uploaded_by=user, position=0 if last is None else last + 1
     )
+    width, height = get_image_dimensions(processed.full)
     try:
         photo.image.save(processed.name, processed.full, save=False)
         photo.thumbnail.save(processed.thumbnail_name, processed.thumbnail, save=False)
+        # Saving reads the dimensions from the (by then consumed) upload buffer and gets none: set them.
+        photo.width, photo.height = width or 0, height or 0
         photo.full_clean(exclude=["image", "thumbnail"])
         photo.save()
         audit.record(user, product, AuditEvent.Action.UPDATE, {"photos": [None, photo.image.name]})

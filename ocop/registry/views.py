@@ -105,9 +105,20 @@ def product_detail(request, pk: int):
 def _render_product(request, product: Product, photo_form: PhotoForm, status: int = 200):
     user = request.user
     can_edit = services.can_edit_product(user, product)
+    language = get_language() or "vi"
+    classification = product.classification
+    english = language.startswith("en")
+    names = {}
+    if classification:
+        names = {
+            "group": classification.group_en if english else classification.group_vi,
+            "subgroup": classification.subgroup_en if english else classification.subgroup_vi,
+            "set": classification.name(language),
+        }
     context = {
         "product": product,
-        "classification": product.classification,
+        "classification": classification,
+        "names": names,
         "vietnam_gtin": bool(product.gtin) and is_vietnam_gtin(product.gtin),
         "photos": list(product.photos.all()),
         "ratings": list(product.ratings.select_related("created_by")),
@@ -116,7 +127,6 @@ def _render_product(request, product: Product, photo_form: PhotoForm, status: in
         "can_rate": can_edit and services.can_record_rating(user, product),
         "photo_form": photo_form,
         "tab": "detail",
-        "language": get_language() or "vi",
     }
     return render(request, "registry/product_detail.html", context, status=status)
 
@@ -129,8 +139,6 @@ def product_create(request):
     if request.GET.get("entity", "").isdigit():
         initial["entity"] = request.GET["entity"]
     form = ProductForm(request.POST or None, user=user, initial=initial, language=get_language() or "vi")
-    if not form.fields["entity"].queryset.exists():
-        raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         try:
             product = services.create_product(user, form.instance)
@@ -226,7 +234,7 @@ def photo_add(request, pk: int):
                 request.user, product, form.cleaned_data["image"], form.cleaned_data["caption"]
             )
         except ValidationError as exc:
-            form.add_error("image", exc)
+            form.add_error("image", exc.messages)
         else:
             messages.success(request, _("Photo added."))
             return redirect(product.get_absolute_url() + "#photos")
@@ -290,6 +298,7 @@ def entity_list(request):
             best_stars=Max("products__stars"),
             modern=modern_channel_exists(),
         )
+        .order_by("name", "id")
     )
     filterset = EntityFilter(request.GET, queryset=entities, request=request)
     return render(
@@ -429,6 +438,17 @@ def _field_label(model, name: str) -> str:
         return name
 
 
+def _shown(value) -> str:
+    """An audit value as text: lists joined, booleans in words, nothing as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
 def _render_history(request, obj, template: str, context: dict):
     page = _page(request, audit.history(obj))
     model = type(obj)
@@ -436,7 +456,7 @@ def _render_history(request, obj, template: str, context: dict):
         {
             "event": event,
             "changes": [
-                {"field": _field_label(model, name), "old": values[0], "new": values[1]}
+                {"field": _field_label(model, name), "old": _shown(values[0]), "new": _shown(values[1])}
                 for name, values in sorted(event.changes.items())
                 if isinstance(values, list | tuple) and len(values) == 2
             ],
