@@ -3,6 +3,7 @@ so these answers carry cache headers a CDN or the client may honour."""
 
 from django.db.models import Count
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
@@ -14,6 +15,10 @@ from ocop.core.text import fold
 from .models import Commune, Province
 
 CACHE_SECONDS = 24 * 3600
+
+# The official terms. Both names are given whatever the request's language, so a shared cache may keep
+# one answer for everybody.
+KIND_NAMES_VI = {Commune.Kind.XA: "Xã", Commune.Kind.PHUONG: "Phường", Commune.Kind.DAC_KHU: "Đặc khu"}
 
 router = Router(tags=["Places"])
 
@@ -28,12 +33,18 @@ class CommuneOut(Schema):
     code: str = Field(..., description="Five-digit code.", examples=["25459"])
     name: str = Field(..., examples=["Phường Tân Ninh"])
     kind: Commune.Kind = Field(..., description="xa (commune), phuong (ward) or dac_khu (special zone).")
-    kind_label: str = Field(..., description="The kind, in the request's language.")
+    kind_name_vi: str = Field(..., examples=["Phường"])
+    kind_name_en: str = Field(..., examples=["Ward"])
     province_code: str
 
     @staticmethod
-    def resolve_kind_label(obj: Commune) -> str:
-        return str(obj.get_kind_display())
+    def resolve_kind_name_vi(obj: Commune) -> str:
+        return KIND_NAMES_VI.get(obj.kind, obj.kind)
+
+    @staticmethod
+    def resolve_kind_name_en(obj: Commune) -> str:
+        with translation.override("en"):
+            return str(obj.get_kind_display())
 
     @staticmethod
     def resolve_province_code(obj: Commune) -> str:

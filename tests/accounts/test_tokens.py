@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 from django.test import Client
 
 from ocop.accounts.management.commands.ocop_token import Command
@@ -27,8 +28,10 @@ def exit_code(*argv) -> tuple[int, str]:
     """Run as `manage.py ocop_token …` would: errors become a message and a non-zero exit."""
     err = io.StringIO()
     command = Command(stderr=err)
-    with pytest.raises(SystemExit) as exc:
-        command.run_from_argv(["manage.py", "ocop_token", *argv])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(connections, "close_all", lambda: None)  # keep the test's transaction open
+        with pytest.raises(SystemExit) as exc:
+            command.run_from_argv(["manage.py", "ocop_token", *argv])
     return exc.value.code, err.getvalue()
 
 

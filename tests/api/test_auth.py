@@ -1,6 +1,7 @@
 """Bearer tokens and the browser session as API credentials."""
 
 import datetime
+import json
 
 import pytest
 from django.test import Client
@@ -134,3 +135,28 @@ def test_only_the_hash_of_a_key_is_stored(world):
     stored = [str(getattr(token, f.attname)) for f in ApiToken._meta.concrete_fields]
     assert not any(key in value or key[5:] in value for value in stored)
     assert token.key_hash == ApiToken.hash(key)
+
+
+def test_session_auth_checks_csrf_on_unsafe_methods(world, rf):
+    """No endpoint writes yet; when one does, a session caller must send the CSRF token."""
+    from ninja.errors import HttpError
+
+    from ocop.accounts.auth import SessionAuth
+    from ocop.api.api import api
+
+    auth = SessionAuth(roles=(Role.MINISTRY,))
+    user = make_user(Role.MINISTRY)
+    request = rf.post(PRODUCTS, HTTP_COOKIE="sessionid=abc")
+    request.user = user
+    request.COOKIES["sessionid"] = "abc"
+    with pytest.raises(HttpError) as exc:
+        auth(request)
+    response = api.on_exception(request, exc.value)
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert json.loads(response.content)["type"] == "urn:ocop:problem:csrf-failed"
+
+    safe = rf.get(PRODUCTS)
+    safe.user = user
+    safe.COOKIES["sessionid"] = "abc"
+    assert auth(safe) == user

@@ -58,7 +58,8 @@ def test_communes_of_a_province(client):
         "code": "25459",
         "name": "Phường Tân Ninh",
         "kind": "phuong",
-        "kind_label": "Ward",
+        "kind_name_vi": "Phường",
+        "kind_name_en": "Ward",
         "province_code": "80",
     }
 
@@ -71,6 +72,14 @@ def test_commune_filters(client):
     assert "Phường Tân Ninh" in [c["name"] for c in found]
     assert all("tan" in fold(c["name"]) and "ninh" in fold(c["name"]) for c in found)
     assert client.get(f"{BASE}/80/communes", {"q": "TÂN NINH"}).json() == found
+
+
+def test_communes_answer_is_the_same_in_every_language(client):
+    """It is publicly cacheable, so it must not depend on Accept-Language or the language cookie."""
+    vi = client.get(f"{BASE}/80/communes", HTTP_ACCEPT_LANGUAGE="vi").content
+    assert client.get(f"{BASE}/80/communes", HTTP_ACCEPT_LANGUAGE="en").content == vi
+    client.cookies["django_language"] = "en"
+    assert client.get(f"{BASE}/80/communes").content == vi
 
 
 def test_commune_kind_must_be_known(client):
