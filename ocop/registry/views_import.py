@@ -1,26 +1,164 @@
-"""Placeholder until this module is written; every name in urls.py answers 404."""
-from django.http import Http404
+"""Import and export pages of the registry. Thin: the work is in ocop.registry.importer (service),
+ocop.registry.tabular (file layout) and ocop.registry.tasks (background jobs)."""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+from collections.abc import Iterable, Iterator
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ocop.accounts.access import role_required
+from ocop.core.models import ImportJob
+
+from . import importer, tabular
+
+ERRORS_PER_PAGE = 100
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_STEMS = {"producers": "chu-the", "products": "san-pham"}
+RUNNING = (ImportJob.Status.PENDING, ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING)
 
 
-def import_start(request, *args, **kwargs):
-    raise Http404
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=ImportJob.Kind.choices)
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv," + XLSX_TYPE}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "XLSX or CSV (UTF-8), at most %(max)s MB, in the layout of the template."
+        ) % {"max": settings.OCOP_IMPORT_MAX_BYTES // (1024 * 1024)}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        importer.check_upload(upload)  # size, emptiness, and the type judged by the content
+        return upload
 
 
-def import_detail(request, *args, **kwargs):
-    raise Http404
+@role_required(*importer.IMPORTERS)
+@require_http_methods(["GET", "POST"])
+def import_start(request):
+    initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in importer.KINDS else {}
+    form = ImportForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = importer.start_import(request.user, form.cleaned_data["kind"], form.cleaned_data["file"])
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return redirect("registry:import_detail", pk=job.pk)
+    jobs = importer.jobs_of(request.user).only(
+        "pk", "kind", "status", "original_name", "created_at", "total_rows", "created_by_id"
+    )[:10]
+    context = {"form": form, "jobs": jobs, "kinds": importer.KINDS}
+    return render(request, "registry/import_start.html", context)
 
 
-def import_status(request, *args, **kwargs):
-    raise Http404
+def _job(request, pk: int) -> ImportJob:
+    return get_object_or_404(importer.jobs_of(request.user), pk=pk)
 
 
-def import_confirm(request, *args, **kwargs):
-    raise Http404
+@role_required(*importer.IMPORTERS)
+@require_GET
+def import_detail(request, pk: int):
+    job = _job(request, pk)
+    context = {"job": job, "running": job.status in RUNNING}
+    if job.errors:
+        page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = [{**e, "message": importer.describe(e)} for e in page.object_list]
+        context.update(error_page=page, more_errors=job.error_count - len(job.errors))
+    return render(request, "registry/import_detail.html", context)
 
 
-def import_template(request, *args, **kwargs):
-    raise Http404
+@role_required(*importer.IMPORTERS)
+@require_GET
+def import_status(request, pk: int):
+    """The progress block, polled by htmx every second while the job runs; once it has finished, htmx
+    is told to reload the page, which then shows the errors or the summary."""
+    job = _job(request, pk)
+    running = job.status in RUNNING
+    response = render(request, "registry/import_progress.html", {"job": job, "running": running})
+    if not running and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
 
 
-def export(request, *args, **kwargs):
-    raise Http404
+@role_required(*importer.IMPORTERS)
+@require_POST
+def import_confirm(request, pk: int):
+    job = _job(request, pk)
+    if not importer.confirm_import(request.user, job):
+        messages.warning(request, _("This import is not waiting for confirmation."))
+    return redirect("registry:import_detail", pk=job.pk)
+
+
+def _kind_and_format(kind: str, fmt: str) -> tabular.Layout:
+    if kind not in importer.KINDS or fmt not in importer.FORMATS:
+        raise Http404
+    return tabular.LAYOUTS[kind]
+
+
+@role_required(*importer.IMPORTERS)
+@require_GET
+def import_template(request, kind: str, fmt: str):
+    """An empty file in the import layout: the header row and one example row (and, in XLSX, a second
+    sheet that explains each column and its allowed values)."""
+    layout = _kind_and_format(kind, fmt)
+    example = [importer.template_example(kind, request.user)]
+    filename = f"mau-{FILE_STEMS[kind]}.{fmt}"
+    if fmt == "csv":
+        body = "".join(tabular.csv_lines(layout, example)).encode("utf-8")
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(content_type=XLSX_TYPE)
+        tabular.write_xlsx(layout, example, response, guide=True)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _batched(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
+    buffer, length = [], 0
+    for line in lines:
+        buffer.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(buffer).encode("utf-8")
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer).encode("utf-8")
+
+
+@role_required(*importer.EXPORTERS)
+@require_GET
+def export(request, kind: str, fmt: str):
+    """The rows the user may see, narrowed by the list page's filters (same query string), in the
+    import layout: CSV streamed (UTF-8 with BOM), XLSX written in openpyxl's write-only mode."""
+    layout = _kind_and_format(kind, fmt)
+    try:
+        records = importer.export_records(kind, request.user, request.GET, request)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    filename = f"{FILE_STEMS[kind]}-{datetime.date.today():%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            _batched(tabular.csv_lines(layout, records)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
+    tabular.write_xlsx(layout, records, spool, guide=True)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)

@@ -1,0 +1,869 @@
+"""Importing and exporting producers and products as spreadsheets (layout: ocop.registry.tabular).
+
+An import runs in two background tasks (ocop.registry.tasks):
+
+1. **Check** (dry run): read the stored file, check every row — on its own (tabular.parse_row) and
+   against the database, with lookups loaded in bulk (communes, producers by tax code, products by
+   GTIN and by name, existing star ratings) — and record every error, or the plan "N to create,
+   M to update, K unchanged". Nothing is written to the registry.
+2. **Write**, after the officer confirms: the rows are checked again against the database as it is
+   now (it may have changed since the check), then written all-or-nothing in one transaction with
+   bulk inserts and updates and one audit event ("import") per object.
+
+The cells read in step 1 are kept next to the upload (`<file>.rows.json`) so that step 2 need not
+parse the XLSX again; without that file step 2 reads the upload.
+
+Progress: the check runs outside any transaction and saves `processed_rows` every PROGRESS_EVERY
+rows, so the page's poller sees it at once. The write runs inside one transaction, where such an
+update would stay invisible to the poller (PostgreSQL) or block on the write lock (SQLite); on
+PostgreSQL the progress of the write is therefore saved through a second, autocommit connection,
+which never touches a row the write transaction has locked (the job row is updated by the
+transaction only at its very end). On SQLite the bar of the write jumps to 100 % at commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, connections, transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ocop.accounts.access import has_role
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.models import AuditEvent, ImportJob
+from ocop.core.text import fold
+from ocop.criteria.classification import CURRENT_SET
+from ocop.places.models import Commune, Province
+
+from . import tabular
+from .models import Entity, Product, ProductStatus, StarRating
+from .services import certificate_expiry
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 500
+BATCH_SIZE = 500
+LOOKUP_CHUNK = 2000
+MAX_ERRORS = 10_000  # errors kept on the job; the count of all of them is kept too
+KINDS = ("producers", "products")
+FORMATS = ("xlsx", "csv")
+
+IMPORTERS = (Role.PROVINCE_OFFICER,)
+EXPORTERS = (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.MINISTRY)
+
+# --- Messages -----------------------------------------------------------------------------------
+
+MESSAGES = {
+    "empty_file": gettext_lazy("The file is empty."),
+    "too_large": gettext_lazy("The file is larger than %(max)s MB."),
+    "not_spreadsheet": gettext_lazy("This is not an XLSX or CSV file (its content is %(type)s)."),
+    "legacy_xls": gettext_lazy(
+        "This is an old Excel 97–2003 (.xls) file: open it in Excel and save it as .xlsx."
+    ),
+    "ods": gettext_lazy("This is an OpenDocument spreadsheet: save it as .xlsx or as CSV."),
+    "bad_xlsx": gettext_lazy("The XLSX file is damaged or cannot be read."),
+    "bad_encoding": gettext_lazy(
+        'The text encoding of the CSV file is not recognised: save it as "CSV UTF-8".'
+    ),
+    "bad_csv": gettext_lazy("The CSV file cannot be read: %(detail)s"),
+    "no_rows": gettext_lazy("The file has a header row but no data rows."),
+    "missing_columns": gettext_lazy("Missing columns: %(columns)s."),
+    "unknown_columns": gettext_lazy(
+        "Unknown columns: %(columns)s. The columns of this layout are: %(expected)s."
+    ),
+    "duplicate_columns": gettext_lazy("Columns given twice: %(columns)s."),
+    "unnamed_columns": gettext_lazy("Columns %(columns)s hold values but have no header."),
+    "required": gettext_lazy("This cell must be filled in."),
+    "too_long": gettext_lazy("Too long: at most %(max)s characters."),
+    "tax_code": gettext_lazy("Not a valid tax code: 10 digits, or 13 for a branch (e.g. 0100109106-001)."),
+    "personal_id": gettext_lazy("Not a valid 12-digit personal identification number."),
+    "personal_id_not_household": gettext_lazy(
+        "A 12-digit personal identification number is accepted only for a household business."
+    ),
+    "gtin_length": gettext_lazy("A GTIN has 8, 12, 13 or 14 digits."),
+    "gtin_check_digit": gettext_lazy("The check digit of this GTIN is wrong."),
+    "commune_code": gettext_lazy("A commune code has 5 digits."),
+    "unknown_commune": gettext_lazy("No commune has this code."),
+    "commune_name_mismatch": gettext_lazy("Commune code %(code)s is %(name)s, not this commune."),
+    "outside_province": gettext_lazy("This commune is in %(province)s, outside your province."),
+    "date": gettext_lazy("Not a date: write it as dd/mm/yyyy."),
+    "date_future": gettext_lazy("This date is in the future."),
+    "integer": gettext_lazy("Not a whole number."),
+    "range": gettext_lazy("Must be between %(min)s and %(max)s."),
+    "choice": gettext_lazy("Not an allowed value. Allowed: %(allowed)s."),
+    "email": gettext_lazy("Not a valid e-mail address."),
+    "url": gettext_lazy("Not a valid web address."),
+    "product_set": gettext_lazy("Unknown product set: use a code of Annex I, such as I.3.a."),
+    "product_set_required": gettext_lazy("Give the product set or the scoring-sheet number."),
+    "sheet_mismatch": gettext_lazy("This sheet number is not the sheet of product set %(product_set)s."),
+    "rating_incomplete": gettext_lazy(
+        "A star rating needs the stars, the decision number and the decision date together."
+    ),
+    "staff_exceeds_total": gettext_lazy("More than the total number of workers (%(total)s)."),
+    "duplicate_in_file": gettext_lazy("The same record is already in row %(first_row)s of this file."),
+    "tax_code_taken": gettext_lazy(
+        "This tax code belongs to a producer outside your province, which you may not update."
+    ),
+    "unknown_producer": gettext_lazy("No producer has this tax code: import the producer first."),
+    "producer_outside_province": gettext_lazy("This producer is outside your province."),
+    "gtin_taken": gettext_lazy("This GTIN is already used by another producer's product."),
+    "ambiguous_name": gettext_lazy(
+        "This producer has several products with this name: give the GTIN to say which one."
+    ),
+    "decision_conflict": gettext_lazy(
+        "This decision is already recorded for this product with %(stars)s stars."
+    ),
+    "changed_since_check": gettext_lazy("The registry changed since the check: %(detail)s"),
+}
+
+
+def describe(error: dict[str, Any]) -> str:
+    """The sentence for a stored error, in the active language."""
+    template = MESSAGES.get(error.get("code", ""))
+    if template is None:
+        return error.get("code", "")
+    params = {}
+    for key, value in (error.get("params") or {}).items():
+        params[key] = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+    if error.get("code") == "range" and params.get("max") is None:
+        return _("Must be at least %(min)s.") % params
+    try:
+        return str(template) % params if params else str(template)
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+# --- Who may ------------------------------------------------------------------------------------
+
+
+def can_import(user) -> bool:
+    return has_role(user, *IMPORTERS)
+
+
+def can_export(user) -> bool:
+    return has_role(user, *EXPORTERS)
+
+
+def _province_of(user) -> str | None:
+    """The province whose rows the user may import; None for a superuser (any province)."""
+    return None if user.is_superuser else user.province_id
+
+
+# --- Starting and confirming --------------------------------------------------------------------
+
+
+def check_upload(upload) -> None:
+    """Refuse an upload that cannot be a spreadsheet before it is stored: too large, empty, or of a
+    type recognised by its content (a PNG renamed .xlsx, a binary renamed .csv). Raises ValidationError."""
+    limit = settings.OCOP_IMPORT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(describe({"code": "too_large", "params": {"max": limit // (1024 * 1024)}}))
+    if upload.size == 0:
+        raise ValidationError(describe({"code": "empty_file"}))
+    upload.seek(0)
+    head = upload.read(8192)
+    names = None
+    if head.startswith(b"PK"):
+        import zipfile
+
+        upload.seek(0)
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ValidationError(describe({"code": "bad_xlsx"})) from exc
+    upload.seek(0)
+    try:
+        tabular.detect_format(head, names)
+    except tabular.FileProblem as problem:
+        raise ValidationError(describe(problem.as_error().as_dict())) from problem
+
+
+def start_import(user, kind: str, upload, enqueue: bool = True) -> ImportJob:
+    """Store the uploaded file in a new job and queue its check (the dry run)."""
+    if not can_import(user):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    if kind not in KINDS:
+        raise ValidationError(_("Unknown kind of import."))
+    check_upload(upload)
+    job = ImportJob(kind=kind, created_by=user, original_name=(upload.name or "")[:255])
+    job.file.save(_storage_name(upload.name), upload, save=False)
+    job.save()
+    if enqueue:
+        from .tasks import check_import
+
+        check_import.enqueue(job.pk)
+    return job
+
+
+def _storage_name(name: str | None) -> str:
+    suffix = (name or "").rsplit(".", 1)[-1].lower() if "." in (name or "") else ""
+    return f"import.{suffix}" if suffix in FORMATS else "import.dat"
+
+
+def confirm_import(user, job: ImportJob, enqueue: bool = True) -> bool:
+    """Queue the write of a checked job; False when the job is not (or no longer) waiting for it."""
+    if not can_import(user) or (job.created_by_id != user.pk and not user.is_superuser):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
+        status=ImportJob.Status.IMPORTING, processed_rows=0
+    )
+    if not claimed:
+        return False
+    if enqueue:
+        from .tasks import write_import
+
+        write_import.enqueue(job.pk)
+    return True
+
+
+def jobs_of(user):
+    """The import jobs a user may look at: their own (a superuser: all)."""
+    jobs = ImportJob.objects.all()
+    return jobs if user.is_superuser else jobs.filter(created_by=user)
+
+
+# --- Reading the stored file --------------------------------------------------------------------
+
+
+def _rows_cache_name(job: ImportJob) -> str:
+    return f"{job.file.name}.rows.json"
+
+
+def _read_job_rows(job: ImportJob, use_cache: bool) -> list[tuple[int, list[str | None]]]:
+    if use_cache and default_storage.exists(_rows_cache_name(job)):
+        with default_storage.open(_rows_cache_name(job), "rb") as fh:
+            return [(n, cells) for n, cells in json.load(fh)]
+    with job.file.open("rb") as fh:
+        data = fh.read()
+    if len(data) > settings.OCOP_IMPORT_MAX_BYTES:
+        raise tabular.FileProblem("too_large", max=settings.OCOP_IMPORT_MAX_BYTES // (1024 * 1024))
+    _fmt, rows = tabular.read_rows(data)
+    return rows
+
+
+def _save_rows_cache(job: ImportJob, rows) -> None:
+    name = _rows_cache_name(job)
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    default_storage.save(name, ContentFile(json.dumps(rows, ensure_ascii=False).encode()))
+
+
+def _drop_rows_cache(job: ImportJob) -> None:
+    name = _rows_cache_name(job)
+    try:
+        if default_storage.exists(name):
+            default_storage.delete(name)
+    except OSError:  # a leftover cache file is harmless
+        logger.warning("could not delete %s", name)
+
+
+# --- The plan -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What an import would do: every error, or the objects to create and update."""
+
+    kind: str
+    total: int = 0
+    errors: list[tabular.RowError] = field(default_factory=list)
+    creates: list[Any] = field(default_factory=list)
+    updates: list[Any] = field(default_factory=list)
+    update_fields: set[str] = field(default_factory=set)
+    changes: dict[int, dict] = field(default_factory=dict)  # id(obj) → audit changes
+    ratings: list[tuple[Any, StarRating]] = field(default_factory=list)  # (product, new rating)
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+Progress = Callable[[int], None]
+
+
+def _nothing(_count: int) -> None:
+    return None
+
+
+def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def build_plan(
+    kind: str, rows: list[tuple[int, list[str | None]]], user, progress: Progress = _nothing
+) -> Plan:
+    """Check every row (formats, then the database, with lookups loaded in bulk) and plan the writes."""
+    layout = tabular.LAYOUTS[kind]
+    plan = Plan(kind)
+    header, header_errors = tabular.find_header(layout, rows)
+    data_rows = [(n, cells) for n, cells in rows if n > header.row]
+    plan.total = len(data_rows)
+    if header_errors:
+        plan.errors = header_errors
+        return plan
+    if not data_rows:
+        plan.errors = [tabular.RowError(header.row, "", "", "no_rows")]
+        return plan
+    parsed: list[tabular.ParsedRow] = []
+    for index, (number, cells) in enumerate(data_rows, start=1):
+        row, errors = tabular.parse_row(layout, header, number, cells)
+        if errors:
+            plan.errors.extend(errors)
+        else:
+            parsed.append(row)
+        if index % PROGRESS_EVERY == 0:
+            progress(index // 2)
+    progress(plan.total // 2)
+    if kind == "producers":
+        _plan_producers(plan, parsed, header.labels, user)
+    else:
+        _plan_products(plan, parsed, header.labels, user)
+    plan.errors.sort(key=lambda e: (e.row or 0, layout.keys.index(_key_of(layout, header, e.column))))
+    progress(plan.total)
+    return plan
+
+
+def _key_of(layout, header, label: str) -> str:
+    for key, text in header.labels.items():
+        if text == label:
+            return key
+    for column in layout.columns:
+        if column.header == label:
+            return column.key
+    return layout.keys[0]
+
+
+def _label(labels: dict[str, str], layout: tabular.Layout, key: str) -> str:
+    return labels.get(key) or layout.column(key).header
+
+
+def _error(plan: Plan, row: tabular.ParsedRow, labels, layout, key: str, code: str, **params) -> None:
+    plan.errors.append(tabular.RowError(row.number, _label(labels, layout, key), row.text(key), code, params))
+
+
+# Producers ---------------------------------------------------------------------------------------
+
+ENTITY_FIELDS = (
+    "name", "entity_type", "address", "phone", "email", "website", "founded_on", "representative_name",
+    "representative_position", "representative_gender", "representative_ethnicity",
+    "representative_birth_year", "representative_has_disability", "staff_total", "staff_female",
+    "staff_local", "staff_ethnic_minority",
+)  # fmt: skip
+
+
+def _entity_search_key(entity: Entity) -> str:
+    # As Entity.save() builds it; bulk_create and bulk_update do not call save().
+    return fold(f"{entity.name} {entity.tax_code} {entity.representative_name}")
+
+
+def _communes() -> dict[str, Commune]:
+    return {c.code: c for c in Commune.objects.only("code", "name", "province_id")}
+
+
+def _same_commune_name(given: str, official: str) -> bool:
+    prefixes = ("xa ", "phuong ", "dac khu ", "thi tran ")
+    a, b = fold(given), fold(official)
+    for prefix in prefixes:
+        a, b = a.removeprefix(prefix), b.removeprefix(prefix)
+    return a == b
+
+
+def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> None:
+    layout = tabular.PRODUCERS
+    communes = _communes()
+    provinces = dict(Province.objects.values_list("code", "name"))
+    province = _province_of(user)
+    codes = sorted({r.values["tax_code"] for r in rows})
+    existing: dict[str, Entity] = {}
+    editable: set[int] = set()
+    for chunk in _chunks(codes):
+        existing.update((e.tax_code, e) for e in Entity.objects.filter(tax_code__in=chunk))
+        editable.update(
+            Entity.objects.editable_by(user).filter(tax_code__in=chunk).values_list("pk", flat=True)
+        )
+    seen: dict[str, int] = {}
+    for row in rows:
+        values = row.values
+        tax = values["tax_code"]
+        failed = False
+        if tax in seen:
+            _error(plan, row, labels, layout, "tax_code", "duplicate_in_file", first_row=seen[tax])
+            continue
+        seen[tax] = row.number
+        commune = communes.get(values["commune_code"])
+        if commune is None:
+            _error(plan, row, labels, layout, "commune_code", "unknown_commune")
+            failed = True
+        else:
+            if "commune_name" in values and not _same_commune_name(values["commune_name"], commune.name):
+                _error(plan, row, labels, layout, "commune_name", "commune_name_mismatch",
+                       code=commune.code, name=commune.name)  # fmt: skip
+                failed = True
+            if province is not None and commune.province_id != province:
+                _error(plan, row, labels, layout, "commune_code", "outside_province",
+                       province=provinces.get(commune.province_id, commune.province_id))  # fmt: skip
+                failed = True
+        entity = existing.get(tax)
+        if entity is not None and entity.pk not in editable:
+            _error(plan, row, labels, layout, "tax_code", "tax_code_taken")
+            failed = True
+        if failed:
+            continue
+        wanted = {f: values[f] for f in ENTITY_FIELDS if f in values}
+        if entity is None:
+            entity = Entity(tax_code=tax, commune=commune, **wanted)  # the commune object: no query in audit
+            entity.search_key = _entity_search_key(entity)
+            plan.creates.append(entity)
+            continue
+        changed = [f for f, v in wanted.items() if getattr(entity, f) != v]
+        moved = entity.commune_id != commune.code
+        if not changed and not moved:
+            plan.unchanged += 1
+            continue
+        before = audit.snapshot(entity, changed)
+        for f in changed:
+            setattr(entity, f, wanted[f])
+        for key in ("staff_female", "staff_local", "staff_ethnic_minority"):
+            if getattr(entity, key) > entity.staff_total:  # a part from the file over a stored total
+                _error(plan, row, labels, layout, key if key in values else "staff_total",
+                       "staff_exceeds_total", total=entity.staff_total)  # fmt: skip
+                failed = True
+        if failed:
+            continue
+        changes = audit.diff(before, audit.snapshot(entity, changed))
+        if moved:
+            old = communes.get(entity.commune_id)
+            changes["commune"] = [old.name if old else entity.commune_id, commune.name]
+            entity.commune = commune
+            changed.append("commune")
+        entity.search_key = _entity_search_key(entity)
+        plan.updates.append(entity)
+        plan.update_fields.update(changed)
+        plan.changes[id(entity)] = changes
+
+
+# Products ----------------------------------------------------------------------------------------
+
+PRODUCT_FIELDS = (
+    "name_vi", "name_en", "product_set", "gtin", "net_quantity", "packaging", "shelf_life_days",
+    "description_vi",
+)  # fmt: skip
+
+
+def _product_search_key(product: Product) -> str:
+    # As Product.save() builds it; bulk_create and bulk_update do not call save().
+    return fold(f"{product.name_vi} {product.name_en} {product.gtin}")
+
+
+def name_key(name: str) -> str:
+    """Products without a GTIN are matched on (producer, name): case and spacing do not count."""
+    return " ".join(name.split()).casefold()
+
+
+def _rating_state(stars: int, decision_date: datetime.date) -> tuple[datetime.date | None, str | None]:
+    """(valid until, product status) after a rating, as services.record_rating sets them."""
+    if stars < 3:
+        return None, None
+    valid_until = certificate_expiry(decision_date)
+    return valid_until, ProductStatus.EXPIRED if valid_until < datetime.date.today() else ProductStatus.RATED
+
+
+def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> None:
+    layout = tabular.PRODUCTS
+    taxes = sorted({r.values["producer_tax_code"] for r in rows})
+    entities: dict[str, Entity] = {}
+    editable: set[int] = set()
+    for chunk in _chunks(taxes):
+        found = Entity.objects.filter(tax_code__in=chunk).only("pk", "tax_code", "name")
+        entities.update((e.tax_code, e) for e in found)
+        editable.update(
+            Entity.objects.editable_by(user).filter(tax_code__in=chunk).values_list("pk", flat=True)
+        )
+    gtins = sorted({r.values["gtin"] for r in rows if "gtin" in r.values})
+    by_gtin: dict[str, Product] = {}
+    for chunk in _chunks(gtins):
+        by_gtin.update((p.gtin, p) for p in Product.objects.filter(gtin__in=chunk))
+    by_id: dict[int, Product] = {p.pk: p for p in by_gtin.values()}
+    entity_ids = sorted({e.pk for e in entities.values() if e.pk in editable})
+    for chunk in _chunks(entity_ids):
+        for product in Product.objects.filter(entity_id__in=chunk):
+            by_id.setdefault(product.pk, product)
+    by_name: dict[tuple[int, str], list[Product]] = {}
+    for product in by_id.values():
+        by_name.setdefault((product.entity_id, name_key(product.name_vi)), []).append(product)
+    decisions: dict[tuple[int, str, datetime.date], int] = {}
+    latest: dict[int, datetime.date] = {}
+    ids = sorted(by_id)
+    for chunk in _chunks(ids):
+        for pid, number, date, stars in StarRating.objects.filter(product_id__in=chunk).values_list(
+            "product_id", "decision_number", "decision_date", "stars"
+        ):
+            decisions[(pid, number, date)] = stars
+            latest[pid] = max(latest.get(pid, date), date)
+
+    seen_gtin: dict[str, int] = {}
+    seen_target: dict[int, int] = {}
+    seen_new: dict[tuple[int, str], int] = {}
+    for row in rows:
+        values = row.values
+        entity = entities.get(values["producer_tax_code"])
+        if entity is None:
+            _error(plan, row, labels, layout, "producer_tax_code", "unknown_producer")
+            continue
+        if entity.pk not in editable:
+            _error(plan, row, labels, layout, "producer_tax_code", "producer_outside_province")
+            continue
+        gtin = values.get("gtin")
+        key = name_key(values["name_vi"])
+        if gtin and gtin in seen_gtin:
+            _error(plan, row, labels, layout, "gtin", "duplicate_in_file", first_row=seen_gtin[gtin])
+            continue
+        target = None
+        if gtin and gtin in by_gtin:
+            target = by_gtin[gtin]
+            if target.entity_id != entity.pk:
+                _error(plan, row, labels, layout, "gtin", "gtin_taken")
+                continue
+        if target is None:
+            # A row with a GTIN may claim only a product that has none yet; a row without one prefers
+            # the products without a GTIN, else the single product of that name.
+            same_name = by_name.get((entity.pk, key), [])
+            candidates = [p for p in same_name if not p.gtin]
+            if not gtin and not candidates:
+                candidates = same_name
+            if len(candidates) > 1:
+                _error(plan, row, labels, layout, "name_vi", "ambiguous_name")
+                continue
+            target = candidates[0] if candidates else None
+        if target is not None:
+            first = seen_target.get(target.pk)
+            if first is not None:
+                _error(plan, row, labels, layout, "name_vi", "duplicate_in_file", first_row=first)
+                continue
+            seen_target[target.pk] = row.number
+        elif not gtin:
+            first = seen_new.get((entity.pk, key))
+            if first is not None:
+                _error(plan, row, labels, layout, "name_vi", "duplicate_in_file", first_row=first)
+                continue
+            seen_new[(entity.pk, key)] = row.number
+        if gtin:
+            seen_gtin[gtin] = row.number
+        # The star rating of the row, if any.
+        rating = None
+        stars = values.get("stars")
+        if stars is not None and "decision_number" not in values:
+            if target is None or target.stars != stars:
+                _error(plan, row, labels, layout, "decision_number", "rating_incomplete")
+                continue
+        elif stars is not None:
+            number, date = values["decision_number"], values["decision_date"]
+            recorded = decisions.get((target.pk, number, date)) if target is not None else None
+            if recorded is not None and recorded != stars:
+                _error(plan, row, labels, layout, "stars", "decision_conflict", stars=recorded)
+                continue
+            if recorded is None:
+                valid_until, _status = _rating_state(stars, date)
+                rating = StarRating(
+                    stars=stars, decision_number=number, decision_date=date, valid_until=valid_until,
+                    source=StarRating.Source.IMPORT, criteria_set=CURRENT_SET, created_by=user,
+                )  # fmt: skip
+        wanted = {f: values[f] for f in PRODUCT_FIELDS if f in values}
+        if "product_set" not in wanted and "sheet" in values:
+            wanted["product_set"] = values["sheet"]
+        newest = rating is not None and (
+            target is None or rating.decision_date >= latest.get(target.pk, rating.decision_date)
+        )
+        if newest:
+            wanted["stars"] = rating.stars
+            _valid, status = _rating_state(rating.stars, rating.decision_date)
+            if status:
+                wanted["status"] = status
+        if target is None:
+            product = Product(entity=entity, criteria_set=CURRENT_SET, **wanted)  # object: no query in audit
+            product.search_key = _product_search_key(product)
+            plan.creates.append(product)
+            if rating is not None:
+                plan.ratings.append((product, rating))
+            continue
+        changed = [f for f, v in wanted.items() if getattr(target, f) != v]
+        if rating is not None:
+            plan.ratings.append((target, rating))
+        if not changed and rating is None:
+            plan.unchanged += 1
+            continue
+        before = audit.snapshot(target, changed)
+        for f in changed:
+            setattr(target, f, wanted[f])
+        target.search_key = _product_search_key(target)
+        changes = audit.diff(before, audit.snapshot(target, changed))
+        if rating is not None:
+            changes["decision"] = [None, f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y})"]
+        plan.changes[id(target)] = changes
+        plan.updates.append(target)
+        plan.update_fields.update(changed)
+
+
+# --- Writing ------------------------------------------------------------------------------------
+
+
+class WriteProgress:
+    """Saves the progress of the write transaction where the page's poller can see it.
+
+    Inside the transaction an ORM update of the job would stay invisible until commit (PostgreSQL) or
+    wait for the write lock the transaction holds (SQLite). On PostgreSQL a second connection in
+    autocommit mode saves it; on other databases nothing is saved until the end.
+    """
+
+    def __init__(self, job_id: int | None):
+        self.job_id = job_id
+        self.connection = None
+        if job_id is not None and connections["default"].vendor == "postgresql":
+            self.connection = connections.create_connection("default")
+
+    def __call__(self, count: int) -> None:
+        if self.connection is None:
+            return
+        table = self.connection.ops.quote_name(ImportJob._meta.db_table)
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET processed_rows = %s WHERE id = %s", [count, self.job_id])  # noqa: S608
+        except DatabaseError:  # progress is a nicety: never let it break the import
+            logger.warning("could not save the progress of import %s", self.job_id, exc_info=True)
+            self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def apply_plan(plan: Plan, user, note: str = "", progress: Progress = _nothing) -> tuple[int, int]:
+    """Write a plan without errors: bulk inserts and updates and one audit event per object, all in
+    the caller's transaction. Returns (created, updated)."""
+    assert plan.ok, "a plan with errors is never written"
+    model = Entity if plan.kind == "producers" else Product
+    now = timezone.now()
+    done = plan.unchanged  # every row is created, updated or unchanged: the bar ends at the total
+    for batch in _chunks(plan.creates, BATCH_SIZE):
+        model.objects.bulk_create(batch)
+        done += len(batch)
+        progress(done)
+    if plan.updates:
+        for obj in plan.updates:
+            obj.updated_at = now
+        fields = sorted({f for f in plan.update_fields} | {"search_key", "updated_at"})
+        for batch in _chunks(plan.updates, BATCH_SIZE):
+            model.objects.bulk_update(batch, fields)
+            done += len(batch)
+            progress(done)
+    if plan.ratings:
+        ratings = []
+        for product, rating in plan.ratings:
+            rating.product_id = product.pk
+            ratings.append(rating)
+        StarRating.objects.bulk_create(ratings, batch_size=BATCH_SIZE)
+    created_changes = _created_changes(plan)
+    action = AuditEvent.Action.IMPORT
+    audit.record_many(user, plan.creates, action, changes_for=lambda o: created_changes[id(o)], note=note)
+    audit.record_many(user, plan.updates, action, changes_for=lambda o: plan.changes[id(o)], note=note)
+    return len(plan.creates), len(plan.updates)
+
+
+def _created_changes(plan: Plan) -> dict[int, dict]:
+    decisions = {id(product): rating for product, rating in plan.ratings}
+    result = {}
+    for obj in plan.creates:
+        changes = audit.diff({}, audit.snapshot(obj))
+        rating = decisions.get(id(obj))
+        if rating is not None:
+            changes["decision"] = [None, f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y})"]
+        result[id(obj)] = changes
+    return result
+
+
+# --- The two tasks' bodies ----------------------------------------------------------------------
+
+
+def _save_errors(job: ImportJob, errors: list[tabular.RowError]) -> None:
+    job.error_count = len(errors)
+    job.errors = [e.as_dict() for e in errors[:MAX_ERRORS]]
+
+
+def _job_progress(job_id: int) -> Progress:
+    def save(count: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(processed_rows=count)
+
+    return save
+
+
+def run_check(job_id: int) -> ImportJob:
+    """The dry run: read and check the file, then record the errors or the plan's counts."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.CHECKING):
+        return job
+    job.status = ImportJob.Status.CHECKING
+    job.save(update_fields=["status"])
+    try:
+        try:
+            rows = _read_job_rows(job, use_cache=False)
+        except tabular.FileProblem as problem:
+            _finish(job, ImportJob.Status.INVALID, errors=[problem.as_error()])
+            return job
+        job.total_rows = max(0, len(rows) - 1)
+        job.save(update_fields=["total_rows"])
+        plan = build_plan(job.kind, rows, job.created_by, progress=_job_progress(job.pk))
+        job.total_rows = plan.total
+        if not plan.ok:
+            _finish(job, ImportJob.Status.INVALID, errors=plan.errors)
+            return job
+        _save_rows_cache(job, rows)
+        job.created_count, job.updated_count = len(plan.creates), len(plan.updates)
+        job.unchanged_count = plan.unchanged
+        _finish(job, ImportJob.Status.CHECKED, errors=[])
+    except Exception:
+        logger.exception("import %s: the check failed", job_id)
+        _finish(job, ImportJob.Status.FAILED, message=_("The check stopped on an unexpected error."))
+        raise
+    return job
+
+
+def run_write(job_id: int) -> ImportJob:
+    """Check the rows again against the database as it is now, then write them all or nothing."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status != ImportJob.Status.IMPORTING:
+        return job
+    user = job.created_by
+    progress = WriteProgress(job.pk)
+    try:
+        try:
+            rows = _read_job_rows(job, use_cache=True)
+        except tabular.FileProblem as problem:
+            _finish(job, ImportJob.Status.INVALID, errors=[problem.as_error()])
+            return job
+        plan = build_plan(job.kind, rows, user)
+        if not plan.ok:
+            job.message = str(MESSAGES["changed_since_check"] % {"detail": _("see the errors below")})
+            _finish(job, ImportJob.Status.INVALID, errors=plan.errors, message=job.message)
+            return job
+        note = f"{job.original_name} (#{job.pk})"
+        with transaction.atomic():
+            created, updated = apply_plan(plan, user, note=note, progress=progress)
+            progress.close()  # before the job row is touched in this transaction
+            job.created_count, job.updated_count, job.unchanged_count = created, updated, plan.unchanged
+            job.total_rows = plan.total
+            _finish(job, ImportJob.Status.DONE, errors=[])
+    except Exception as exc:
+        logger.exception("import %s: the write failed", job_id)
+        progress.close()
+        message = _("The import was rolled back: nothing was written. Reason: %(reason)s") % {"reason": exc}
+        _finish(job, ImportJob.Status.FAILED, message=message[:2000])
+        raise
+    finally:
+        progress.close()
+    _drop_rows_cache(job)
+    return job
+
+
+def _finish(job: ImportJob, status: str, errors: list | None = None, message: str | None = None) -> None:
+    job.status = status
+    if errors is not None:
+        _save_errors(job, errors)
+    if message is not None:
+        job.message = message
+    if status in (ImportJob.Status.CHECKED, ImportJob.Status.DONE):
+        job.processed_rows = job.total_rows
+    if status in (ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.INVALID):
+        job.finished_at = timezone.now()
+    job.save()
+
+
+# --- Export -------------------------------------------------------------------------------------
+
+
+def entity_records(entities: Iterable[Entity]) -> Iterator[dict[str, Any]]:
+    """Producers as layout records (column key → stored value)."""
+    for e in entities:
+        record = {f: getattr(e, f) for f in ENTITY_FIELDS}
+        record.update(tax_code=e.tax_code, commune_code=e.commune_id, commune_name=e.commune.name)
+        yield record
+
+
+def product_records(products: Iterable[Product]) -> Iterator[dict[str, Any]]:
+    """Products as layout records; the rating columns carry the newest recorded decision."""
+    for p in products:
+        record = {f: getattr(p, f) for f in PRODUCT_FIELDS}
+        record.update(
+            producer_tax_code=p.entity.tax_code, producer_name=p.entity.name, sheet=p.product_set,
+            stars=p.stars, decision_number=getattr(p, "last_decision_number", None) or "",
+            decision_date=getattr(p, "last_decision_date", None),
+        )  # fmt: skip
+        yield record
+
+
+def export_entities(user, params=None, request=None):
+    """The producers a user may see, narrowed by the list page's filters (EntityFilter)."""
+    from .filters import EntityFilter
+
+    queryset = Entity.objects.visible_to(user).select_related("commune").order_by("name", "id")
+    if params and params.get("sort") in ("stars", "-stars"):
+        queryset = queryset.annotate(best_stars=Max("products__stars"))
+    return _filtered(EntityFilter, queryset, params, request)
+
+
+def export_products(user, params=None, request=None):
+    """The products a user may see, narrowed by the list page's filters (ProductFilter)."""
+    from .filters import ProductFilter
+
+    newest = StarRating.objects.filter(product=OuterRef("pk")).order_by("-decision_date", "-id")
+    queryset = (
+        Product.objects.visible_to(user)
+        .select_related("entity")
+        .annotate(
+            last_decision_number=Subquery(newest.values("decision_number")[:1]),
+            last_decision_date=Subquery(newest.values("decision_date")[:1]),
+        )
+        .order_by("entity__name", "name_vi", "id")
+    )
+    return _filtered(ProductFilter, queryset, params, request)
+
+
+def _filtered(filterset_class, queryset, params, request):
+    if not params or request is None:
+        return queryset
+    filterset = filterset_class(params, queryset=queryset, request=request)
+    if not filterset.form.is_valid():
+        raise ValidationError(_("The filters of this export are not valid."))
+    return filterset.qs
+
+
+def export_records(kind: str, user, params=None, request=None) -> Iterator[dict[str, Any]]:
+    if kind == "producers":
+        return entity_records(export_entities(user, params, request).iterator(chunk_size=2000))
+    return product_records(export_products(user, params, request).iterator(chunk_size=2000))
+
+
+def template_example(kind: str, user) -> dict[str, Any]:
+    """The example row of a template, with a real commune of the user's province."""
+    province = user.province_id or settings.OCOP_DEFAULT_PROVINCE_CODE
+    commune = Commune.objects.filter(province_id=province).order_by("code").first()
+    overrides = {}
+    if commune and kind == "producers":
+        overrides = {"commune_code": commune.code, "commune_name": commune.name}
+    return tabular.example_record(tabular.LAYOUTS[kind], overrides)
