@@ -87,7 +87,8 @@ class ScopedFilterSet(django_filters.FilterSet):
             if province:
                 shown = Commune.objects.filter(province_id=province).order_by("name")
             else:
-                shown = Commune.objects.filter(pk=self.data.get("commune") or None)
+                chosen = self.data.get("commune")
+                shown = Commune.objects.filter(pk=chosen) if chosen else Commune.objects.none()
                 form.fields["commune"].help_text = _("Choose a province first.")
             _narrow_widget(form.fields["commune"], shown)
 
@@ -169,7 +170,8 @@ class ProductFilter(ScopedFilterSet):
             if province:
                 shown = Entity.objects.filter(commune__province_id=province).order_by("name")
             else:
-                shown = Entity.objects.filter(pk=self.data.get("entity") or None)
+                chosen = self.data.get("entity", "")
+                shown = Entity.objects.filter(pk=chosen) if chosen.isdigit() else Entity.objects.none()
             _narrow_widget(form.fields["entity"], shown.only("pk", "name"))
 
     def filter_group(self, queryset, name, value):

@@ -25,6 +25,7 @@ from tests.factories import (
     make_photo,
     make_user,
     other_commune,
+    valid_tax_code,
 )
 
 WHO = [
@@ -59,7 +60,7 @@ class World:
 def world(db):
     here = commune()
     there = other_commune(here)
-    entity = EntityFactory(commune=here, name="Hợp tác xã Bánh tráng Trảng Bàng")
+    entity = EntityFactory(commune=here, name="Hợp tác xã Bánh tráng Trảng Bàng", tax_code=valid_tax_code(0))
     product = ProductFactory(entity=entity, name_vi="Bánh tráng phơi sương")
     elsewhere = Province.objects.exclude(pk=here.province_id).order_by("code").first()
     users = {
