@@ -72,8 +72,11 @@ def e2e_required() -> bool:
 def pytest_collection_modifyitems(config, items):
     # All browser tests run in one xdist worker (Makefile: --dist loadgroup), so one browser serves them.
     for item in items:
-        if item.get_closest_marker("e2e") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+        if item.get_closest_marker("e2e"):
+            if not item.get_closest_marker("xdist_group"):
+                item.add_marker(pytest.mark.xdist_group("e2e"))
+            # The session-wide live server starts before _static_root points STATIC_ROOT at a real folder.
+            item.add_marker(pytest.mark.filterwarnings("ignore:No directory at:UserWarning"))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
