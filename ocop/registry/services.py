@@ -7,6 +7,7 @@ Views and importers call these functions and nothing else to write registry data
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -218,7 +219,7 @@ def record_rating(
     changes = audit.diff(before, audit.snapshot(product, ["stars", "status"]))
     decision = f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y})"
     if rating.points is not None:
-        decision += f", {rating.points}"
+        decision += f", {Decimal(rating.points).normalize():f}"
     changes["decision"] = [None, decision]
     audit.record(user, product, AuditEvent.Action.RATE, changes)
     return rating

@@ -1,0 +1,221 @@
+"""The registry services: who may change what, one transaction per change, and its audit row."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.models import AuditEvent
+from ocop.registry import services
+from ocop.registry.models import Entity, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
+from tests.factories import (
+    EntityFactory,
+    ProductFactory,
+    SalesChannelFactory,
+    commune,
+    image_upload,
+    make_photo,
+    make_user,
+    other_commune,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def here():
+    return commune()
+
+
+@pytest.fixture
+def province(here):
+    return make_user(Role.PROVINCE_OFFICER, province_id=here.province_id)
+
+
+def rating(stars=4, decision_date=datetime.date(2025, 6, 20), **kwargs) -> StarRating:
+    return StarRating(stars=stars, decision_number="45/QĐ-UBND", decision_date=decision_date, **kwargs)
+
+
+def test_certificate_expiry_is_36_months():
+    assert services.certificate_expiry(datetime.date(2025, 6, 20)) == datetime.date(2028, 6, 20)
+    assert services.certificate_expiry(datetime.date(2024, 2, 29)) == datetime.date(2027, 2, 28)
+
+
+def test_record_rating_sets_stars_status_and_validity(province, here):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    saved = services.record_rating(province, product, rating(points=Decimal("72.5")))
+    assert saved.valid_until == datetime.date(2028, 6, 20) and saved.created_by == province
+    product.refresh_from_db()
+    assert product.stars == 4 and product.status == ProductStatus.RATED
+    event = audit.history(product).get()
+    assert event.action == AuditEvent.Action.RATE
+    assert event.changes["stars"] == [None, 4]
+    assert event.changes["status"] == ["Idea", "Rated"]
+    assert event.changes["decision"] == [None, "45/QĐ-UBND (20/06/2025), 72.5"]
+
+
+def test_an_explicit_validity_is_kept(province, here):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    saved = services.record_rating(province, product, rating(valid_until=datetime.date(2026, 1, 1)))
+    assert saved.valid_until == datetime.date(2026, 1, 1)
+
+
+def test_an_old_decision_makes_the_product_expired(province, here):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    services.record_rating(province, product, rating(stars=3, decision_date=datetime.date(2019, 1, 1)))
+    product.refresh_from_db()
+    assert product.status == ProductStatus.EXPIRED and product.stars == 3
+
+
+def test_two_stars_have_no_certificate(province, here):
+    product = ProductFactory(entity=EntityFactory(commune=here), status=ProductStatus.IN_EVALUATION)
+    saved = services.record_rating(province, product, rating(stars=2))
+    assert saved.valid_until is None
+    product.refresh_from_db()
+    assert product.stars == 2 and product.status == ProductStatus.IN_EVALUATION
+
+
+@pytest.mark.parametrize("role", [Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER, Role.MINISTRY])
+def test_only_province_records_ratings(here, role):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    user = make_user(role, entity=product.entity) if role == Role.PRODUCER else make_user(role)
+    with pytest.raises(PermissionDenied):
+        services.record_rating(user, product, rating())
+    assert not StarRating.objects.exists() and Product.objects.get(pk=product.pk).stars is None
+
+
+def test_province_officer_of_another_province_cannot_rate(here):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    with pytest.raises(PermissionDenied):
+        services.record_rating(make_user(Role.PROVINCE_OFFICER, province_id="01"), product, rating())
+
+
+def test_create_entity_checks_the_commune(here):
+    officer = make_user(Role.COMMUNE_OFFICER, commune=here)
+    with pytest.raises(PermissionDenied):
+        services.create_entity(officer, EntityFactory.build(commune=other_commune(here)))
+    with pytest.raises(PermissionDenied):
+        services.create_entity(make_user(Role.PRODUCER), EntityFactory.build(commune=here))
+    assert services.create_entity(officer, EntityFactory.build(commune=here, tax_code="0100109106")).pk
+
+
+def test_update_entity_refuses_a_move_outside_the_area(here):
+    entity = EntityFactory(commune=here)
+    officer = make_user(Role.COMMUNE_OFFICER, commune=here)
+    entity.commune = other_commune(here)
+    entity.address = "changed"
+    with pytest.raises(PermissionDenied):
+        services.update_entity(officer, entity)
+    stored = Entity.objects.get(pk=entity.pk)
+    assert stored.commune_id == here.pk and stored.address != "changed"
+
+
+def test_producer_cannot_move_its_own_entity(here):
+    entity = EntityFactory(commune=here)
+    owner = make_user(Role.PRODUCER, entity=entity)
+    entity.commune = other_commune(here)
+    with pytest.raises(PermissionDenied):
+        services.update_entity(owner, entity)
+    assert Entity.objects.get(pk=entity.pk).commune_id == here.pk
+
+
+def test_update_entity_records_old_and_new(here, province):
+    entity = EntityFactory(commune=here, phone="")
+    entity.phone = "0276 3822 111"
+    services.update_entity(province, entity)
+    assert audit.history(entity).get().changes == {"phone": ["", "0276 3822 111"]}
+    services.update_entity(province, entity)  # no change, no event
+    assert audit.history(entity).count() == 1
+
+
+def test_update_product_keeps_official_fields_for_producers_and_communes(here):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    owner = make_user(Role.PRODUCER, entity=product.entity)
+    product.stars, product.status, product.name_vi = 5, ProductStatus.RATED, "Tên mới"
+    services.update_product(owner, product)
+    stored = Product.objects.get(pk=product.pk)
+    assert (stored.stars, stored.status, stored.name_vi) == (None, ProductStatus.IDEA, "Tên mới")
+    officer = make_user(Role.COMMUNE_OFFICER, commune=here)
+    stored.stars, stored.status = 5, ProductStatus.IN_EVALUATION
+    services.update_product(officer, stored)
+    stored = Product.objects.get(pk=product.pk)
+    assert (stored.stars, stored.status) == (None, ProductStatus.IN_EVALUATION)
+
+
+def test_producer_creating_a_product_gets_an_idea_without_stars(here):
+    owner = make_user(Role.PRODUCER, entity=EntityFactory(commune=here))
+    product = services.create_product(
+        owner, ProductFactory.build(entity=owner.entity, stars=5, status=ProductStatus.RATED)
+    )
+    assert (product.stars, product.status) == (None, ProductStatus.IDEA)
+    with pytest.raises(PermissionDenied):
+        services.create_product(owner, ProductFactory.build(entity=EntityFactory(commune=here)))
+
+
+def test_delete_is_for_province_officers_only(here, province):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    with pytest.raises(PermissionDenied):
+        services.delete_product(make_user(Role.COMMUNE_OFFICER, commune=here), product)
+    with pytest.raises(ValidationError):
+        services.delete_entity(province, product.entity)  # it still has a product
+    services.delete_product(province, product)
+    services.delete_entity(province, product.entity)
+    assert not Entity.objects.filter(pk=product.entity_id).exists()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.DELETE).count() == 2
+
+
+def test_sales_channels_of_another_entity_are_refused(here, province):
+    entity, other = EntityFactory(commune=here), EntityFactory(commune=here)
+    foreign = SalesChannelFactory(entity=other, name="Lazada")
+    foreign.name = "Stolen"
+    with pytest.raises(PermissionDenied):
+        services.set_sales_channels(province, entity, [foreign], [])
+    with pytest.raises(PermissionDenied):
+        services.set_sales_channels(province, entity, [], [SalesChannel.objects.get(pk=foreign.pk)])
+    assert SalesChannel.objects.get(pk=foreign.pk).name == "Lazada"
+
+
+def test_sales_channels_audited(here, province):
+    entity = EntityFactory(commune=here)
+    services.set_sales_channels(
+        province, entity, [SalesChannel(kind=SalesChannel.Kind.SUPERMARKET, name="GO!")], []
+    )
+    assert entity.uses_modern_channel
+    assert audit.history(entity).get().changes == {"sales_channels": [[], ["Supermarket: GO!"]]}
+
+
+def test_add_photo_failure_leaves_no_files(here, province, monkeypatch, settings):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        services.add_photo(province, product, image_upload())
+    assert not ProductPhoto.objects.exists()
+    media = settings.MEDIA_ROOT
+    assert not list(media.rglob("*.*")) if media.exists() else True
+
+
+def test_photo_permission(here):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    with pytest.raises(PermissionDenied):
+        services.add_photo(make_user(Role.COUNCIL_MEMBER), product, image_upload())
+    photo = make_photo(product)
+    other_owner = make_user(Role.PRODUCER, entity=EntityFactory(commune=here))
+    with pytest.raises(PermissionDenied):
+        services.delete_photo(other_owner, photo)
+    assert ProductPhoto.objects.filter(pk=photo.pk).exists()
+
+
+def test_delete_product_removes_photo_files_after_commit(here, province, django_capture_on_commit_callbacks):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    photo = make_photo(product, province)
+    storage, names = photo.image.storage, [photo.image.name, photo.thumbnail.name]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_product(province, product)
+    assert not any(storage.exists(n) for n in names)
