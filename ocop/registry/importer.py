@@ -97,7 +97,7 @@ MESSAGES = {
     "gtin_check_digit": gettext_lazy("The check digit of this GTIN is wrong."),
     "commune_code": gettext_lazy("A commune code has 5 digits."),
     "unknown_commune": gettext_lazy("No commune has this code."),
-    "commune_name_mismatch": gettext_lazy("Commune code %(code)s is %(name)s, not this commune."),
+    "commune_name_mismatch": gettext_lazy("Commune code %(commune)s is %(name)s, not this commune."),
     "outside_province": gettext_lazy("This commune is in %(province)s, outside your province."),
     "date": gettext_lazy("Not a date: write it as dd/mm/yyyy."),
     "date_future": gettext_lazy("This date is in the future."),
@@ -413,7 +413,7 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> 
         else:
             if "commune_name" in values and not _same_commune_name(values["commune_name"], commune.name):
                 _error(plan, row, labels, layout, "commune_name", "commune_name_mismatch",
-                       code=commune.code, name=commune.name)  # fmt: skip
+                       commune=commune.code, name=commune.name)  # fmt: skip
                 failed = True
             if province is not None and commune.province_id != province:
                 _error(plan, row, labels, layout, "commune_code", "outside_province",

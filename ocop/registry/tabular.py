@@ -188,7 +188,8 @@ def _product_row_check(values: dict[str, Any], labels: dict[str, str]) -> list[t
         problems.append(("product_set", "", "product_set_required", {}))
     rating_keys = ("stars", "decision_number", "decision_date")
     missing = [k for k in rating_keys if values.get(k) in (None, "")]
-    if missing and len(missing) < 3 and missing != ["stars"]:  # stars alone: the importer decides
+    decided = "decision_number" not in missing or "decision_date" not in missing
+    if decided and missing:  # stars alone may be the current stars restated: the importer decides
         problems.append((missing[0], "", "rating_incomplete", {}))
     return problems
 
@@ -939,8 +940,9 @@ def parse_row(layout: Layout, header: Header, number: int, cells: Cells) -> tupl
     """Check one data row on its own: formats, required cells, cross-column rules."""
     raw: dict[str, str] = {}
     for key, index in header.positions.items():
-        if index < len(cells) and cells[index] is not None:
-            raw[key] = cells[index]
+        value = cells[index] if index < len(cells) else None
+        if value is not None and value.strip():
+            raw[key] = value
     values: dict[str, Any] = {}
     errors: list[RowError] = []
     labels = header.labels
