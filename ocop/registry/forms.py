@@ -201,6 +201,10 @@ class ProductForm(PlainLabels, forms.ModelForm):
             "story_vi",
             "story_en",
         ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in ("label_details", "description_vi", "description_en", "story_vi", "story_en")
+        }
 
     def __init__(self, *args, user, language: str = "vi", **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.deletion import ProtectedError
@@ -428,13 +428,21 @@ def entity_history(request, pk: int):
 # --- History ---------------------------------------------------------------------------------------
 
 
+def _internal(model, name: str) -> bool:
+    """Derived columns (the search key) change with the fields they come from: not worth a line."""
+    try:
+        return not model._meta.get_field(name).editable
+    except FieldDoesNotExist:
+        return False
+
+
 def _field_label(model, name: str) -> str:
     special = {"photos": _("photos"), "sales_channels": _("sales channels"), "decision": _("decision")}
     if name in special:
         return special[name]
     try:
         return str(model._meta.get_field(name).verbose_name)
-    except Exception:  # a field that no longer exists: show its stored name
+    except FieldDoesNotExist:  # a field that no longer exists: show its stored name
         return name
 
 
@@ -458,7 +466,7 @@ def _render_history(request, obj, template: str, context: dict):
             "changes": [
                 {"field": _field_label(model, name), "old": _shown(values[0]), "new": _shown(values[1])}
                 for name, values in sorted(event.changes.items())
-                if isinstance(values, list | tuple) and len(values) == 2
+                if isinstance(values, list | tuple) and len(values) == 2 and not _internal(model, name)
             ],
         }
         for event in page.object_list

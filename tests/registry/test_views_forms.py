@@ -90,6 +90,7 @@ def test_producer_edits_own_product_and_history_shows_old_to_new(setup):
     assert event.changes["gtin"] == ["", "08934567890120"]
     page = setup["as_owner"].get(reverse("registry:product_history", args=[product.pk])).content.decode()
     assert "Bánh tráng phơi sương" in page and "Bánh tráng Trảng Bàng" in page and "→" in page
+    assert "banh trang phoi suong" not in page  # the derived search key is not listed as a change
     detail = setup["as_owner"].get(product.get_absolute_url()).content.decode()
     assert "GS1 prefix 893" in detail  # 893… is a Vietnamese GTIN
 
