@@ -11,7 +11,9 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "is_staff", "province"]
     search_fields = ["username", "full_name", "email"]
     autocomplete_fields = ["province", "commune", "entity"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("OCOP role"), {"fields": ("role", "full_name", "phone", "province", "commune", "entity")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("OCOP role"), {"fields": ("role", "full_name", "phone", "province", "commune", "entity")}),
+    )
 
 
 @admin.register(ApiToken)

@@ -27,15 +27,27 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     province = models.ForeignKey(
-        "places.Province", verbose_name=_("province"), null=True, blank=True, on_delete=models.PROTECT,
+        "places.Province",
+        verbose_name=_("province"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     commune = models.ForeignKey(
-        "places.Commune", verbose_name=_("commune"), null=True, blank=True, on_delete=models.PROTECT,
+        "places.Commune",
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     entity = models.ForeignKey(
-        "registry.Entity", verbose_name=_("producer"), null=True, blank=True, on_delete=models.SET_NULL,
+        "registry.Entity",
+        verbose_name=_("producer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="users",
     )
 

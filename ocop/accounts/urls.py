@@ -7,7 +7,11 @@ app_name = "accounts"
 urlpatterns = [
     path(
         "login/",
-        public(auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)),
+        public(
+            auth_views.LoginView.as_view(
+                template_name="accounts/login.html", redirect_authenticated_user=True
+            )
+        ),
         name="login",
     ),
     path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),

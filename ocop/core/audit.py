@@ -29,7 +29,9 @@ def _plain(value: Any) -> Any:
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The tracked fields of obj as plain values (foreign keys by their display text)."""
-    names = fields or [f.name for f in obj._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}]
+    names = fields or [
+        f.name for f in obj._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
+    ]
     result = {}
     for name in names:
         field = obj._meta.get_field(name)
@@ -42,7 +44,11 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for every field whose value changed."""
-    return {k: [before.get(k), after.get(k)] for k in after.keys() | before.keys() if before.get(k) != after.get(k)}
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in after.keys() | before.keys()
+        if before.get(k) != after.get(k)
+    }
 
 
 def record(actor, obj: models.Model, action: str, changes: dict | None = None, note: str = "") -> AuditEvent:
@@ -66,8 +72,13 @@ def record_many(actor, objs: list[models.Model], action: str, changes_for=None, 
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
-                actor=who, action=action, content_type=content_type, object_id=str(o.pk),
-                object_repr=str(o)[:300], changes=changes_for(o) if changes_for else {}, note=note[:300],
+                actor=who,
+                action=action,
+                content_type=content_type,
+                object_id=str(o.pk),
+                object_repr=str(o)[:300],
+                changes=changes_for(o) if changes_for else {},
+                note=note[:300],
             )
             for o in objs
         ],

@@ -6,7 +6,9 @@ _EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip diacritics (đ → d) and collapse spaces: 'Bánh Tráng  Trảng Bàng' → 'banh trang trang bang'.
+    """Lower-case, strip diacritics (đ → d) and collapse spaces.
+
+    'Bánh Tráng  Trảng Bàng' → 'banh trang trang bang'.
 
     Used both to build a row's search key and to fold the query, so that 'banh trang' finds 'Bánh tráng'.
     """

@@ -43,9 +43,16 @@ def product_sets(set_id: str = CURRENT_SET) -> dict[str, ProductSet]:
         for sub in group["subgroups"]:
             for ps in sub["product_sets"]:
                 result[ps["code"]] = ProductSet(
-                    code=ps["code"], sheet=int(ps["sheet"]), name_vi=ps["name_vi"], name_en=ps["name_en"],
-                    group_code=group["code"], group_vi=group["name_vi"], group_en=group["name_en"],
-                    subgroup_code=sub["code"], subgroup_vi=sub["name_vi"], subgroup_en=sub["name_en"],
+                    code=ps["code"],
+                    sheet=int(ps["sheet"]),
+                    name_vi=ps["name_vi"],
+                    name_en=ps["name_en"],
+                    group_code=group["code"],
+                    group_vi=group["name_vi"],
+                    group_en=group["name_en"],
+                    subgroup_code=sub["code"],
+                    subgroup_vi=sub["name_vi"],
+                    subgroup_en=sub["name_en"],
                 )
     return result
 

@@ -41,7 +41,11 @@ def load_places(province_model, commune_model, path: Path = DATA_FILE) -> dict[s
         existing_c = {c.code: c for c in commune_model.objects.all()}
         new_communes, changed = [], []
         for row in communes:
-            values = {"name": row["commune_name"], "kind": row["commune_type"], "province_id": row["province_code"]}
+            values = {
+                "name": row["commune_name"],
+                "kind": row["commune_type"],
+                "province_id": row["province_code"],
+            }
             current = existing_c.get(row["commune_code"])
             if current is None:
                 new_communes.append(commune_model(code=row["commune_code"], **values))
