@@ -20,11 +20,12 @@ from ocop.places.models import Commune, Province
 from .models import Entity, EntityType, ProductStatus, SalesChannel
 
 NOT_RATED = "none"
+MAX_SEARCH_WORDS = 8  # each word is one more LIKE over the table: enough for a name, not for abuse
 
 
 def search(queryset: QuerySet, words: str) -> QuerySet:
     """Every folded word must appear in the row's search key (in any order)."""
-    for word in fold(words).split():
+    for word in fold(words).split()[:MAX_SEARCH_WORDS]:
         queryset = queryset.filter(search_key__contains=word)
     return queryset
 
