@@ -25,11 +25,17 @@ class TaxCodeSequence:
     """Valid 10-digit Vietnamese tax codes (the 10th digit is the stdnum check digit)."""
 
     @staticmethod
-    def make(n: int) -> str:
+    def make(n: int, prefix: str = "39") -> str:
+        """The n-th code of a series: each n owns the serials 11n+1 … 11n+11 (so codes never repeat),
+        and takes the first whose check value is a single digit (stdnum refuses a check value of 10)."""
         from stdnum.vn import mst
 
-        base = f"39{n % 10_000_000:07d}"
-        return base + mst.calc_check_digit(base)
+        for serial in range(11 * n + 1, 11 * n + 12):
+            base = f"{prefix}{serial % 10_000_000:07d}"
+            code = base + mst.calc_check_digit(base)
+            if mst.is_valid(code):
+                return code
+        raise ValueError(n)
 
 
 class EntityFactory(DjangoModelFactory):
@@ -143,15 +149,5 @@ def make_photo(product, user=None, **kwargs):
 
 
 def valid_tax_code(n: int) -> str:
-    """The n-th valid 10-digit tax code of a series that skips the bases stdnum refuses (an all-zero
-    serial, or a check value of 10), so a form that re-validates the code accepts it."""
-    from stdnum.vn import mst
-
-    found = -1
-    for serial in range(1, 10_000_000):
-        base = f"37{serial:07d}"
-        if mst.is_valid(base + mst.calc_check_digit(base)):
-            found += 1
-            if found == n:
-                return base + mst.calc_check_digit(base)
-    raise ValueError(n)
+    """The n-th valid 10-digit tax code of a series apart from the factory's (prefix 37)."""
+    return TaxCodeSequence.make(n, prefix="37")
