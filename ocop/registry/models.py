@@ -38,6 +38,9 @@ def scope_filter(user, prefix: str = "", edit: bool = False) -> Q | None:
         return None
     if role == Role.MINISTRY:
         return Q()
+    # A machine client (e.g. a marketplace or the national database) reads the province it is given.
+    if role == Role.INTEGRATOR:
+        return Q(**{f"{prefix}commune__province_id": user.province_id}) if user.province_id else None
     if role in (Role.PROVINCE_OFFICER, Role.COUNCIL_MEMBER) and user.province_id:
         return Q(**{f"{prefix}commune__province_id": user.province_id})
     if role == Role.COMMUNE_OFFICER and user.commune_id:
@@ -63,9 +66,13 @@ class Entity(models.Model):
     name = models.CharField(_("legal name"), max_length=255)
     entity_type = models.CharField(_("type"), max_length=24, choices=EntityType.choices)
     tax_code = models.CharField(
-        _("tax code"), max_length=20, unique=True,
-        help_text=_("10 digits, 13 for a branch (0100109106-001); a household business may use its owner's "
-                    "12-digit personal identification number."),
+        _("tax code"),
+        max_length=20,
+        unique=True,
+        help_text=_(
+            "10 digits, 13 for a branch (0100109106-001); a household business may use its owner's "
+            "12-digit personal identification number."
+        ),
     )
     commune = models.ForeignKey(
         "places.Commune", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="entities"
@@ -81,7 +88,10 @@ class Entity(models.Model):
     representative_gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
     representative_ethnicity = models.CharField(_("ethnicity"), max_length=50, blank=True)
     representative_birth_year = models.PositiveSmallIntegerField(
-        _("year of birth"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2020)]
+        _("year of birth"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2020)],
     )
     representative_has_disability = models.BooleanField(_("person with a disability"), default=False)
 
@@ -102,8 +112,12 @@ class Entity(models.Model):
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["commune", "name"]), models.Index(fields=["entity_type"])]
         constraints = [
-            models.CheckConstraint(condition=Q(staff_female__lte=models.F("staff_total")), name="entity_female_le_total"),
-            models.CheckConstraint(condition=Q(staff_local__lte=models.F("staff_total")), name="entity_local_le_total"),
+            models.CheckConstraint(
+                condition=Q(staff_female__lte=models.F("staff_total")), name="entity_female_le_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(staff_local__lte=models.F("staff_total")), name="entity_local_le_total"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -135,10 +149,16 @@ class SalesChannel(models.Model):
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="sales_channels")
     kind = models.CharField(_("channel"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=150, blank=True, help_text=_("e.g. Shopee, Co.opmart, Bách Hóa Xanh"))
+    name = models.CharField(
+        _("name"), max_length=150, blank=True, help_text=_("e.g. Shopee, Co.opmart, Bách Hóa Xanh")
+    )
     url = models.URLField(_("link"), blank=True)
-    evidence_date = models.DateField(_("evidence date"), null=True, blank=True,
-                                     help_text=_("Date of the contract, invoice or listing that proves it."))
+    evidence_date = models.DateField(
+        _("evidence date"),
+        null=True,
+        blank=True,
+        help_text=_("Date of the contract, invoice or listing that proves it."),
+    )
 
     class Meta:
         verbose_name = _("sales channel")
@@ -176,12 +196,16 @@ def product_set_choices():
 
 
 class Product(models.Model):
-    entity = models.ForeignKey(Entity, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="products")
+    entity = models.ForeignKey(
+        Entity, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="products"
+    )
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=255)
     name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
     criteria_set = models.CharField(_("criteria set"), max_length=32, default=CURRENT_SET)
     product_set = models.CharField(
-        _("product set"), max_length=10, choices=product_set_choices,
+        _("product set"),
+        max_length=10,
+        choices=product_set_choices,
         help_text=_("Group / sub-group / set of Annex I; it decides the scoring sheet."),
     )
     description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
@@ -189,15 +213,24 @@ class Product(models.Model):
     story_vi = models.TextField(_("product story (Vietnamese)"), blank=True)
     story_en = models.TextField(_("product story (English)"), blank=True)
     packaging = models.CharField(_("packaging"), max_length=255, blank=True)
-    net_quantity = models.CharField(_("net quantity"), max_length=64, blank=True, help_text=_("e.g. 500 g, 750 ml"))
+    net_quantity = models.CharField(
+        _("net quantity"), max_length=64, blank=True, help_text=_("e.g. 500 g, 750 ml")
+    )
     label_details = models.TextField(_("label details"), blank=True)
-    gtin = models.CharField(_("GTIN"), max_length=14, blank=True, help_text=_("8, 12, 13 or 14 digits; stored as GTIN-14."))
+    gtin = models.CharField(
+        _("GTIN"), max_length=14, blank=True, help_text=_("8, 12, 13 or 14 digits; stored as GTIN-14.")
+    )
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     stars = models.PositiveSmallIntegerField(
-        _("stars"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        _("stars"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("The current rating; changed only by recording a rating."),
     )
-    status = models.CharField(_("status"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.IDEA)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.IDEA
+    )
     search_key = models.CharField(max_length=600, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -215,7 +248,9 @@ class Product(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["gtin"], condition=~Q(gtin=""), name="product_gtin_unique"),
-            models.CheckConstraint(condition=Q(stars__isnull=True) | Q(stars__gte=1, stars__lte=5), name="product_stars_1_5"),
+            models.CheckConstraint(
+                condition=Q(stars__isnull=True) | Q(stars__gte=1, stars__lte=5), name="product_stars_1_5"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -255,7 +290,9 @@ class ProductPhoto(models.Model):
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("photo")
@@ -276,7 +313,9 @@ class StarRating(models.Model):
         EVALUATION = "evaluation", _("Evaluation")
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="ratings")
-    stars = models.PositiveSmallIntegerField(_("stars"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    stars = models.PositiveSmallIntegerField(
+        _("stars"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     points = models.DecimalField(_("points"), max_digits=5, decimal_places=2, null=True, blank=True)
     criteria_set = models.CharField(_("criteria set"), max_length=32, default=CURRENT_SET)
     decision_number = models.CharField(_("decision number"), max_length=64)
@@ -284,7 +323,9 @@ class StarRating(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.MANUAL)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("star rating")
