@@ -26,6 +26,24 @@ def _static_root(settings, tmp_path):
     settings.STATIC_ROOT.mkdir()
 
 
+@pytest.fixture(autouse=True)
+def _official_places(request, django_db_blocker):
+    """The provinces and communes come from a data migration; a transactional test (live_server)
+    flushes every table when it ends, so put them back for whichever database test comes next."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("django_db_setup")
+    from ocop.places.loader import load_places
+    from ocop.places.models import Commune, Province
+
+    with django_db_blocker.unblock():
+        if not Commune.objects.exists():
+            load_places(Province, Commune)
+
+
 @pytest.fixture
 def user_of():
     """user_of(role, **scope) → a saved user of that role."""
