@@ -62,9 +62,13 @@ def configure(url: str | None = None) -> str:
         sys.path.insert(0, str(REPO))
     if str(BENCH_DIR) not in sys.path:
         sys.path.insert(0, str(BENCH_DIR))
+    import warnings
+
     import django
     from django.conf import settings
 
+    # WhiteNoise warns that STATIC_ROOT (var/static) does not exist: collectstatic is not needed here.
+    warnings.filterwarnings("ignore", message="No directory at")
     django.setup()
     # Settings read DEBUG once at import; the rest of the local defaults (no HTTPS redirect, plain static
     # storage) stay. Template engines are built lazily, so they too are built without debug.
