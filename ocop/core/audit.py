@@ -63,27 +63,33 @@ def record(actor, obj: models.Model, action: str, changes: dict | None = None, n
     )
 
 
-def record_many(actor, objs: list[models.Model], action: str, changes_for=None, note: str = "") -> None:
-    """Bulk form for imports: one audit row per object in a single INSERT."""
+def record_many(
+    actor, objs: list[models.Model], action: str, changes_for=None, note: str = "", insert=None
+) -> None:
+    """Bulk form for imports: one audit row per object in a single INSERT.
+
+    `insert(model, events)`, when given, saves the new events instead of bulk_create() (the import
+    passes its faster PostgreSQL bulk insert)."""
     if not objs:
         return
     content_type = ContentType.objects.get_for_model(objs[0], for_concrete_model=True)
     who = actor if getattr(actor, "is_authenticated", False) else None
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=who,
-                action=action,
-                content_type=content_type,
-                object_id=str(o.pk),
-                object_repr=str(o)[:300],
-                changes=changes_for(o) if changes_for else {},
-                note=note[:300],
-            )
-            for o in objs
-        ],
-        batch_size=1000,
-    )
+    events = [
+        AuditEvent(
+            actor=who,
+            action=action,
+            content_type=content_type,
+            object_id=str(o.pk),
+            object_repr=str(o)[:300],
+            changes=changes_for(o) if changes_for else {},
+            note=note[:300],
+        )
+        for o in objs
+    ]
+    if insert is not None:
+        insert(AuditEvent, events)
+    else:
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
 
 
 def history(obj: models.Model):

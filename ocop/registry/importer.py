@@ -24,10 +24,12 @@ transaction only at its very end). On SQLite the bar of the write jumps to 100 %
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +37,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connections, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Field, Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,7 +57,8 @@ from .services import certificate_expiry
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 500
-BATCH_SIZE = 500
+BATCH_SIZE = 500  # rows per bulk_create / bulk_update statement
+PG_BATCH_SIZE = 2000  # rows per jsonb_to_recordset statement on PostgreSQL
 LOOKUP_CHUNK = 2000
 MAX_ERRORS = 10_000  # errors kept on the job; the count of all of them is kept too
 KINDS = ("producers", "products")
@@ -238,15 +241,11 @@ def jobs_of(user):
 
 # --- Reading the stored file --------------------------------------------------------------------
 
+Rows = list[tuple[int, list[str | None]]]
+CACHE_VERSION = 1
 
-def _rows_cache_name(job: ImportJob) -> str:
-    return f"{job.file.name}.rows.json"
 
-
-def _read_job_rows(job: ImportJob, use_cache: bool) -> list[tuple[int, list[str | None]]]:
-    if use_cache and default_storage.exists(_rows_cache_name(job)):
-        with default_storage.open(_rows_cache_name(job), "rb") as fh:
-            return [(n, cells) for n, cells in json.load(fh)]
+def _read_job_file(job: ImportJob) -> Rows:
     with job.file.open("rb") as fh:
         data = fh.read()
     if len(data) > settings.OCOP_IMPORT_MAX_BYTES:
@@ -255,42 +254,49 @@ def _read_job_rows(job: ImportJob, use_cache: bool) -> list[tuple[int, list[str 
     return rows
 
 
-def _save_rows_cache(job: ImportJob, rows) -> None:
-    name = _rows_cache_name(job)
+def _cache_name(job: ImportJob) -> str:
+    return f"{job.file.name}.checked.json"
+
+
+def _save_checked(job: ImportJob, checked: Checked) -> None:
+    """Keep the rows the dry run parsed, so that the write re-checks them against the database
+    without reading and parsing the file again."""
+    payload = {
+        "version": CACHE_VERSION, "kind": job.kind, "header_row": checked.header_row,
+        "labels": checked.labels, "total": checked.total, "rows": [row.to_json() for row in checked.rows],
+    }  # fmt: skip
+    name = _cache_name(job)
     if default_storage.exists(name):
         default_storage.delete(name)
-    default_storage.save(name, ContentFile(json.dumps(rows, ensure_ascii=False).encode()))
+    default_storage.save(name, ContentFile(json.dumps(payload, ensure_ascii=False).encode()))
 
 
-def _drop_rows_cache(job: ImportJob) -> None:
-    name = _rows_cache_name(job)
+def _load_checked(job: ImportJob) -> Checked | None:
+    name = _cache_name(job)
+    try:
+        if not default_storage.exists(name):
+            return None
+        with default_storage.open(name, "rb") as fh:
+            payload = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if payload.get("version") != CACHE_VERSION or payload.get("kind") != job.kind:
+        return None
+    layout = tabular.LAYOUTS[job.kind]
+    rows = [tabular.ParsedRow.from_json(layout, row) for row in payload["rows"]]
+    return Checked(payload["header_row"], payload["labels"], rows, [], payload["total"])
+
+
+def _drop_checked(job: ImportJob) -> None:
+    name = _cache_name(job)
     try:
         if default_storage.exists(name):
             default_storage.delete(name)
-    except OSError:  # a leftover cache file is harmless
+    except OSError:  # a leftover file is harmless
         logger.warning("could not delete %s", name)
 
 
-# --- The plan -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Plan:
-    """What an import would do: every error, or the objects to create and update."""
-
-    kind: str
-    total: int = 0
-    errors: list[tabular.RowError] = field(default_factory=list)
-    creates: list[Any] = field(default_factory=list)
-    updates: list[Any] = field(default_factory=list)
-    update_fields: set[str] = field(default_factory=set)
-    changes: dict[int, dict] = field(default_factory=dict)  # id(obj) → audit changes
-    ratings: list[tuple[Any, StarRating]] = field(default_factory=list)  # (product, new rating)
-    unchanged: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+# --- Checking: first each row on its own, then against the database --------------------------
 
 
 Progress = Callable[[int], None]
@@ -305,48 +311,78 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def build_plan(
-    kind: str, rows: list[tuple[int, list[str | None]]], user, progress: Progress = _nothing
-) -> Plan:
-    """Check every row (formats, then the database, with lookups loaded in bulk) and plan the writes."""
+@dataclass
+class Checked:
+    """The rows of a file that passed the checks a row can pass on its own, and the errors of the rest."""
+
+    header_row: int
+    labels: dict[str, str]
+    rows: list[tabular.ParsedRow]
+    errors: list[tabular.RowError]
+    total: int
+
+
+def check_rows(kind: str, rows: Rows, progress: Progress = _nothing) -> Checked:
+    """Find the header and check every data row's cells (formats, required cells, cross-column rules)."""
     layout = tabular.LAYOUTS[kind]
-    plan = Plan(kind)
     header, header_errors = tabular.find_header(layout, rows)
     data_rows = [(n, cells) for n, cells in rows if n > header.row]
-    plan.total = len(data_rows)
+    checked = Checked(header.row, header.labels, [], list(header_errors), len(data_rows))
     if header_errors:
-        plan.errors = header_errors
-        return plan
+        return checked
     if not data_rows:
-        plan.errors = [tabular.RowError(header.row, "", "", "no_rows")]
-        return plan
-    parsed: list[tabular.ParsedRow] = []
+        checked.errors.append(tabular.RowError(header.row, "", "", "no_rows"))
+        return checked
     for index, (number, cells) in enumerate(data_rows, start=1):
         row, errors = tabular.parse_row(layout, header, number, cells)
         if errors:
-            plan.errors.extend(errors)
+            checked.errors.extend(errors)
         else:
-            parsed.append(row)
+            checked.rows.append(row)
         if index % PROGRESS_EVERY == 0:
-            progress(index // 2)
-    progress(plan.total // 2)
-    if kind == "producers":
-        _plan_producers(plan, parsed, header.labels, user)
-    else:
-        _plan_products(plan, parsed, header.labels, user)
-    plan.errors.sort(key=lambda e: (e.row or 0, layout.keys.index(_key_of(layout, header, e.column))))
-    progress(plan.total)
+            progress(index)
+    return checked
+
+
+@dataclass
+class Plan:
+    """What an import would do: every error, or what it creates and updates. A dry run only counts;
+    a plan for writing (`build=True`) holds the model objects."""
+
+    kind: str
+    total: int = 0
+    errors: list[tabular.RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    creates: list[Any] = field(default_factory=list)
+    updates: list[Any] = field(default_factory=list)
+    update_fields: set[str] = field(default_factory=set)
+    changes: dict[int, dict] = field(default_factory=dict)  # id(obj) → audit changes of an update
+    ratings: list[tuple[Any, StarRating]] = field(default_factory=list)  # (product, new rating)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def plan_rows(kind: str, checked: Checked, user, build: bool = False) -> Plan:
+    """Check the rows against the database — lookups loaded in bulk, no query per row — and decide
+    what each row creates or updates."""
+    layout = tabular.LAYOUTS[kind]
+    plan = Plan(kind, total=checked.total, errors=list(checked.errors))
+    if checked.rows:
+        planner = _plan_producers if kind == "producers" else _plan_products
+        planner(plan, checked.rows, checked.labels, user, build)
+    order = {key: i for i, key in enumerate(layout.keys)}
+    by_label = {label: key for key, label in checked.labels.items()}
+    plan.errors.sort(key=lambda e: (e.row or 0, order.get(by_label.get(e.column, ""), len(order))))
     return plan
 
 
-def _key_of(layout, header, label: str) -> str:
-    for key, text in header.labels.items():
-        if text == label:
-            return key
-    for column in layout.columns:
-        if column.header == label:
-            return column.key
-    return layout.keys[0]
+def build_plan(kind: str, rows: Rows, user, progress: Progress = _nothing, build: bool = False) -> Plan:
+    """Both checks of a file's rows (what the dry run does)."""
+    return plan_rows(kind, check_rows(kind, rows, progress), user, build)
 
 
 def _label(labels: dict[str, str], layout: tabular.Layout, key: str) -> str:
@@ -355,6 +391,41 @@ def _label(labels: dict[str, str], layout: tabular.Layout, key: str) -> str:
 
 def _error(plan: Plan, row: tabular.ParsedRow, labels, layout, key: str, code: str, **params) -> None:
     plan.errors.append(tabular.RowError(row.number, _label(labels, layout, key), row.text(key), code, params))
+
+
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    return word.lower() if word.isascii() else fold(word)  # fold() leaves ASCII as it is, lower-cased
+
+
+def search_key(*parts: str) -> str:
+    """fold() of the parts, word by word with a cache (the same result: fold works within words),
+    for the search keys that bulk writes must fill in because they bypass Model.save()."""
+    return " ".join(filter(None, (_fold_word(w) for w in " ".join(parts).split())))
+
+
+class _Snapshots:
+    """audit.snapshot() for many objects of one model: the same values (choices by their label,
+    related objects by their text), with the field lookups and choice labels worked out once."""
+
+    def __init__(self, model):
+        self.fields = {}
+        for f in model._meta.concrete_fields:
+            labels = {value: str(label) for value, label in f.flatchoices} if f.choices else None
+            self.fields[f.name] = (f.attname, f.is_relation, labels)
+        self.default = [n for n in self.fields if n not in ("id", "created_at", "updated_at")]
+
+    def __call__(self, obj, names=None) -> dict[str, Any]:
+        result = {}
+        for name in names or self.default:
+            attname, relation, labels = self.fields[name]
+            value = getattr(obj, name) if relation else getattr(obj, attname)
+            if labels is not None and value not in (None, ""):
+                value = labels.get(value, value)
+            if value is not None and type(value) not in (str, int, bool):
+                value = audit._plain(value)  # the same plain form audit.snapshot() gives
+            result[name] = value
+        return result
 
 
 # Producers ---------------------------------------------------------------------------------------
@@ -368,12 +439,17 @@ ENTITY_FIELDS = (
 
 
 def _entity_search_key(entity: Entity) -> str:
-    # As Entity.save() builds it; bulk_create and bulk_update do not call save().
-    return fold(f"{entity.name} {entity.tax_code} {entity.representative_name}")
+    # As Entity.save() builds it; bulk writes do not call save().
+    return search_key(entity.name, entity.tax_code, entity.representative_name)
 
 
 def _communes() -> dict[str, Commune]:
     return {c.code: c for c in Commune.objects.only("code", "name", "province_id")}
+
+
+def _editable_ids(user, tax_codes: list[str]) -> list[int]:
+    """Of the producers with these tax codes, those the user may change (the registry's own scoping)."""
+    return list(Entity.objects.editable_by(user).filter(tax_code__in=tax_codes).values_list("pk", flat=True))
 
 
 def _same_commune_name(given: str, official: str) -> bool:
@@ -384,7 +460,7 @@ def _same_commune_name(given: str, official: str) -> bool:
     return a == b
 
 
-def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> None:
+def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, build: bool) -> None:
     layout = tabular.PRODUCERS
     communes = _communes()
     provinces = dict(Province.objects.values_list("code", "name"))
@@ -394,9 +470,8 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> 
     editable: set[int] = set()
     for chunk in _chunks(codes):
         existing.update((e.tax_code, e) for e in Entity.objects.filter(tax_code__in=chunk))
-        editable.update(
-            Entity.objects.editable_by(user).filter(tax_code__in=chunk).values_list("pk", flat=True)
-        )
+        editable.update(_editable_ids(user, chunk))
+    snapshot = _Snapshots(Entity) if build else None
     seen: dict[str, int] = {}
     for row in rows:
         values = row.values
@@ -427,26 +502,34 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> 
             continue
         wanted = {f: values[f] for f in ENTITY_FIELDS if f in values}
         if entity is None:
-            entity = Entity(tax_code=tax, commune=commune, **wanted)  # the commune object: no query in audit
-            entity.search_key = _entity_search_key(entity)
-            plan.creates.append(entity)
+            plan.created += 1
+            if build:
+                entity = Entity(tax_code=tax, commune=commune, **wanted)  # the commune object: no query later
+                entity.search_key = _entity_search_key(entity)
+                plan.creates.append(entity)
             continue
         changed = [f for f, v in wanted.items() if getattr(entity, f) != v]
         moved = entity.commune_id != commune.code
         if not changed and not moved:
             plan.unchanged += 1
             continue
-        before = audit.snapshot(entity, changed)
+        total = wanted.get("staff_total", entity.staff_total)
+        over = [
+            k
+            for k in ("staff_female", "staff_local", "staff_ethnic_minority")
+            if wanted.get(k, getattr(entity, k)) > total
+        ]
+        if over:  # a part from the file over the stored total, or the reverse
+            key = over[0] if over[0] in values else "staff_total"
+            _error(plan, row, labels, layout, key, "staff_exceeds_total", total=total)
+            continue
+        plan.updated += 1
+        if not build:
+            continue
+        before = snapshot(entity, changed) if changed else {}
         for f in changed:
             setattr(entity, f, wanted[f])
-        for key in ("staff_female", "staff_local", "staff_ethnic_minority"):
-            if getattr(entity, key) > entity.staff_total:  # a part from the file over a stored total
-                _error(plan, row, labels, layout, key if key in values else "staff_total",
-                       "staff_exceeds_total", total=entity.staff_total)  # fmt: skip
-                failed = True
-        if failed:
-            continue
-        changes = audit.diff(before, audit.snapshot(entity, changed))
+        changes = audit.diff(before, snapshot(entity, changed)) if changed else {}
         if moved:
             old = communes.get(entity.commune_id)
             changes["commune"] = [old.name if old else entity.commune_id, commune.name]
@@ -467,8 +550,8 @@ PRODUCT_FIELDS = (
 
 
 def _product_search_key(product: Product) -> str:
-    # As Product.save() builds it; bulk_create and bulk_update do not call save().
-    return fold(f"{product.name_vi} {product.name_en} {product.gtin}")
+    # As Product.save() builds it; bulk writes do not call save().
+    return search_key(product.name_vi, product.name_en, product.gtin)
 
 
 def name_key(name: str) -> str:
@@ -478,13 +561,18 @@ def name_key(name: str) -> str:
 
 def _rating_state(stars: int, decision_date: datetime.date) -> tuple[datetime.date | None, str | None]:
     """(valid until, product status) after a rating, as services.record_rating sets them."""
+    return _rating_state_on(stars, decision_date, datetime.date.today())
+
+
+@lru_cache(maxsize=4096)
+def _rating_state_on(stars: int, decision_date: datetime.date, today: datetime.date):
     if stars < 3:
         return None, None
     valid_until = certificate_expiry(decision_date)
-    return valid_until, ProductStatus.EXPIRED if valid_until < datetime.date.today() else ProductStatus.RATED
+    return valid_until, ProductStatus.EXPIRED if valid_until < today else ProductStatus.RATED
 
 
-def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> None:
+def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, build: bool) -> None:
     layout = tabular.PRODUCTS
     taxes = sorted({r.values["producer_tax_code"] for r in rows})
     entities: dict[str, Entity] = {}
@@ -492,9 +580,7 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> N
     for chunk in _chunks(taxes):
         found = Entity.objects.filter(tax_code__in=chunk).only("pk", "tax_code", "name")
         entities.update((e.tax_code, e) for e in found)
-        editable.update(
-            Entity.objects.editable_by(user).filter(tax_code__in=chunk).values_list("pk", flat=True)
-        )
+        editable.update(_editable_ids(user, chunk))
     gtins = sorted({r.values["gtin"] for r in rows if "gtin" in r.values})
     by_gtin: dict[str, Product] = {}
     for chunk in _chunks(gtins):
@@ -509,14 +595,13 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> N
         by_name.setdefault((product.entity_id, name_key(product.name_vi)), []).append(product)
     decisions: dict[tuple[int, str, datetime.date], int] = {}
     latest: dict[int, datetime.date] = {}
-    ids = sorted(by_id)
-    for chunk in _chunks(ids):
+    for chunk in _chunks(sorted(by_id)):
         for pid, number, date, stars in StarRating.objects.filter(product_id__in=chunk).values_list(
             "product_id", "decision_number", "decision_date", "stars"
         ):
             decisions[(pid, number, date)] = stars
             latest[pid] = max(latest.get(pid, date), date)
-
+    snapshot = _Snapshots(Product) if build else None
     seen_gtin: dict[str, int] = {}
     seen_target: dict[int, int] = {}
     seen_new: dict[tuple[int, str], int] = {}
@@ -566,7 +651,7 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> N
         if gtin:
             seen_gtin[gtin] = row.number
         # The star rating of the row, if any.
-        rating = None
+        rating: tuple[int, str, datetime.date] | None = None
         stars = values.get("stars")
         if stars is not None and "decision_number" not in values:
             if target is None or target.stars != stars:
@@ -579,45 +664,51 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user) -> N
                 _error(plan, row, labels, layout, "stars", "decision_conflict", stars=recorded)
                 continue
             if recorded is None:
-                valid_until, _status = _rating_state(stars, date)
-                rating = StarRating(
-                    stars=stars, decision_number=number, decision_date=date, valid_until=valid_until,
-                    source=StarRating.Source.IMPORT, criteria_set=CURRENT_SET, created_by=user,
-                )  # fmt: skip
+                rating = (stars, number, date)
         wanted = {f: values[f] for f in PRODUCT_FIELDS if f in values}
         if "product_set" not in wanted and "sheet" in values:
             wanted["product_set"] = values["sheet"]
-        newest = rating is not None and (
-            target is None or rating.decision_date >= latest.get(target.pk, rating.decision_date)
-        )
-        if newest:
-            wanted["stars"] = rating.stars
-            _valid, status = _rating_state(rating.stars, rating.decision_date)
+        if rating is not None and (target is None or rating[2] >= latest.get(target.pk, rating[2])):
+            wanted["stars"] = rating[0]  # the newest decision is the product's current rating
+            _valid, status = _rating_state(rating[0], rating[2])
             if status:
                 wanted["status"] = status
         if target is None:
-            product = Product(entity=entity, criteria_set=CURRENT_SET, **wanted)  # object: no query in audit
-            product.search_key = _product_search_key(product)
-            plan.creates.append(product)
-            if rating is not None:
-                plan.ratings.append((product, rating))
+            plan.created += 1
+            if build:
+                product = Product(entity=entity, criteria_set=CURRENT_SET, **wanted)  # object: no query later
+                product.search_key = _product_search_key(product)
+                plan.creates.append(product)
+                if rating is not None:
+                    plan.ratings.append((product, _new_rating(rating, user)))
             continue
         changed = [f for f, v in wanted.items() if getattr(target, f) != v]
-        if rating is not None:
-            plan.ratings.append((target, rating))
         if not changed and rating is None:
             plan.unchanged += 1
             continue
-        before = audit.snapshot(target, changed)
+        plan.updated += 1
+        if not build:
+            continue
+        before = snapshot(target, changed)
         for f in changed:
             setattr(target, f, wanted[f])
         target.search_key = _product_search_key(target)
-        changes = audit.diff(before, audit.snapshot(target, changed))
+        changes = audit.diff(before, snapshot(target, changed))
         if rating is not None:
-            changes["decision"] = [None, f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y})"]
+            changes["decision"] = [None, f"{rating[1]} ({rating[2]:%d/%m/%Y})"]
+            plan.ratings.append((target, _new_rating(rating, user)))
         plan.changes[id(target)] = changes
         plan.updates.append(target)
         plan.update_fields.update(changed)
+
+
+def _new_rating(rating: tuple[int, str, datetime.date], user) -> StarRating:
+    stars, number, date = rating
+    valid_until, _status = _rating_state(stars, date)
+    return StarRating(
+        stars=stars, decision_number=number, decision_date=date, valid_until=valid_until,
+        source=StarRating.Source.IMPORT, criteria_set=CURRENT_SET, created_by=user,
+    )  # fmt: skip
 
 
 # --- Writing ------------------------------------------------------------------------------------
@@ -641,9 +732,10 @@ class WriteProgress:
         if self.connection is None:
             return
         table = self.connection.ops.quote_name(ImportJob._meta.db_table)
+        sql = f"UPDATE {table} SET processed_rows = %s WHERE id = %s"  # noqa: S608 (a quoted table name)
         try:
             with self.connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {table} SET processed_rows = %s WHERE id = %s", [count, self.job_id])  # noqa: S608
+                cursor.execute(sql, [count, self.job_id])
         except DatabaseError:  # progress is a nicety: never let it break the import
             logger.warning("could not save the progress of import %s", self.job_id, exc_info=True)
             self.close()
@@ -654,43 +746,153 @@ class WriteProgress:
             self.connection = None
 
 
+def _json_default(value: Any) -> Any:
+    """JSON for the values the C encoder does not know (called only for those)."""
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _dumps(records: list) -> str:
+    return json.dumps(records, ensure_ascii=False, default=_json_default)
+
+
+def _pg_types(model, fields) -> list[str]:
+    connection = connections["default"]
+    return [f.db_type(connection) for f in fields]
+
+
+def bulk_insert(model, objs: list, progress: Progress = _nothing, done: int = 0) -> int:
+    """Insert new objects and give them their primary keys, in batches; returns `done` + their number.
+
+    On PostgreSQL each batch is one INSERT … SELECT from jsonb_to_recordset() with primary keys drawn
+    from the table's sequence beforehand: several times faster than bulk_create(), whose UNNEST arrays
+    psycopg builds value by value in Python. Elsewhere, bulk_create(). Field values come from
+    Field.pre_save() as in bulk_create (auto_now dates included); save() itself is not called.
+    """
+    connection = connections["default"]
+    for batch in _chunks(objs, BATCH_SIZE if connection.vendor != "postgresql" else PG_BATCH_SIZE):
+        if connection.vendor != "postgresql":
+            model.objects.bulk_create(batch)
+        else:
+            _pg_insert(connection, model, batch)
+        done += len(batch)
+        progress(done)
+    return done
+
+
+def _pg_insert(connection, model, batch: list) -> None:
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    now = timezone.now()
+    # Field.pre_save() as bulk_create() calls it, but one clock reading for the auto_now(_add) dates
+    # and a plain attribute read for the fields that do not override pre_save().
+    stamped = [f.attname for f in fields if any(getattr(f, a, False) for a in ("auto_now", "auto_now_add"))]
+    special = [f for f in fields if type(f).pre_save is not Field.pre_save and f.attname not in stamped]
+    attnames = [f.attname for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(batch)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        records = []
+        for obj, pk in zip(batch, ids, strict=True):
+            for attname in stamped:
+                setattr(obj, attname, now)
+            for f in special:
+                f.pre_save(obj, True)
+            records.append([pk, *(getattr(obj, a) for a in attnames)])
+        columns = [meta.pk.column] + [f.column for f in fields]
+        types = [meta.pk.db_type(connection)] + _pg_types(model, fields)
+        names = ", ".join(qn(c) for c in columns)
+        values = ", ".join(f"(x->>{i})::{t}" if t != "jsonb" else f"(x->{i})" for i, t in enumerate(types))
+        cursor.execute(
+            f"INSERT INTO {qn(meta.db_table)} ({names}) "  # noqa: S608 (quoted names from the model)
+            f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) AS x",
+            [_dumps(records)],
+        )
+    for obj, pk in zip(batch, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def bulk_change(model, objs: list, fields: list[str], progress: Progress = _nothing, done: int = 0) -> int:
+    """Save these fields (and `updated_at`) of existing objects, in batches; returns `done` + their number.
+
+    On PostgreSQL each batch is one UPDATE … FROM jsonb_to_recordset(); elsewhere bulk_update()."""
+    connection = connections["default"]
+    now = timezone.now()
+    for obj in objs:
+        obj.updated_at = now
+    names = sorted(set(fields) | {"updated_at"})
+    for batch in _chunks(objs, BATCH_SIZE if connection.vendor != "postgresql" else PG_BATCH_SIZE):
+        if connection.vendor != "postgresql":
+            model.objects.bulk_update(batch, names)
+        else:
+            _pg_update(connection, model, batch, names)
+        done += len(batch)
+        progress(done)
+    return done
+
+
+def _pg_update(connection, model, batch: list, names: list[str]) -> None:
+    meta = model._meta
+    fields = [meta.get_field(n) for n in names]
+    qn = connection.ops.quote_name
+    records = [[obj.pk, *(getattr(obj, f.attname) for f in fields)] for obj in batch]
+    types = [meta.pk.db_type(connection)] + _pg_types(model, fields)
+    assignments = ", ".join(
+        f"{qn(f.column)} = (x->>{i})::{t}" if t != "jsonb" else f"{qn(f.column)} = (x->{i})"
+        for i, (f, t) in enumerate(zip(fields, types[1:], strict=True), start=1)
+    )
+    pk = qn(meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(meta.db_table)} AS t SET {assignments} "  # noqa: S608 (quoted names from the model)
+            f"FROM jsonb_array_elements(%s::jsonb) AS x WHERE t.{pk} = (x->>0)::{types[0]}",
+            [_dumps(records)],
+        )
+
+
 def apply_plan(plan: Plan, user, note: str = "", progress: Progress = _nothing) -> tuple[int, int]:
     """Write a plan without errors: bulk inserts and updates and one audit event per object, all in
     the caller's transaction. Returns (created, updated)."""
     assert plan.ok, "a plan with errors is never written"
     model = Entity if plan.kind == "producers" else Product
-    now = timezone.now()
     done = plan.unchanged  # every row is created, updated or unchanged: the bar ends at the total
-    for batch in _chunks(plan.creates, BATCH_SIZE):
-        model.objects.bulk_create(batch)
-        done += len(batch)
-        progress(done)
+    done = bulk_insert(model, plan.creates, progress, done)
     if plan.updates:
-        for obj in plan.updates:
-            obj.updated_at = now
-        fields = sorted({f for f in plan.update_fields} | {"search_key", "updated_at"})
-        for batch in _chunks(plan.updates, BATCH_SIZE):
-            model.objects.bulk_update(batch, fields)
-            done += len(batch)
-            progress(done)
+        fields = sorted(plan.update_fields | {"search_key"})
+        done = bulk_change(model, plan.updates, fields, progress, done)
     if plan.ratings:
         ratings = []
         for product, rating in plan.ratings:
             rating.product_id = product.pk
             ratings.append(rating)
-        StarRating.objects.bulk_create(ratings, batch_size=BATCH_SIZE)
+        bulk_insert(StarRating, ratings)
     created_changes = _created_changes(plan)
     action = AuditEvent.Action.IMPORT
-    audit.record_many(user, plan.creates, action, changes_for=lambda o: created_changes[id(o)], note=note)
-    audit.record_many(user, plan.updates, action, changes_for=lambda o: plan.changes[id(o)], note=note)
+    for objs, changes in ((plan.creates, created_changes), (plan.updates, plan.changes)):
+        audit.record_many(
+            user, objs, action, changes_for=lambda o, c=changes: c[id(o)], note=note, insert=bulk_insert
+        )
     return len(plan.creates), len(plan.updates)
 
 
 def _created_changes(plan: Plan) -> dict[int, dict]:
+    if not plan.creates:
+        return {}
+    snapshot = _Snapshots(type(plan.creates[0]))
     decisions = {id(product): rating for product, rating in plan.ratings}
     result = {}
     for obj in plan.creates:
-        changes = audit.diff({}, audit.snapshot(obj))
+        # audit.diff({}, snapshot) for a new object: every field that has a value.
+        changes = {name: [None, value] for name, value in snapshot(obj).items() if value is not None}
         rating = decisions.get(id(obj))
         if rating is not None:
             changes["decision"] = [None, f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y})"]
@@ -722,20 +924,21 @@ def run_check(job_id: int) -> ImportJob:
     job.save(update_fields=["status"])
     try:
         try:
-            rows = _read_job_rows(job, use_cache=False)
+            rows = _read_job_file(job)
         except tabular.FileProblem as problem:
             _finish(job, ImportJob.Status.INVALID, errors=[problem.as_error()])
             return job
-        job.total_rows = max(0, len(rows) - 1)
+        job.total_rows = max(0, len(rows) - 1)  # until the header is found
         job.save(update_fields=["total_rows"])
-        plan = build_plan(job.kind, rows, job.created_by, progress=_job_progress(job.pk))
-        job.total_rows = plan.total
+        progress = _job_progress(job.pk)
+        checked = check_rows(job.kind, rows, progress)
+        job.total_rows = checked.total
+        plan = plan_rows(job.kind, checked, job.created_by)
         if not plan.ok:
             _finish(job, ImportJob.Status.INVALID, errors=plan.errors)
             return job
-        _save_rows_cache(job, rows)
-        job.created_count, job.updated_count = len(plan.creates), len(plan.updates)
-        job.unchanged_count = plan.unchanged
+        _save_checked(job, checked)
+        job.created_count, job.updated_count, job.unchanged_count = plan.created, plan.updated, plan.unchanged
         _finish(job, ImportJob.Status.CHECKED, errors=[])
     except Exception:
         logger.exception("import %s: the check failed", job_id)
@@ -752,15 +955,17 @@ def run_write(job_id: int) -> ImportJob:
     user = job.created_by
     progress = WriteProgress(job.pk)
     try:
-        try:
-            rows = _read_job_rows(job, use_cache=True)
-        except tabular.FileProblem as problem:
-            _finish(job, ImportJob.Status.INVALID, errors=[problem.as_error()])
-            return job
-        plan = build_plan(job.kind, rows, user)
+        checked = _load_checked(job)
+        if checked is None:  # kept rows lost: read and check the file again
+            try:
+                checked = check_rows(job.kind, _read_job_file(job))
+            except tabular.FileProblem as problem:
+                _finish(job, ImportJob.Status.INVALID, errors=[problem.as_error()])
+                return job
+        plan = plan_rows(job.kind, checked, user, build=True)
         if not plan.ok:
-            job.message = str(MESSAGES["changed_since_check"] % {"detail": _("see the errors below")})
-            _finish(job, ImportJob.Status.INVALID, errors=plan.errors, message=job.message)
+            message = str(MESSAGES["changed_since_check"] % {"detail": _("see the errors below")})
+            _finish(job, ImportJob.Status.INVALID, errors=plan.errors, message=message)
             return job
         note = f"{job.original_name} (#{job.pk})"
         with transaction.atomic():
@@ -771,13 +976,12 @@ def run_write(job_id: int) -> ImportJob:
             _finish(job, ImportJob.Status.DONE, errors=[])
     except Exception as exc:
         logger.exception("import %s: the write failed", job_id)
-        progress.close()
         message = _("The import was rolled back: nothing was written. Reason: %(reason)s") % {"reason": exc}
         _finish(job, ImportJob.Status.FAILED, message=message[:2000])
         raise
     finally:
         progress.close()
-    _drop_rows_cache(job)
+    _drop_checked(job)
     return job
 
 

@@ -23,7 +23,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ocop.core.text import fold
@@ -639,9 +639,7 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, Cells]]:
         raise FileProblem("bad_csv", detail=str(exc)) from exc
 
 
-def _read_xlsx(data: bytes, max_unzipped: int) -> Iterator[tuple[int, Cells]]:
-    import openpyxl  # imported here: CSV-only callers need not pay for it
-
+def _read_xlsx(data: bytes, max_unzipped: int) -> list[tuple[int, Cells]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -651,22 +649,136 @@ def _read_xlsx(data: bytes, max_unzipped: int) -> Iterator[tuple[int, Cells]]:
     if sum(i.file_size for i in infos) > max_unzipped:
         raise FileProblem("bad_xlsx")  # a zip bomb or something no office fills in by hand
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        try:
+            return _fast_xlsx_rows(data)
+        except _NotFast:
+            return _openpyxl_rows(data)
+    except FileProblem:
+        raise
+    except Exception as exc:  # openpyxl and the XML parser raise many kinds on a damaged file
         raise FileProblem("bad_xlsx") from exc
+
+
+def _openpyxl_rows(data: bytes) -> list[tuple[int, Cells]]:
+    """The first sheet through openpyxl's public read-only API (the reference the fast reader follows)."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         if not workbook.worksheets:
             raise FileProblem("empty_file")
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some programs write a wrong <dimension>; read what is there
-        for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield number, [cell_text(v) for v in row]
-    except FileProblem:
-        raise
-    except Exception as exc:
-        raise FileProblem("bad_xlsx") from exc
+        values = enumerate(sheet.iter_rows(values_only=True), start=1)
+        return [(n, [cell_text(v) for v in row]) for n, row in values]
     finally:
         workbook.close()
+
+
+class _NotFast(Exception):
+    """The lean reader met something it leaves to openpyxl's own (slower) reader."""
+
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _VALUE, _INLINE, _TEXT, _RUN = (_NS + t for t in ("row", "c", "v", "is", "t", "r"))
+
+
+def _column_index(reference: str) -> int:
+    index = 0
+    for ch in reference:
+        if "A" <= ch <= "Z":
+            index = index * 26 + ord(ch) - 64
+        else:
+            break
+    return index
+
+
+def _fast_xlsx_rows(data: bytes) -> list[tuple[int, Cells]]:
+    """The first sheet's cells as text, about three times faster than openpyxl's read-only mode.
+
+    openpyxl reads the package — content types, shared strings, workbook, styles (date formats) —
+    through the same steps as `openpyxl.load_workbook` but without opening every worksheet (which, in
+    read-only mode, parses a sheet that lacks a <dimension> element once just to size it). The cells
+    are then read with the standard library's XML parser, with openpyxl's conversions: shared and
+    inline strings, numbers, booleans, dates by cell style, ISO dates. Anything unexpected in those
+    steps is left to `_openpyxl_rows` (_NotFast).
+    """
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    try:
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        paths = [
+            rel.target
+            for _sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in (rel.Type or "")
+        ]
+        shared = reader.shared_strings
+        workbook = reader.wb
+        date_styles, duration_styles = workbook._date_formats, workbook._timedelta_formats
+        epoch = workbook.epoch
+    except (AttributeError, TypeError, ImportError) as exc:
+        raise _NotFast from exc
+    if not paths:
+        raise FileProblem("empty_file")
+    rows: list[tuple[int, Cells]] = []
+    row_number = 0
+    with reader.archive.open(paths[0]) as source:
+        # As openpyxl does without defusedxml: expat (>= 2.4) caps entity expansion and ElementTree
+        # never fetches external entities; the archive's unpacked size is capped before this.
+        for _event, element in iterparse(source):  # noqa: S314
+            if element.tag != _ROW:
+                continue
+            row_number = int(float(element.get("r"))) if element.get("r") else row_number + 1
+            cells: Cells = []
+            column = 0
+            for cell in element:
+                if cell.tag != _CELL:
+                    continue
+                reference = cell.get("r")
+                column = _column_index(reference) if reference else column + 1
+                kind = cell.get("t", "n")
+                value: Any = None
+                if kind == "inlineStr":
+                    inline = cell.find(_INLINE)
+                    if inline is not None:  # plain text or rich-text runs; phonetic runs left out
+                        parts = [inline.findtext(_TEXT) or ""]
+                        parts += [run.findtext(_TEXT) or "" for run in inline.iterfind(_RUN)]
+                        value = "".join(parts)
+                else:
+                    text = cell.findtext(_VALUE)
+                    if text:
+                        if kind == "s":
+                            value = shared[int(text)]
+                        elif kind == "n":
+                            value = float(text) if any(c in text for c in ".eE") else int(text)
+                            style = int(cell.get("s", 0))
+                            if style in date_styles:
+                                try:
+                                    value = from_excel(value, epoch, timedelta=style in duration_styles)
+                                except (OverflowError, ValueError):
+                                    value = "#VALUE!"
+                        elif kind == "b":
+                            value = bool(int(text))
+                        elif kind in ("str", "e"):
+                            value = text
+                        elif kind == "d":
+                            value = from_ISO8601(text)
+                        else:
+                            raise _NotFast(kind)
+                if value is not None:
+                    cells.extend([None] * (column - 1 - len(cells)))
+                    cells.append(cell_text(value))
+            element.clear()
+            rows.append((row_number, cells))
+    return rows
 
 
 def read_rows(data: bytes, max_unzipped: int = MAX_UNZIPPED_BYTES) -> tuple[str, list[tuple[int, Cells]]]:
@@ -835,20 +947,12 @@ def parse_cell(column: Column, text: str, allow_personal_id: bool = False) -> An
             raise CellError("too_long", max=column.max_length)
         return value
     if kind == "tax_code":
-        raw = _digits(text)
-        if re.fullmatch(r"\d{9}", raw) or (allow_personal_id and re.fullmatch(r"\d{11}", raw)):
-            raw = "0" + raw  # Excel drops a leading zero when the column is a number
-        try:
-            return normalize_tax_code(raw, allow_personal_id=allow_personal_id)
-        except InvalidIdentifier as exc:
-            if not allow_personal_id and re.fullmatch(r"\d{12}", raw):
-                raise CellError("personal_id_not_household") from exc
-            raise CellError(str(exc)) from exc
+        value = _tax_code(text, allow_personal_id)  # cached: a file names each producer many times
+        if value.startswith("!"):
+            raise CellError(value[1:])
+        return value
     if kind == "gtin":
-        try:
-            return normalize_gtin(text)
-        except InvalidIdentifier as exc:
-            raise CellError(str(exc)) from exc
+        return _gtin(text)
     if kind == "commune_code":
         raw = _digits(text)
         if not re.fullmatch(r"\d{1,5}", raw):
@@ -919,6 +1023,35 @@ def parse_cell(column: Column, text: str, allow_personal_id: bool = False) -> An
     raise AssertionError(f"unknown column kind {kind}")
 
 
+@lru_cache(maxsize=65536)
+def _tax_code(text: str, allow_personal_id: bool) -> str:
+    """The canonical tax code, or '!' and the error code."""
+    raw = _digits(text)
+    if re.fullmatch(r"\d{9}", raw) or (allow_personal_id and re.fullmatch(r"\d{11}", raw)):
+        raw = "0" + raw  # Excel drops a leading zero when the column is a number
+    try:
+        return normalize_tax_code(raw, allow_personal_id=allow_personal_id)
+    except InvalidIdentifier as exc:
+        if not allow_personal_id and re.fullmatch(r"\d{12}", raw):
+            return "!personal_id_not_household"
+        return f"!{exc}"
+
+
+def _gtin(text: str) -> str:
+    """identifiers.normalize_gtin, with the usual case (only digits, a right length) checked inline:
+    a products file holds one GTIN per row, and python-stdnum's general cleaning is the slow part."""
+    if text.isdigit() and len(text) in (8, 12, 13, 14) and text.isascii():
+        digits = [int(c) for c in text]
+        weighted = sum(d * (3 if i % 2 else 1) for i, d in enumerate(reversed(digits[:-1]), start=1))
+        if (10 - weighted % 10) % 10 != digits[-1]:
+            raise CellError("gtin_check_digit")
+        return text.zfill(14)
+    try:
+        return normalize_gtin(text)
+    except InvalidIdentifier as exc:
+        raise CellError(str(exc)) from exc
+
+
 class CellError(ValueError):
     def __init__(self, code: str, **params: Any):
         super().__init__(code)
@@ -934,6 +1067,19 @@ class ParsedRow:
 
     def text(self, key: str) -> str:
         return self.raw.get(key, "")
+
+    def to_json(self) -> list:
+        """A JSON-safe form (dates as ISO text), to keep checked rows between the dry run and the write."""
+        values = {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in self.values.items()}
+        return [self.number, values, self.raw]
+
+    @classmethod
+    def from_json(cls, layout: Layout, data: list) -> ParsedRow:
+        number, values, raw = data
+        for key, value in values.items():
+            if layout.column(key).kind == "date":
+                values[key] = datetime.date.fromisoformat(value)
+        return cls(number, values, raw)
 
 
 def parse_row(layout: Layout, header: Header, number: int, cells: Cells) -> tuple[ParsedRow, list[RowError]]:
