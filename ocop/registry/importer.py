@@ -501,6 +501,15 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, bui
         if failed:
             continue
         wanted = {f: values[f] for f in ENTITY_FIELDS if f in values}
+        # The worker counts, merged with the stored ones (0 for a new producer), must keep the
+        # parts within the total, as the table's check constraints require.
+        total = wanted.get("staff_total", entity.staff_total if entity else 0)
+        parts = ("staff_female", "staff_local", "staff_ethnic_minority")
+        over = [k for k in parts if wanted.get(k, getattr(entity, k) if entity else 0) > total]
+        if over:
+            key = over[0] if over[0] in values else "staff_total"
+            _error(plan, row, labels, layout, key, "staff_exceeds_total", total=total)
+            continue
         if entity is None:
             plan.created += 1
             if build:
@@ -512,16 +521,6 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, bui
         moved = entity.commune_id != commune.code
         if not changed and not moved:
             plan.unchanged += 1
-            continue
-        total = wanted.get("staff_total", entity.staff_total)
-        over = [
-            k
-            for k in ("staff_female", "staff_local", "staff_ethnic_minority")
-            if wanted.get(k, getattr(entity, k)) > total
-        ]
-        if over:  # a part from the file over the stored total, or the reverse
-            key = over[0] if over[0] in values else "staff_total"
-            _error(plan, row, labels, layout, key, "staff_exceeds_total", total=total)
             continue
         plan.updated += 1
         if not build:
@@ -981,7 +980,7 @@ def run_write(job_id: int) -> ImportJob:
         raise
     finally:
         progress.close()
-    _drop_checked(job)
+        _drop_checked(job)  # done, refused or failed: a new upload starts again from the file
     return job
 
 

@@ -14,6 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum import ean
 from stdnum.vn import mst
 
@@ -615,3 +617,50 @@ def test_start_page_lists_templates_and_recent_jobs(client):
     assert page.context["form"].initial == {"kind": "products"}
     assert reverse("registry:import_template", args=["products", "xlsx"]) in body
     assert reverse("registry:import_detail", args=[job.pk]) in body
+
+
+# --- The fast paths give what the plain ones give ---------------------------------------------------
+
+
+def test_a_new_producer_needs_workers_within_the_total(client):
+    head = ["Mã số thuế", "Tên chủ thể", "Loại hình", "Mã xã", "Người đại diện", "Lao động nữ"]
+    line = [tax_code(0), "HTX", "Hợp tác xã", commune().code, "An", "5"]
+    job = upload(client, "producers", csv_file([head, line]))
+    assert errors_of(job) == [(2, "Lao động nữ", "5", "staff_exceeds_total")]
+
+
+def test_the_write_reads_the_file_again_when_the_checked_rows_are_gone(client):
+    from django.core.files.storage import default_storage
+
+    job = upload(client, "producers", csv_file([PRODUCER_HEAD, producer_line(0), producer_line(1)]))
+    kept = importer._cache_name(job)
+    assert default_storage.exists(kept)
+    default_storage.delete(kept)
+    job = confirm(client, job)
+    assert (job.status, job.created_count) == (ImportJob.Status.DONE, 2)
+    assert not default_storage.exists(kept)
+
+
+def test_snapshots_match_the_audit_module(maker):
+    from ocop.core import audit
+
+    product = ProductFactory(entity=maker, gtin="0" + gtin(4), stars=4, status=ProductStatus.RATED,
+                             shelf_life_days=90, product_set="I.4.b")  # fmt: skip
+    product = Product.objects.select_related("entity").get(pk=product.pk)
+    assert importer._Snapshots(Product)(product) == audit.snapshot(product)
+    entity = Entity.objects.select_related("commune").get(pk=maker.pk)
+    assert importer._Snapshots(Entity)(entity) == audit.snapshot(entity)
+    assert importer._Snapshots(Product)(product, ["stars", "status"]) == audit.snapshot(
+        product, ["stars", "status"]
+    )
+
+
+@given(
+    st.text(
+        alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọ"
+        "ốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵĐÁ 0123-/\t",
+        max_size=40,
+    )
+)
+def test_search_key_is_fold(text):
+    assert importer.search_key(text) == fold(text)

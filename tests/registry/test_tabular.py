@@ -373,3 +373,47 @@ def test_xlsx_template_has_a_guide_sheet_and_its_example_parses():
 
 def test_gtin_example_is_valid():
     assert ean.is_valid(next(c.example for c in PRODUCTS.columns if c.key == "gtin"))
+
+
+def test_the_fast_xlsx_reader_reads_as_openpyxl_does():
+    """The lean cell loop (t._fast_xlsx_rows) against openpyxl's own reader, on the cell kinds an
+    office's file holds: shared and rich-text strings, numbers, dates and times, booleans, gaps."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Mã số thuế", "Tên chủ thể", None, "Ngày thành lập", "Năm sinh", "Có?"])
+    sheet.append(["0100109106", "Hợp tác xã Đ", None, datetime.date(2015, 6, 5), 1978, True])
+    sheet.append([100109106, CellRichText("Muối ", TextBlock(InlineFont(b=True), "tôm")), 4.5,
+                  datetime.datetime(2024, 3, 12, 8, 30), 0.1, False])  # fmt: skip
+    sheet["H7"] = "xa"  # a gap of rows and columns
+    sheet["B9"] = 8935049500018
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    fast = t._fast_xlsx_rows(data)
+    reference = t._openpyxl_rows(data)
+    trimmed = []
+    for number, cells in reference:
+        while cells and cells[-1] is None:
+            cells.pop()
+        trimmed.append((number, cells))
+    assert [r for r in fast if r[1]] == [r for r in trimmed if r[1]]
+    assert fast[2] == (3, ["100109106", "Muối tôm", "4.5", "12/03/2024 08:30", "0.1", "Không"])
+    assert fast[1][1][3] == "05/06/2015"
+
+
+def test_xlsx_written_by_the_export_reads_back_with_diacritics():
+    names = ("Bánh tráng phơi sương Trảng Bàng", "Muối tôm Tây Ninh", "Đ")
+    records = [{"producer_tax_code": VALID_TAX, "name_vi": name, "product_set": "I.3.a", "sheet": "I.3.a",
+                "decision_date": datetime.date(2024, 3, 12)} for name in names]  # fmt: skip
+    buffer = io.BytesIO()
+    t.write_xlsx(PRODUCTS, records, buffer)
+    _fmt, rows = t.read_rows(buffer.getvalue())
+    assert [cells[2] for _n, cells in rows[1:]] == [
+        "Bánh tráng phơi sương Trảng Bàng",
+        "Muối tôm Tây Ninh",
+        "Đ",
+    ]
+    assert rows[1][1][-1] == "12/03/2024" and rows[1][1][0] == VALID_TAX
