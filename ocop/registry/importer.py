@@ -766,10 +766,10 @@ def _pg_types(model, fields) -> list[str]:
 def bulk_insert(model, objs: list, progress: Progress = _nothing, done: int = 0) -> int:
     """Insert new objects and give them their primary keys, in batches; returns `done` + their number.
 
-    On PostgreSQL each batch is one INSERT … SELECT from jsonb_to_recordset() with primary keys drawn
-    from the table's sequence beforehand: several times faster than bulk_create(), whose UNNEST arrays
-    psycopg builds value by value in Python. Elsewhere, bulk_create(). Field values come from
-    Field.pre_save() as in bulk_create (auto_now dates included); save() itself is not called.
+    On PostgreSQL each batch is one INSERT … SELECT over a JSON array (jsonb_array_elements), with the
+    primary keys drawn from the table's sequence beforehand: several times faster than bulk_create(),
+    whose UNNEST arrays psycopg builds value by value in Python. Elsewhere, bulk_create(). Values are
+    those bulk_create() would save (Field.pre_save, auto_now dates); save() itself is not called.
     """
     connection = connections["default"]
     for batch in _chunks(objs, BATCH_SIZE if connection.vendor != "postgresql" else PG_BATCH_SIZE):
@@ -823,7 +823,7 @@ def _pg_insert(connection, model, batch: list) -> None:
 def bulk_change(model, objs: list, fields: list[str], progress: Progress = _nothing, done: int = 0) -> int:
     """Save these fields (and `updated_at`) of existing objects, in batches; returns `done` + their number.
 
-    On PostgreSQL each batch is one UPDATE … FROM jsonb_to_recordset(); elsewhere bulk_update()."""
+    On PostgreSQL each batch is one UPDATE … FROM a JSON array; elsewhere bulk_update()."""
     connection = connections["default"]
     now = timezone.now()
     for obj in objs:
