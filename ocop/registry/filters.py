@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ocop.accounts.models import Role
 from ocop.core.text import fold
+from ocop.core.widgets import QuickSelect
 from ocop.criteria.classification import CURRENT_SET, groups, product_sets
 from ocop.places.models import Commune, Province
 
@@ -83,6 +84,9 @@ class ScopedFilterSet(django_filters.FilterSet):
     def adjust_form(self, form) -> None:
         """Called once when the form is built: placeholders, and short lists for national users."""
         form.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("Name, tax code, GTIN…")})
+        for field in form.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.widget.choices)
         if _national(self.user) and "commune" in form.fields:
             province = self.data.get("province", "")
             if province:
@@ -149,7 +153,11 @@ class ProductFilter(ScopedFilterSet):
     entity_type = django_filters.ChoiceFilter(
         label=_("Producer type"), choices=EntityType.choices, field_name="entity__entity_type"
     )
-    entity = django_filters.ModelChoiceFilter(label=_("Producer"), queryset=Entity.objects.none())
+    # Reached from a producer's page (?entity=ID), not picked from a drop-down: a province holds hundreds
+    # of producers, and rendering them as options on every list page cost more than the rest of the page.
+    entity = django_filters.ModelChoiceFilter(
+        label=_("Producer"), queryset=Entity.objects.none(), widget=forms.HiddenInput
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"), choices=list(SORT_LABELS.items()), method="filter_sort", empty_label=None
     )
@@ -164,16 +172,12 @@ class ProductFilter(ScopedFilterSet):
             del self.filters["entity"]
             del self.filters["entity_type"]
 
-    def adjust_form(self, form) -> None:
-        super().adjust_form(form)
-        if _national(self.user) and "entity" in form.fields:
-            province = self.data.get("province", "")
-            if province:
-                shown = Entity.objects.filter(commune__province_id=province).order_by("name")
-            else:
-                chosen = self.data.get("entity", "")
-                shown = Entity.objects.filter(pk=chosen) if chosen.isdigit() else Entity.objects.none()
-            _narrow_widget(form.fields["entity"], shown.only("pk", "name"))
+    @property
+    def chosen_entity(self) -> Entity | None:
+        """The producer the list is narrowed to, shown above the list with a link to remove it."""
+        if "entity" not in self.filters or not self.form.is_valid():
+            return None
+        return self.form.cleaned_data.get("entity")
 
     def filter_group(self, queryset, name, value):
         return queryset.filter(product_set__startswith=f"{value}.")

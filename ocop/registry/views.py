@@ -70,6 +70,17 @@ def _editable_entity(request, pk: int) -> Entity:
 # --- Products --------------------------------------------------------------------------------------
 
 
+# Long texts the list never shows: left out of its query.
+LONG_PRODUCT_TEXT = (
+    "description_vi",
+    "description_en",
+    "story_vi",
+    "story_en",
+    "label_details",
+    "search_key",
+)
+
+
 def _first_photo():
     return Subquery(
         ProductPhoto.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("pk")[:1]
@@ -82,6 +93,7 @@ def product_list(request):
     products = (
         Product.objects.visible_to(request.user)
         .select_related("entity__commune")
+        .defer(*LONG_PRODUCT_TEXT)
         .annotate(first_photo_id=_first_photo())
     )
     filterset = ProductFilter(request.GET, queryset=products, request=request)

@@ -246,9 +246,9 @@ def fill(entity_count: int, per_entity: int, photos: bool = True):
 @pytest.mark.parametrize(
     "role, queries",
     [
-        # session, user, count, rows (with the first photo), commune choices, producer choices
-        (Role.PROVINCE_OFFICER, 6),
-        # session, user, count, rows, province choices (communes and producers wait for a province)
+        # session, user, count, rows (with the first photo), commune choices
+        (Role.PROVINCE_OFFICER, 5),
+        # session, user, count, rows, province choices (communes wait for a province)
         (Role.MINISTRY, 5),
     ],
 )
