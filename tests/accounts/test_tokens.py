@@ -1,12 +1,14 @@
 """manage.py ocop_token: create (key printed once), list and revoke API tokens."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 from django.test import Client
+from django.utils.translation import gettext
 
 from ocop.accounts.management.commands.ocop_token import Command
 from ocop.accounts.models import ApiToken, Role
@@ -66,14 +68,16 @@ def test_unknown_user_fails_with_a_message_and_non_zero_exit():
     assert code != 0
     assert "nobody" in err
     assert not ApiToken.objects.exists()
-    with pytest.raises(CommandError, match="No user"):
+    message = gettext("No user is named “%(username)s”.") % {"username": "nobody"}
+    assert message in err
+    with pytest.raises(CommandError, match=re.escape(message)):
         run("nobody")
 
 
 def test_inactive_user_fails():
     make_user(Role.INTEGRATOR, username="old-bot", is_active=False)
     code, err = exit_code("old-bot")
-    assert code != 0 and "inactive" in err
+    assert code != 0 and gettext("The user “%(username)s” is inactive.") % {"username": "old-bot"} in err
     assert not ApiToken.objects.exists()
 
 
@@ -111,14 +115,15 @@ def test_revoke_errors():
     code, err = exit_code("--revoke", "zzzzzzzz")
     assert code != 0 and "zzzzzzzz" in err
     code, err = exit_code("--revoke", "abc")
-    assert code != 0 and "prefix" in err
+    assert code != 0 and gettext("Give the token's 8-character prefix (as listed) or the whole key.") in err
 
     # two live tokens with the same prefix: the user name decides
     first, _ = ApiToken.issue(user)
     second, _ = ApiToken.issue(other)
     ApiToken.objects.filter(pk=second.pk).update(prefix=first.prefix)
     code, err = exit_code("--revoke", first.prefix)
-    assert code != 0 and "Several" in err
+    several = gettext("Several tokens start with “%(prefix)s”: give the user name too.")
+    assert code != 0 and several % {"prefix": first.prefix} in err
     assert not ApiToken.objects.filter(revoked=True).exists()
     run("bot2", "--revoke", first.prefix)
     assert list(ApiToken.objects.filter(revoked=True)) == [second]

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.utils import translation
 
 from ocop.accounts.models import Role
 from tests.factories import make_user
@@ -57,7 +58,8 @@ def test_404_for_unknown_route_is_problem_even_anonymous_and_for_post(client):
 
 def test_404_for_missing_object(world, client_of):
     body = assert_problem(client_of(make_user(Role.MINISTRY)).get(f"{PRODUCTS}/999999"), 404)
-    assert "visible" in body["detail"]
+    with translation.override("vi"):  # no Accept-Language: the default language
+        assert body["detail"] == translation.gettext("No product with this id is visible to you.")
 
 
 def test_405_names_the_allowed_methods(world, client_of):
@@ -118,7 +120,11 @@ def test_titles_follow_accept_language(world, client):
     response = client.get(PRODUCTS, HTTP_ACCEPT_LANGUAGE="en")
     assert response.json()["title"] == "Authentication required"
     assert response["Content-Language"] == "en"
-    assert client.get(PRODUCTS, HTTP_ACCEPT_LANGUAGE="vi")["Content-Language"] == "vi"
+    response = client.get(PRODUCTS, HTTP_ACCEPT_LANGUAGE="vi")
+    assert response["Content-Language"] == "vi"
+    with translation.override("vi"):
+        assert response.json()["title"] == translation.gettext("Authentication required")
+    assert response.json()["title"] != "Authentication required"
 
 
 def test_problem_text_is_raw_utf8(db, client):

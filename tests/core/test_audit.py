@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from ocop.accounts.models import Role
 from ocop.core import audit
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def test_snapshot_uses_display_values_and_plain_types():
     entity = EntityFactory(entity_type="household", founded_on=datetime.date(2010, 5, 1))
-    snap = audit.snapshot(entity)
-    assert snap["entity_type"] == "Household business"  # the choice's label, as the history shows it
+    with translation.override("vi"):
+        snap = audit.snapshot(entity)
+    assert snap["entity_type"] == "Hộ kinh doanh"  # the choice's label, as the history shows it
     assert snap["commune"] == entity.commune.name  # foreign keys by their text
     assert snap["founded_on"] == "2010-05-01"
     assert "id" not in snap and "created_at" not in snap and "updated_at" not in snap

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from ocop.accounts.models import Role
@@ -145,7 +146,8 @@ def test_fake_image_is_refused_with_a_message_and_nothing_stored(owner_and_produ
     response = client.post(reverse("registry:photo_add", args=[product.pk]), {"image": fake})
     assert response.status_code == 400
     assert "image" in response.context["photo_form"].errors
-    assert "not a valid image" in response.content.decode()
+    with translation.override("vi"):  # the default language of the pages
+        assert translation.gettext("This file is not a valid image.") in response.content.decode()
     assert not ProductPhoto.objects.exists() and not AuditEvent.objects.exists()
     assert stored_files(settings) == []
 
@@ -156,7 +158,12 @@ def test_too_big_upload_is_refused(owner_and_product, settings):
     big = SimpleUploadedFile("big.png", image_bytes("PNG", size=(1500, 1500), color=None) + b"\0" * 60_000)
     response = client.post(reverse("registry:photo_add", args=[product.pk]), {"image": big})
     assert response.status_code == 400
-    assert "the limit is" in response.context["photo_form"].errors["image"][0]
+    with translation.override("vi"):
+        expected = translation.gettext("The photo is %(size).1f MB; the limit is %(limit)d MB.") % {
+            "size": big.size / 1_048_576,
+            "limit": 0,
+        }
+    assert response.context["photo_form"].errors["image"][0] == expected
     assert not ProductPhoto.objects.exists()
     assert stored_files(settings) == []
 

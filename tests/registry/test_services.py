@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from ocop.accounts.models import Role
 from ocop.core import audit
@@ -46,14 +47,15 @@ def test_certificate_expiry_is_36_months():
 
 def test_record_rating_sets_stars_status_and_validity(province, here):
     product = ProductFactory(entity=EntityFactory(commune=here))
-    saved = services.record_rating(province, product, rating(points=Decimal("72.5")))
+    with translation.override("vi"):  # the history keeps the labels in the language of the change
+        saved = services.record_rating(province, product, rating(points=Decimal("72.5")))
     assert saved.valid_until == datetime.date(2028, 6, 20) and saved.created_by == province
     product.refresh_from_db()
     assert product.stars == 4 and product.status == ProductStatus.RATED
     event = audit.history(product).get()
     assert event.action == AuditEvent.Action.RATE
     assert event.changes["stars"] == [None, 4]
-    assert event.changes["status"] == ["Idea", "Rated"]
+    assert event.changes["status"] == ["Ý tưởng sản phẩm", "Đã phân hạng"]
     assert event.changes["decision"] == [None, "45/QĐ-UBND (20/06/2025), 72.5"]
 
 
@@ -180,11 +182,12 @@ def test_sales_channels_of_another_entity_are_refused(here, province):
 
 def test_sales_channels_audited(here, province):
     entity = EntityFactory(commune=here)
-    services.set_sales_channels(
-        province, entity, [SalesChannel(kind=SalesChannel.Kind.SUPERMARKET, name="GO!")], []
-    )
+    with translation.override("vi"):
+        services.set_sales_channels(
+            province, entity, [SalesChannel(kind=SalesChannel.Kind.SUPERMARKET, name="GO!")], []
+        )
     assert entity.uses_modern_channel
-    assert audit.history(entity).get().changes == {"sales_channels": [[], ["Supermarket: GO!"]]}
+    assert audit.history(entity).get().changes == {"sales_channels": [[], ["Siêu thị: GO!"]]}
 
 
 def test_add_photo_failure_leaves_no_files(here, province, monkeypatch, settings):

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from ocop.accounts.models import Role
 from ocop.core.audit import history
@@ -92,7 +93,8 @@ def test_producer_edits_own_product_and_history_shows_old_to_new(setup):
     assert "Bánh tráng phơi sương" in page and "Bánh tráng Trảng Bàng" in page and "→" in page
     assert "banh trang phoi suong" not in page  # the derived search key is not listed as a change
     detail = setup["as_owner"].get(product.get_absolute_url()).content.decode()
-    assert "GS1 prefix 893" in detail  # 893… is a Vietnamese GTIN
+    with translation.override("vi"):  # 893… is a Vietnamese GTIN
+        assert translation.gettext("GS1 prefix 893: a barcode issued in Vietnam.") in detail
 
 
 def test_producer_posting_stars_and_status_changes_neither(setup):
@@ -133,10 +135,10 @@ def test_officer_cannot_give_a_product_to_an_entity_outside_the_commune(setup):
 @pytest.mark.parametrize(
     "gtin, message",
     [
-        ("8934567890127", "check digit"),
-        ("8934567890126", "check digit"),
-        ("12345", "8, 12, 13 or 14 digits"),
-        ("89345678901x6", "8, 12, 13 or 14 digits"),
+        ("8934567890127", "The GTIN's check digit is wrong; please check the number on the barcode."),
+        ("8934567890126", "The GTIN's check digit is wrong; please check the number on the barcode."),
+        ("12345", "A GTIN has 8, 12, 13 or 14 digits."),
+        ("89345678901x6", "A GTIN has 8, 12, 13 or 14 digits."),
     ],
 )
 def test_bad_gtin_is_shown_on_its_field_and_nothing_changes(setup, gtin, message):
@@ -145,7 +147,8 @@ def test_bad_gtin_is_shown_on_its_field_and_nothing_changes(setup, gtin, message
     response = setup["as_owner"].post(url, product_data(setup["product"], name_vi="Đổi tên", gtin=gtin))
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert list(errors) == ["gtin"] and message in errors["gtin"][0]
+    with translation.override("vi"):
+        assert list(errors) == ["gtin"] and errors["gtin"] == [translation.gettext(message)]
     assert 'class="form-row has-error' in response.content.decode()
     assert snapshot(Product, setup["product"].pk) == before
 
@@ -338,7 +341,7 @@ def test_entity_detail_shows_all_profile_fields(setup):
     body = response.content.decode()
     for text in (
         "Khmer",
-        "Female",
+        "<dd>Nữ</dd>",  # the gender, in the page's language
         "25",
         "14",
         "20",
