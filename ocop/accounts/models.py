@@ -101,6 +101,7 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, user: User, name: str = "") -> tuple["ApiToken", str]:
-        key = "ocop_" + secrets.token_urlsafe(32)
+        # Hex, so that the prefix shown in lists and given to `ocop_token --revoke` never starts with "-".
+        key = "ocop_" + secrets.token_hex(32)
         token = cls.objects.create(user=user, name=name, key_hash=cls.hash(key), prefix=key[5:13])
         return token, key

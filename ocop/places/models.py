@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Province(models.Model):
@@ -21,9 +22,9 @@ class Commune(models.Model):
     """A commune (xã), ward (phường) or special zone (đặc khu) after the 1 July 2025 reform."""
 
     class Kind(models.TextChoices):
-        XA = "xa", _("Commune")
-        PHUONG = "phuong", _("Ward")
-        DAC_KHU = "dac_khu", _("Special zone")
+        XA = "xa", pgettext_lazy("kind of commune", "Commune")
+        PHUONG = "phuong", pgettext_lazy("kind of commune", "Ward")
+        DAC_KHU = "dac_khu", pgettext_lazy("kind of commune", "Special zone")
 
     code = models.CharField(_("code"), max_length=5, primary_key=True)
     name = models.CharField(_("name"), max_length=100)

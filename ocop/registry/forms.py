@@ -245,7 +245,7 @@ class RatingForm(PlainLabels, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stars"] = forms.TypedChoiceField(
-            label=_("stars"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)]
+            label=_("Stars"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)]
         )
         self.fields["points"].min_value = 0
         self.fields["points"].widget.attrs.update({"min": 0, "max": 100, "step": "0.01"})

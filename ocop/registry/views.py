@@ -443,9 +443,10 @@ def entity_history(request, pk: int):
 def _internal(model, name: str) -> bool:
     """Derived columns (the search key) change with the fields they come from: not worth a line."""
     try:
-        return not model._meta.get_field(name).editable
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return False
+    return field.concrete and not field.editable
 
 
 def _field_label(model, name: str) -> str:

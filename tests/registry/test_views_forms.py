@@ -431,3 +431,16 @@ def test_channel_errors_in_place(setup):
     assert response.status_code == 200
     assert "kind" in response.context["formset"].forms[0].errors
     assert not SalesChannel.objects.exists()
+
+
+def test_history_tab_lists_sales_channel_changes(setup):
+    entity = setup["product"].entity
+    from ocop.core import audit
+
+    audit.record(
+        setup["owner"], entity, AuditEvent.Action.UPDATE, {"sales_channels": [[], ["Siêu thị: GO!"]]}
+    )
+    page = setup["as_owner"].get(reverse("registry:entity_history", args=[entity.pk])).content.decode()
+    assert "Siêu thị: GO!" in page
+    with translation.override("vi"):
+        assert translation.gettext("sales channels") in page
