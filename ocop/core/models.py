@@ -76,6 +76,7 @@ class ImportJob(models.Model):
     message = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # last sign of life of the running task
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

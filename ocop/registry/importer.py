@@ -10,8 +10,8 @@ An import runs in two background tasks (ocop.registry.tasks):
    now (it may have changed since the check), then written all-or-nothing in one transaction with
    bulk inserts and updates and one audit event ("import") per object.
 
-The cells read in step 1 are kept next to the upload (`<file>.rows.json`) so that step 2 need not
-parse the XLSX again; without that file step 2 reads the upload.
+The rows step 1 parsed and checked are kept next to the upload (`<file>.checked.json`), so step 2
+checks them against the database without parsing the file again; without that file it reads the upload.
 
 Progress: the check runs outside any transaction and saves `processed_rows` every PROGRESS_EVERY
 rows, so the page's poller sees it at once. The write runs inside one transaction, where such an
@@ -37,7 +37,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connections, transaction
-from django.db.models import Field, Max, OuterRef, Subquery
+from django.db.models import Field, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -58,7 +58,7 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 500
 BATCH_SIZE = 500  # rows per bulk_create / bulk_update statement
-PG_BATCH_SIZE = 2000  # rows per jsonb_to_recordset statement on PostgreSQL
+PG_BATCH_SIZE = 2000  # rows per JSON-array statement on PostgreSQL
 LOOKUP_CHUNK = 2000
 MAX_ERRORS = 10_000  # errors kept on the job; the count of all of them is kept too
 KINDS = ("producers", "products")
@@ -222,7 +222,7 @@ def confirm_import(user, job: ImportJob, enqueue: bool = True) -> bool:
     if not can_import(user) or (job.created_by_id != user.pk and not user.is_superuser):
         raise PermissionDenied(_("You are not allowed to do this."))
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
-        status=ImportJob.Status.IMPORTING, processed_rows=0
+        status=ImportJob.Status.IMPORTING, processed_rows=0, heartbeat_at=timezone.now()
     )
     if not claimed:
         return False
@@ -231,6 +231,33 @@ def confirm_import(user, job: ImportJob, enqueue: bool = True) -> bool:
 
         write_import.enqueue(job.pk)
     return True
+
+
+STALE_AFTER = datetime.timedelta(minutes=15)  # a running task shows a sign of life every few seconds
+WAITING_HINT_AFTER = datetime.timedelta(minutes=1)
+
+
+def give_up_if_stalled(job: ImportJob) -> ImportJob:
+    """Mark a job failed when its task has shown no sign of life for STALE_AFTER: the worker was
+    stopped or restarted mid-way (a development worker reloads on every code change). The write is
+    one transaction, so such a job wrote nothing. A task that is in fact alive and finishes later
+    still records its real outcome."""
+    running = (ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING)
+    if job.status not in running:
+        return job
+    cutoff = timezone.now() - STALE_AFTER
+    stalled = ImportJob.objects.filter(pk=job.pk, status=job.status).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+    message = _("The background work stopped before the end; nothing was written. Upload the file again.")
+    if stalled.update(status=ImportJob.Status.FAILED, message=message, finished_at=timezone.now()):
+        job.refresh_from_db()
+    return job
+
+
+def waiting_too_long(job: ImportJob) -> bool:
+    """A job no worker has taken up for a while: the page says so (is `manage.py db_worker` running?)."""
+    return job.status == ImportJob.Status.PENDING and job.created_at < timezone.now() - WAITING_HINT_AFTER
 
 
 def jobs_of(user):
@@ -366,14 +393,14 @@ class Plan:
         return not self.errors
 
 
-def plan_rows(kind: str, checked: Checked, user, build: bool = False) -> Plan:
+def plan_rows(kind: str, checked: Checked, user, build: bool = False, progress: Progress = _nothing) -> Plan:
     """Check the rows against the database — lookups loaded in bulk, no query per row — and decide
     what each row creates or updates."""
     layout = tabular.LAYOUTS[kind]
     plan = Plan(kind, total=checked.total, errors=list(checked.errors))
     if checked.rows:
         planner = _plan_producers if kind == "producers" else _plan_products
-        planner(plan, checked.rows, checked.labels, user, build)
+        planner(plan, checked.rows, checked.labels, user, build, progress)
     order = {key: i for i, key in enumerate(layout.keys)}
     by_label = {label: key for key, label in checked.labels.items()}
     plan.errors.sort(key=lambda e: (e.row or 0, order.get(by_label.get(e.column, ""), len(order))))
@@ -460,7 +487,7 @@ def _same_commune_name(given: str, official: str) -> bool:
     return a == b
 
 
-def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, build: bool) -> None:
+def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, build: bool, progress) -> None:
     layout = tabular.PRODUCERS
     communes = _communes()
     provinces = dict(Province.objects.values_list("code", "name"))
@@ -473,7 +500,9 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, bui
         editable.update(_editable_ids(user, chunk))
     snapshot = _Snapshots(Entity) if build else None
     seen: dict[str, int] = {}
-    for row in rows:
+    for index, row in enumerate(rows, start=1):
+        if index % PROGRESS_EVERY == 0:
+            progress(index)
         values = row.values
         tax = values["tax_code"]
         failed = False
@@ -571,7 +600,7 @@ def _rating_state_on(stars: int, decision_date: datetime.date, today: datetime.d
     return valid_until, ProductStatus.EXPIRED if valid_until < today else ProductStatus.RATED
 
 
-def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, build: bool) -> None:
+def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, build: bool, progress) -> None:
     layout = tabular.PRODUCTS
     taxes = sorted({r.values["producer_tax_code"] for r in rows})
     entities: dict[str, Entity] = {}
@@ -604,7 +633,9 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, buil
     seen_gtin: dict[str, int] = {}
     seen_target: dict[int, int] = {}
     seen_new: dict[tuple[int, str], int] = {}
-    for row in rows:
+    for index, row in enumerate(rows, start=1):
+        if index % PROGRESS_EVERY == 0:
+            progress(index)
         values = row.values
         entity = entities.get(values["producer_tax_code"])
         if entity is None:
@@ -731,7 +762,7 @@ class WriteProgress:
         if self.connection is None:
             return
         table = self.connection.ops.quote_name(ImportJob._meta.db_table)
-        sql = f"UPDATE {table} SET processed_rows = %s WHERE id = %s"  # noqa: S608 (a quoted table name)
+        sql = f"UPDATE {table} SET processed_rows = %s, heartbeat_at = now() WHERE id = %s"  # noqa: S608
         try:
             with self.connection.cursor() as cursor:
                 cursor.execute(sql, [count, self.job_id])
@@ -859,40 +890,46 @@ def _pg_update(connection, model, batch: list, names: list[str]) -> None:
 
 
 def apply_plan(plan: Plan, user, note: str = "", progress: Progress = _nothing) -> tuple[int, int]:
-    """Write a plan without errors: bulk inserts and updates and one audit event per object, all in
-    the caller's transaction. Returns (created, updated)."""
+    """Write a plan without errors, in the caller's transaction: batches of bulk inserts or updates,
+    each with its new star ratings and its audit events ("import", one per object), so that the
+    progress reported after each batch follows the whole work. Returns (created, updated)."""
     assert plan.ok, "a plan with errors is never written"
     model = Entity if plan.kind == "producers" else Product
-    done = plan.unchanged  # every row is created, updated or unchanged: the bar ends at the total
-    done = bulk_insert(model, plan.creates, progress, done)
-    if plan.updates:
-        fields = sorted(plan.update_fields | {"search_key"})
-        done = bulk_change(model, plan.updates, fields, progress, done)
-    if plan.ratings:
-        ratings = []
-        for product, rating in plan.ratings:
-            rating.product_id = product.pk
-            ratings.append(rating)
-        bulk_insert(StarRating, ratings)
-    created_changes = _created_changes(plan)
-    action = AuditEvent.Action.IMPORT
-    for objs, changes in ((plan.creates, created_changes), (plan.updates, plan.changes)):
-        audit.record_many(
-            user, objs, action, changes_for=lambda o, c=changes: c[id(o)], note=note, insert=bulk_insert
-        )
+    size = PG_BATCH_SIZE if connections["default"].vendor == "postgresql" else BATCH_SIZE
+    ratings = {id(product): rating for product, rating in plan.ratings}
+    snapshot = _Snapshots(model)
+    fields = sorted(plan.update_fields | {"search_key"})
+    done = plan.unchanged  # every row is created, updated or unchanged: the count ends at the total
+    for objs, created in ((plan.creates, True), (plan.updates, False)):
+        for batch in _chunks(objs, size):
+            if created:
+                bulk_insert(model, batch)
+            else:
+                bulk_change(model, batch, fields)
+            new_ratings = []
+            for product in batch:
+                rating = ratings.get(id(product))
+                if rating is not None:
+                    rating.product_id = product.pk
+                    new_ratings.append(rating)
+            bulk_insert(StarRating, new_ratings)
+            changes = _created_changes(batch, ratings, snapshot) if created else plan.changes
+            audit.record_many(
+                user, batch, AuditEvent.Action.IMPORT, changes_for=lambda o, c=changes: c[id(o)], note=note,
+                insert=bulk_insert,
+            )  # fmt: skip
+            done += len(batch)
+            progress(done)
     return len(plan.creates), len(plan.updates)
 
 
-def _created_changes(plan: Plan) -> dict[int, dict]:
-    if not plan.creates:
-        return {}
-    snapshot = _Snapshots(type(plan.creates[0]))
-    decisions = {id(product): rating for product, rating in plan.ratings}
+def _created_changes(objs: list, ratings: dict[int, StarRating], snapshot: _Snapshots) -> dict[int, dict]:
+    """The audit changes of new objects: audit.diff({}, snapshot) — every field that has a value —
+    and the decision of a new rating."""
     result = {}
-    for obj in plan.creates:
-        # audit.diff({}, snapshot) for a new object: every field that has a value.
+    for obj in objs:
         changes = {name: [None, value] for name, value in snapshot(obj).items() if value is not None}
-        rating = decisions.get(id(obj))
+        rating = ratings.get(id(obj))
         if rating is not None:
             changes["decision"] = [None, f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y})"]
         result[id(obj)] = changes
@@ -909,7 +946,7 @@ def _save_errors(job: ImportJob, errors: list[tabular.RowError]) -> None:
 
 def _job_progress(job_id: int) -> Progress:
     def save(count: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(processed_rows=count)
+        ImportJob.objects.filter(pk=job_id).update(processed_rows=count, heartbeat_at=timezone.now())
 
     return save
 
@@ -920,7 +957,8 @@ def run_check(job_id: int) -> ImportJob:
     if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.CHECKING):
         return job
     job.status = ImportJob.Status.CHECKING
-    job.save(update_fields=["status"])
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=["status", "heartbeat_at"])
     try:
         try:
             rows = _read_job_file(job)
@@ -961,14 +999,18 @@ def run_write(job_id: int) -> ImportJob:
             except tabular.FileProblem as problem:
                 _finish(job, ImportJob.Status.INVALID, errors=[problem.as_error()])
                 return job
-        plan = plan_rows(job.kind, checked, user, build=True)
+        # The bar: checking again fills the first half, writing the second.
+        half = _job_progress(job.pk)
+        plan = plan_rows(job.kind, checked, user, build=True, progress=lambda n: half(n // 2))
         if not plan.ok:
             message = str(MESSAGES["changed_since_check"] % {"detail": _("see the errors below")})
             _finish(job, ImportJob.Status.INVALID, errors=plan.errors, message=message)
             return job
         note = f"{job.original_name} (#{job.pk})"
         with transaction.atomic():
-            created, updated = apply_plan(plan, user, note=note, progress=progress)
+            created, updated = apply_plan(
+                plan, user, note=note, progress=lambda n: progress(plan.total // 2 + n // 2)
+            )
             progress.close()  # before the job row is touched in this transaction
             job.created_count, job.updated_count, job.unchanged_count = created, updated, plan.unchanged
             job.total_rows = plan.total

@@ -68,14 +68,14 @@ def import_start(request):
 
 
 def _job(request, pk: int) -> ImportJob:
-    return get_object_or_404(importer.jobs_of(request.user), pk=pk)
+    return importer.give_up_if_stalled(get_object_or_404(importer.jobs_of(request.user), pk=pk))
 
 
 @role_required(*importer.IMPORTERS)
 @require_GET
 def import_detail(request, pk: int):
     job = _job(request, pk)
-    context = {"job": job, "running": job.status in RUNNING}
+    context = {"job": job, "running": job.status in RUNNING, "waiting": importer.waiting_too_long(job)}
     if job.errors:
         page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = [{**e, "message": importer.describe(e)} for e in page.object_list]
@@ -90,7 +90,8 @@ def import_status(request, pk: int):
     is told to reload the page, which then shows the errors or the summary."""
     job = _job(request, pk)
     running = job.status in RUNNING
-    response = render(request, "registry/import_progress.html", {"job": job, "running": running})
+    context = {"job": job, "running": running, "waiting": importer.waiting_too_long(job)}
+    response = render(request, "registry/import_progress.html", context)
     if not running and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response

@@ -664,3 +664,46 @@ def test_snapshots_match_the_audit_module(maker):
 )
 def test_search_key_is_fold(text):
     assert importer.search_key(text) == fold(text)
+
+
+def test_a_job_whose_worker_stopped_is_marked_failed(client, officer):
+    from django.utils import timezone
+
+    job = ImportJob.objects.create(
+        kind="products", created_by=officer, original_name="a.xlsx", file="imports/a.xlsx",
+        status=ImportJob.Status.IMPORTING, total_rows=100, processed_rows=50,
+    )  # fmt: skip
+    recent = timezone.now() - datetime.timedelta(minutes=2)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=recent)
+    client.get(reverse("registry:import_detail", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.IMPORTING  # a little quiet is no sign of trouble
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=20))
+    response = client.get(reverse("registry:import_status", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert response["HX-Refresh"] == "true"
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.finished_at is not None
+    assert job.message in client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
+
+
+def test_a_job_no_worker_took_up_says_so(client, officer):
+    from django.utils import timezone
+
+    job = ImportJob.objects.create(
+        kind="producers", created_by=officer, original_name="a.csv", file="imports/a.csv"
+    )
+    url = reverse("registry:import_status", args=[job.pk])
+    assert "db_worker" not in client.get(url).content.decode()
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+    body = client.get(url).content.decode()
+    assert "db_worker" in body and 'hx-trigger="every 1s"' in body
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PENDING
+
+
+def test_progress_has_a_heartbeat(client):
+    job = upload(client, "producers", csv_file([PRODUCER_HEAD, producer_line(0)]))
+    assert job.heartbeat_at is not None
+    before = job.heartbeat_at
+    job = confirm(client, job)
+    assert job.heartbeat_at >= before
