@@ -5,9 +5,10 @@ Run against a database with national-scale data (`manage.py ocop_demo --scale na
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ocop_bench_import .venv/bin/python bench/bench_import.py
 
-Options: --rows N (20000), --format xlsx|csv|both (both), --province CODE (80), --producers N (1000),
---keep (leave the imported products in the database). Prints rows/s for the check, the write and both,
-and for a second check of the same file (every row then matches an existing product).
+Options: --rows N (20000), --format xlsx|xlsx-export|csv|all (all), --province CODE (80),
+--producers N (1000), --keep (leave the imported products in the database). Prints rows/s for the
+check, the write and both, and for a second check of the same file (every row then matches a product),
+for an XLSX as Excel saves it, an XLSX as the platform's export writes it, and a CSV.
 
 The products are spread over producers of one province; producers are created when the province has
 too few with a valid tax code. The imported products are deleted afterwards (unless --keep), so the
@@ -137,15 +138,34 @@ def product_rows(rows: int, tax_codes: list[str], seed: int = 7) -> list[dict]:
     return records
 
 
+FORMATS = {
+    "xlsx": "XLSX as Excel saves it (shared strings)",
+    "xlsx-export": "XLSX as the platform's export writes it (inline strings)",
+    "csv": "CSV (UTF-8 with BOM)",
+}
+
+
 def build_file(fmt: str, records: list[dict]) -> bytes:
     import io
 
+    import openpyxl
+
     from ocop.registry import tabular
 
+    layout = tabular.PRODUCTS
     if fmt == "csv":
-        return "".join(tabular.csv_lines(tabular.PRODUCTS, records)).encode("utf-8")
+        return "".join(tabular.csv_lines(layout, records)).encode("utf-8")
     buffer = io.BytesIO()
-    tabular.write_xlsx(tabular.PRODUCTS, records, buffer, guide=False)
+    if fmt == "xlsx-export":
+        tabular.write_xlsx(layout, records, buffer, guide=False)
+        return buffer.getvalue()
+    workbook = openpyxl.Workbook()  # the normal mode stores text in a shared-strings table, as Excel does
+    sheet = workbook.active
+    sheet.title = layout.sheet_title
+    sheet.append(layout.headers)
+    for record in records:
+        sheet.append(tabular.row_values(layout, record, for_xlsx=True))
+    workbook.save(buffer)
     return buffer.getvalue()
 
 
@@ -154,7 +174,8 @@ def run_import(user, fmt: str, data: bytes) -> tuple:
 
     from ocop.registry import importer
 
-    job = importer.start_import(user, "products", SimpleUploadedFile(f"bench.{fmt}", data), enqueue=False)
+    name = f"bench.{fmt.split('-')[0]}"
+    job = importer.start_import(user, "products", SimpleUploadedFile(name, data), enqueue=False)
     started = time.perf_counter()
     job = importer.run_check(job.pk)
     checked = time.perf_counter()
@@ -174,7 +195,8 @@ def recheck(user, fmt: str, data: bytes) -> tuple:
 
     from ocop.registry import importer
 
-    job = importer.start_import(user, "products", SimpleUploadedFile(f"again.{fmt}", data), enqueue=False)
+    name = f"again.{fmt.split('-')[0]}"
+    job = importer.start_import(user, "products", SimpleUploadedFile(name, data), enqueue=False)
     started = time.perf_counter()
     job = importer.run_check(job.pk)
     return job, time.perf_counter() - started
@@ -206,7 +228,7 @@ def cleanup(records: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--format", choices=["xlsx", "csv", "both"], default="both")
+    parser.add_argument("--format", choices=[*FORMATS, "all"], default="all")
     parser.add_argument("--province", default="80")
     parser.add_argument("--producers", type=int, default=1000)
     parser.add_argument("--keep", action="store_true")
@@ -223,15 +245,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     user = ensure_officer(args.province)
     tax_codes = ensure_producers(args.province, args.producers)
-    formats = ["xlsx", "csv"] if args.format == "both" else [args.format]
+    formats = list(FORMATS) if args.format == "all" else [args.format]
     for fmt in formats:
         records = product_rows(args.rows, tax_codes)
         started = time.perf_counter()
         data = build_file(fmt, records)
         built = time.perf_counter() - started
-        print(
-            f"\n{fmt.upper()}: {args.rows:,} product rows, {len(data) / 1e6:.1f} MB (built in {built:.1f} s)"
-        )
+        size = len(data) / 1e6
+        print(f"\n{FORMATS[fmt]}: {args.rows:,} product rows, {size:.1f} MB (built in {built:.1f} s)")
         try:
             job, check, write = run_import(user, fmt, data)
             n = job.total_rows

@@ -612,7 +612,8 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, buil
     gtins = sorted({r.values["gtin"] for r in rows if "gtin" in r.values})
     by_gtin: dict[str, Product] = {}
     for chunk in _chunks(gtins):
-        by_gtin.update((p.gtin, p) for p in Product.objects.filter(gtin__in=chunk))
+        # exclude(gtin=""): lets PostgreSQL use the partial unique index on GTIN for a long IN list
+        by_gtin.update((p.gtin, p) for p in Product.objects.filter(gtin__in=chunk).exclude(gtin=""))
     by_id: dict[int, Product] = {p.pk: p for p in by_gtin.values()}
     entity_ids = sorted({e.pk for e in entities.values() if e.pk in editable})
     for chunk in _chunks(entity_ids):

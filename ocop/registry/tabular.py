@@ -749,9 +749,11 @@ def _fast_xlsx_rows(data: bytes) -> list[tuple[int, Cells]]:
                 if kind == "inlineStr":
                     inline = cell.find(_INLINE)
                     if inline is not None:  # plain text or rich-text runs; phonetic runs left out
-                        parts = [inline.findtext(_TEXT) or ""]
-                        parts += [run.findtext(_TEXT) or "" for run in inline.iterfind(_RUN)]
-                        value = "".join(parts)
+                        value = "".join(
+                            (part.text or "") if part.tag == _TEXT else (part.findtext(_TEXT) or "")
+                            for part in inline
+                            if part.tag in (_TEXT, _RUN)
+                        )
                 else:
                     text = cell.findtext(_VALUE)
                     if text:
