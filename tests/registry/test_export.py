@@ -221,3 +221,17 @@ def test_export_into_an_empty_registry_recreates_it_with_diacritics(client_of, r
         "1234/QĐ-UBND",
         StarRating.Source.IMPORT,
     )
+
+
+def test_the_list_sort_order_carries_over(client_of, registry):
+    client = client_of(make_user(Role.PROVINCE_OFFICER))
+    producers = csv_rows(client.get(reverse("registry:export", args=["producers", "csv"]) + "?sort=-stars"))
+    assert [r[1] for r in producers[1:]] == [
+        "Hợp tác xã Bánh tráng Đ",
+        "Hộ kinh doanh Muối tôm",
+    ]  # 4★ before 3★
+    products = csv_rows(client.get(reverse("registry:export", args=["products", "csv"]) + "?sort=-name"))
+    in_db_order = Product.objects.filter(entity__commune__province_id="80").order_by("-name_vi", "-id")
+    assert [r[2] for r in products[1:]] == list(
+        in_db_order.values_list("name_vi", flat=True)
+    )  # the collation's
