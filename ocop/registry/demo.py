@@ -253,14 +253,6 @@ SHOWCASE = {
 # --- Search keys: the same expressions as Entity.save() and Product.save() -------------------------------
 
 
-def entity_search_key(entity: Entity) -> str:
-    return fold(f"{entity.name} {entity.tax_code} {entity.representative_name}")
-
-
-def product_search_key(product: Product) -> str:
-    return fold(f"{product.name_vi} {product.name_en} {product.gtin}")
-
-
 # --- Word lists ---------------------------------------------------------------------------------------
 
 
@@ -631,7 +623,7 @@ class ProvinceGenerator:
             entity.staff_local, entity.staff_ethnic_minority = local, minority_staff
             self.ctx.entity_names.add(entity.name)
             brand = "Trảng Bàng"
-        entity.search_key = entity_search_key(entity)
+        entity.search_key = entity.build_search_key()
         return EntityPlan(entity=entity, main=kind, place=place, brand=brand, commune=commune, fixed=fixed)
 
     def channels(self, plan: EntityPlan, modern: bool) -> list[SalesChannel]:
@@ -1077,7 +1069,7 @@ def generate(
         for p in plans:
             channels.extend(generator.channels(p, modern=id(p) in generator.modern))
             for product in p.products:
-                product.search_key = product_search_key(product)
+                product.search_key = product.build_search_key()
             if p.fixed:
                 showcase = p
         entity_plans.extend(plans)

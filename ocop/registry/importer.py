@@ -420,17 +420,6 @@ def _error(plan: Plan, row: tabular.ParsedRow, labels, layout, key: str, code: s
     plan.errors.append(tabular.RowError(row.number, _label(labels, layout, key), row.text(key), code, params))
 
 
-@lru_cache(maxsize=65536)
-def _fold_word(word: str) -> str:
-    return word.lower() if word.isascii() else fold(word)  # fold() leaves ASCII as it is, lower-cased
-
-
-def search_key(*parts: str) -> str:
-    """fold() of the parts, word by word with a cache (the same result: fold works within words),
-    for the search keys that bulk writes must fill in because they bypass Model.save()."""
-    return " ".join(filter(None, (_fold_word(w) for w in " ".join(parts).split())))
-
-
 class _Snapshots:
     """audit.snapshot() for many objects of one model: the same values (choices by their label,
     related objects by their text), with the field lookups and choice labels worked out once."""
@@ -463,11 +452,6 @@ ENTITY_FIELDS = (
     "representative_birth_year", "representative_has_disability", "staff_total", "staff_female",
     "staff_local", "staff_ethnic_minority",
 )  # fmt: skip
-
-
-def _entity_search_key(entity: Entity) -> str:
-    # As Entity.save() builds it; bulk writes do not call save().
-    return search_key(entity.name, entity.tax_code, entity.representative_name)
 
 
 def _communes() -> dict[str, Commune]:
@@ -543,7 +527,7 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, bui
             plan.created += 1
             if build:
                 entity = Entity(tax_code=tax, commune=commune, **wanted)  # the commune object: no query later
-                entity.search_key = _entity_search_key(entity)
+                entity.search_key = entity.build_search_key()
                 plan.creates.append(entity)
             continue
         changed = [f for f, v in wanted.items() if getattr(entity, f) != v]
@@ -563,7 +547,7 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, bui
             changes["commune"] = [old.name if old else entity.commune_id, commune.name]
             entity.commune = commune
             changed.append("commune")
-        entity.search_key = _entity_search_key(entity)
+        entity.search_key = entity.build_search_key()
         plan.updates.append(entity)
         plan.update_fields.update(changed)
         plan.changes[id(entity)] = changes
@@ -575,11 +559,6 @@ PRODUCT_FIELDS = (
     "name_vi", "name_en", "product_set", "gtin", "net_quantity", "packaging", "shelf_life_days",
     "description_vi",
 )  # fmt: skip
-
-
-def _product_search_key(product: Product) -> str:
-    # As Product.save() builds it; bulk writes do not call save().
-    return search_key(product.name_vi, product.name_en, product.gtin)
 
 
 def name_key(name: str) -> str:
@@ -708,7 +687,7 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, buil
             plan.created += 1
             if build:
                 product = Product(entity=entity, criteria_set=CURRENT_SET, **wanted)  # object: no query later
-                product.search_key = _product_search_key(product)
+                product.search_key = product.build_search_key()
                 plan.creates.append(product)
                 if rating is not None:
                     plan.ratings.append((product, _new_rating(rating, user)))
@@ -723,7 +702,7 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, buil
         before = snapshot(target, changed)
         for f in changed:
             setattr(target, f, wanted[f])
-        target.search_key = _product_search_key(target)
+        target.search_key = target.build_search_key()
         changes = audit.diff(before, snapshot(target, changed))
         if rating is not None:
             changes["decision"] = [None, f"{rating[1]} ({rating[2]:%d/%m/%Y})"]

@@ -124,11 +124,15 @@ class Entity(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.search_key = fold(f"{self.name} {self.tax_code} {self.representative_name}")
+        self.search_key = self.build_search_key()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("registry:entity_detail", args=[self.pk])
+
+    def build_search_key(self) -> str:
+        """The accent-folded text the list search matches; bulk writes, which skip save(), call it too."""
+        return fold(f"{self.name} {self.tax_code} {self.representative_name}")
 
     @property
     def uses_modern_channel(self) -> bool:
@@ -259,11 +263,15 @@ class Product(models.Model):
         return self.name_vi
 
     def save(self, *args, **kwargs):
-        self.search_key = fold(f"{self.name_vi} {self.name_en} {self.gtin}")
+        self.search_key = self.build_search_key()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("registry:product_detail", args=[self.pk])
+
+    def build_search_key(self) -> str:
+        """The accent-folded text the list search matches; bulk writes, which skip save(), call it too."""
+        return fold(f"{self.name_vi} {self.name_en} {self.gtin}")
 
     @property
     def classification(self):

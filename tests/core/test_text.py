@@ -47,3 +47,24 @@ def test_fold_is_idempotent_and_has_no_marks(text):
 def test_a_folded_word_is_found_in_the_folded_text(text):
     for word in text.split():
         assert fold(word) in fold(text)
+
+
+def reference_fold(text: str) -> str:
+    """The rule on the whole string at once: đ → d, drop combining marks, lower, collapse spaces."""
+    stripped = "".join(
+        ch
+        for ch in unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
+        if unicodedata.category(ch) != "Mn"
+    )
+    return " ".join(stripped.lower().split())
+
+
+@given(
+    st.text(
+        alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọ"
+        "ốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵĐÁ 0123-/\t\u00a0\u0301",
+        max_size=60,
+    )
+)
+def test_word_by_word_fold_equals_the_whole_string_rule(text):
+    assert fold(text) == reference_fold(text)

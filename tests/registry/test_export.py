@@ -235,3 +235,22 @@ def test_the_list_sort_order_carries_over(client_of, registry):
     assert [r[2] for r in products[1:]] == list(
         in_db_order.values_list("name_vi", flat=True)
     )  # the collation's
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role, shown",
+    [
+        (Role.PROVINCE_OFFICER, True),
+        (Role.COMMUNE_OFFICER, True),
+        (Role.MINISTRY, True),
+        (Role.COUNCIL_MEMBER, False),
+        (Role.PRODUCER, False),
+    ],
+)
+def test_export_buttons_only_for_those_who_may_export(role, shown, user_of, client_of):
+    client = client_of(user_of(role))
+    for url, kind in (("/registry/products/", "products"), ("/registry/producers/", "producers")):
+        page = client.get(url).content.decode()
+        assert (f"/registry/export/{kind}.csv" in page) is shown
+        assert (f"/registry/export/{kind}.xlsx" in page) is shown

@@ -14,8 +14,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from hypothesis import given
-from hypothesis import strategies as st
 from stdnum import ean
 from stdnum.vn import mst
 
@@ -653,17 +651,6 @@ def test_snapshots_match_the_audit_module(maker):
     assert importer._Snapshots(Product)(product, ["stars", "status"]) == audit.snapshot(
         product, ["stars", "status"]
     )
-
-
-@given(
-    st.text(
-        alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọ"
-        "ốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵĐÁ 0123-/\t",
-        max_size=40,
-    )
-)
-def test_search_key_is_fold(text):
-    assert importer.search_key(text) == fold(text)
 
 
 def test_a_job_whose_worker_stopped_is_marked_failed(client, officer):
