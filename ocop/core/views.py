@@ -1,25 +1,38 @@
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import render
 
 from ocop.accounts.access import public
-from ocop.registry.models import Entity, Product
+from ocop.places.models import Province
+from ocop.registry.models import Entity, Product, ProductStatus
+
+
+def star_counts(products) -> dict[str, int]:
+    """Products in the queryset, and those holding a valid 3★/4★/5★ rating (expired and revoked left out)."""
+    rated = Q(status=ProductStatus.RATED)
+    return products.aggregate(
+        total=Count("id"),
+        three=Count("id", filter=rated & Q(stars=3)),
+        four=Count("id", filter=rated & Q(stars=4)),
+        five=Count("id", filter=rated & Q(stars=5)),
+    )
 
 
 @public
 def home(request):
-    """Signed in: the counts of the user's area. Anonymous: what the platform is and a sign-in link."""
-    context = {}
+    """Signed in: the counts of the user's area. Anonymous: the programme's rated products in the
+    province this installation serves (public figures) and a sign-in link."""
     if request.user.is_authenticated:
-        products = Product.objects.visible_to(request.user)
-        context["counts"] = products.aggregate(
-            total=Count("id"),
-            three=Count("id", filter=Q(stars=3)),
-            four=Count("id", filter=Q(stars=4)),
-            five=Count("id", filter=Q(stars=5)),
-        )
-        context["entity_count"] = Entity.objects.visible_to(request.user).count()
+        context = {
+            "counts": star_counts(Product.objects.visible_to(request.user)),
+            "entity_count": Entity.objects.visible_to(request.user).count(),
+        }
+    else:
+        province = Province.objects.filter(pk=settings.OCOP_DEFAULT_PROVINCE_CODE).first()
+        counts = star_counts(Product.objects.filter(entity__commune__province=province)) if province else {}
+        context = {"province": province, "counts": counts}
     return render(request, "core/home.html", context)
 
 
