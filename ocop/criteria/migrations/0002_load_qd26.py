@@ -1,0 +1,12 @@
+from django.db import migrations
+
+
+def load(apps, schema_editor):
+    from ocop.criteria.loader import load_qd26
+
+    load_qd26(apps.get_model("criteria", "CriteriaSet"), apps.get_model("criteria", "Sheet"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("criteria", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
