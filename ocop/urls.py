@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("ocop.core.urls")),
     path("accounts/", include("ocop.accounts.urls")),
     path("registry/", include("ocop.registry.urls")),
+    path("criteria/", include("ocop.criteria.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

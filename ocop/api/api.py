@@ -15,6 +15,7 @@ from ninja.openapi.docs import Swagger
 
 from ocop.accounts.access import public
 from ocop.accounts.auth import api_auth
+from ocop.criteria.api import router as criteria_router
 from ocop.places.api import router as places_router
 from ocop.registry.api import API_READERS
 from ocop.registry.api import producers as producers_router
@@ -136,3 +137,4 @@ problems.install(api)
 api.add_router("/places/", places_router)
 api.add_router("/producers", producers_router)
 api.add_router("/products", products_router)
+api.add_router("/criteria/", criteria_router)

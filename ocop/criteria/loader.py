@@ -298,6 +298,7 @@ def set_fields(data: dict) -> dict[str, Any]:
         "effective_date": date("effective_date", "effective_date_vi"),
         "part_maxima": declared_part_maxima(data),
         "classification": data.get("groups") or [],
+        "header": {k: v for k, v in data.items() if k not in ("sheets", "groups")},
     }
 
 

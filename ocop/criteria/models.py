@@ -43,6 +43,13 @@ class CriteriaSetQuerySet(models.QuerySet):
             raise PublishedSetError(locked, "update")
         return super().update(**kwargs)
 
+    def delete(self):
+        # Checked before Django opens its transaction, so a refusal leaves the caller's one usable.
+        locked = self.filter(status=SetStatus.PUBLISHED).values_list("pk", flat=True).first()
+        if locked is not None:
+            raise PublishedSetError(locked, "delete")
+        return super().delete()
+
 
 class CriteriaSet(models.Model):
     id = models.SlugField(
@@ -60,6 +67,14 @@ class CriteriaSet(models.Model):
         _("part maxima"), default=dict, help_text=_("e.g. {“A”: 40, “B”: 25, “C”: 35}")
     )
     classification = models.JSONField(_("product classification"), default=list, blank=True)
+    header = models.JSONField(
+        _("set header"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The source's top-level fields except sheets and groups (star bands, notes, known issues)."
+        ),
+    )
     status = models.CharField(_("status"), max_length=10, choices=SetStatus.choices, default=SetStatus.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     source = models.JSONField(_("source data"))
@@ -83,6 +98,11 @@ class CriteriaSet(models.Model):
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        if self.stored_status() == SetStatus.PUBLISHED:
+            raise PublishedSetError(self.pk, "delete")
+        return super().delete(*args, **kwargs)
+
     @property
     def is_published(self) -> bool:
         return self.status == SetStatus.PUBLISHED
@@ -103,6 +123,16 @@ class SheetQuerySet(models.QuerySet):
         if locked is not None:
             raise PublishedSetError(locked, "update")
         return super().update(**kwargs)
+
+    def delete(self):
+        locked = (
+            self.filter(criteria_set__status=SetStatus.PUBLISHED)
+            .values_list("criteria_set_id", flat=True)
+            .first()
+        )
+        if locked is not None:
+            raise PublishedSetError(locked, "delete")
+        return super().delete()
 
 
 class Sheet(models.Model):
@@ -136,10 +166,16 @@ class Sheet(models.Model):
             raise PublishedSetError(self.criteria_set_id, gettext("sheet %(n)s") % {"n": self.number})
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        if self._set_is_published():
+            raise PublishedSetError(self.criteria_set_id, gettext("sheet %(n)s") % {"n": self.number})
+        return super().delete(*args, **kwargs)
+
     def _set_is_published(self) -> bool:
         return CriteriaSet.objects.filter(pk=self.criteria_set_id, status=SetStatus.PUBLISHED).exists()
 
 
+# The last guard, for deletions that reach these rows another way (a cascade from another model).
 @receiver(pre_delete, sender=CriteriaSet)
 def _refuse_deleting_published_set(sender, instance: CriteriaSet, **kwargs):
     if instance.stored_status() == SetStatus.PUBLISHED:
