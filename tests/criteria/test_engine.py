@@ -332,3 +332,17 @@ def test_combine_disqualified_and_incomplete():
     c = E.combine(s, [S1_90, partial])
     assert not c.complete and c.stars is None
     assert {x.criterion: x for x in c.consolidated}["12"].points == 3  # the one member who answered
+
+
+def test_next_star_from_unanswered_criteria():
+    s = sheet(26)
+    answers = {k: v for k, v in all_max(26).items() if k not in ("3.5", "17")}  # 3 and 2 points dropped
+    assert E.score(s, answers).stars is None
+    p = E.score(s, answers, provisional=True)
+    # 3.5 counts 0, below its *** mark (1): 95 points but 2★
+    assert (p.total, p.stars) == (95, 2)
+    nxt = E.next_star(s, answers)
+    assert nxt.stars == 3
+    assert [(c.criterion, c.from_points, c.to_points, c.gained, c.mandatory) for c in nxt.changes] == [
+        ("3.5", None, 1, 1, True)
+    ]
