@@ -128,7 +128,7 @@ class Band:
     min_points: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: a compiled sheet is a cache value
 class Sheet:
     number: int | None
     name_vi: str
@@ -313,6 +313,32 @@ class Result:
     @property
     def complete(self) -> bool:
         return not self.unanswered
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, with the field names of the API (issue 3)."""
+        return {
+            "total": self.total,
+            "parts": dict(self.part_points),
+            "sections": dict(self.section_points),
+            "criteria": dict(self.criterion_points),
+            "stars_by_points": self.stars_by_points,
+            "marks_stars": self.marks_stars,
+            "stars": self.stars,
+            "unmet_minimums": [
+                {
+                    "criterion": u.criterion,
+                    "stars": u.stars,
+                    "required_points": u.required_points,
+                    "given_points": u.given_points,
+                }
+                for u in self.unmet_minimums
+            ],
+            "disqualifiers": list(self.disqualifiers),
+            "disqualified": self.disqualified,
+            "unanswered": list(self.unanswered),
+            "not_applicable": list(self.not_applicable),
+            "provisional": self.provisional,
+        }
 
 
 def _check_answer(sheet: Sheet, code: Any, points: Any) -> tuple[Criterion, int]:
@@ -589,6 +615,34 @@ class NextStar:
     changes: tuple[Change, ...]
     points_added: int
     total_after: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (API field names); each change carries the official wording(s), vi and en."""
+        return {
+            "stars": self.stars,
+            "from_stars": self.from_stars,
+            "points_added": self.points_added,
+            "total_after": self.total_after,
+            "changes": [
+                {
+                    "criterion": c.criterion,
+                    "from_points": c.from_points,
+                    "to_points": c.to_points,
+                    "gained": c.gained,
+                    "mandatory": c.mandatory,
+                    "options": [
+                        {
+                            "text_vi": o.text_vi,
+                            "text_en": o.text_en,
+                            "case_vi": o.case_vi,
+                            "case_en": o.case_en,
+                        }
+                        for o in c.options
+                    ],
+                }
+                for c in self.changes
+            ],
+        }
 
 
 _INF = (1 << 30, 1 << 30)

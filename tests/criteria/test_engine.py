@@ -346,3 +346,15 @@ def test_next_star_from_unanswered_criteria():
     assert [(c.criterion, c.from_points, c.to_points, c.gained, c.mandatory) for c in nxt.changes] == [
         ("3.5", None, 1, 1, True)
     ]
+
+
+def test_as_dict_api_shape():
+    answers = {**S1_70, "5.1": 3, "5.2": 2}
+    d = E.score(sheet(1), answers).as_dict()
+    # from S1_49 (A 23, B 11, C 15): A +2+2+2+2+2 (1.1, 1.2, 1.4, 3.1, 3.3), B +3+5 (4.2, 4.3) -2+2 (5.1,
+    # 5.2), C +3 (6.3)
+    assert d["total"] == 70 and d["parts"] == {"A": 33, "B": 19, "C": 18} and d["stars"] == 3
+    assert d["unmet_minimums"] == [{"criterion": "5.1", "stars": 4, "required_points": 5, "given_points": 3}]
+    n = E.next_star(sheet(1), answers).as_dict()
+    assert n["stars"] == 4 and n["changes"][0]["from_points"] == 3 and n["changes"][0]["to_points"] == 5
+    assert json.loads(json.dumps(n, ensure_ascii=False)) == n
