@@ -66,7 +66,7 @@ class SetDetailOut(SetOut):
     groups: list[dict[str, Any]] = Field(
         ..., description="Groups → sub-groups → product sets → sheet number."
     )
-    sheets: list[SheetSummaryOut]
+    sheets: list[SheetSummaryOut] = Field(..., alias="sheets_list")
 
 
 def _cacheable(response: HttpResponse, etag: str) -> None:
@@ -111,10 +111,7 @@ def get_set(request, set_id: str, response: HttpResponse):
         .order_by("number")
     )
     _cacheable(response, criteria_set.content_hash)
-    return SetDetailOut(
-        **{f: getattr(criteria_set, f) for f in (*SET_FIELDS, "sheet_count", "star_bands", "groups")},
-        sheets=[SheetSummaryOut.from_orm(s) for s in criteria_set.sheets_list],
-    )
+    return criteria_set
 
 
 @router.get(

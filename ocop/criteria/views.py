@@ -98,7 +98,7 @@ def sheet_detail(request, set_id: str, number: int):
             "subgroup_code",
             "product_set_code",
             "data",
-            *(f"criteria_set__{f}" for f in SET_FIELDS),
+            *(f"criteria_set__{f}" for f in (*SET_FIELDS, "header")),
         )
         .filter(criteria_set_id=set_id, criteria_set__status="published", number=number)
         .first()
