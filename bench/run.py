@@ -4,7 +4,7 @@
    postgres://postgres@127.0.0.1:5432/ocop_bench — and migrate it.
 2. Load national-scale demo data (`manage.py ocop_demo --scale national`: 9,000 producers, 20,000
    products over the 34 provinces) unless it is already there.
-3. Run bench_product_list.py, then bench_import.py when it exists.
+3. Run bench_product_list.py, bench_import.py and bench_engine.py (the scoring engine, in-process).
 
 Benchmarks print figures; they are not timed tests and do not fail on a slow machine. The exit status is
 non-zero only when a benchmark could not run properly (an error page, a query count that grows with the
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="demo data seed when (re)loading")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per product-list case")
     parser.add_argument("--no-http", action="store_true", help="skip the run through a real HTTP server")
-    parser.add_argument("--only", choices=["product_list", "import"], help="run one benchmark only")
+    parser.add_argument("--only", choices=["product_list", "import", "engine"], help="run one benchmark only")
     args, rest = parser.parse_known_args(argv)
 
     started = time.perf_counter()
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             benchmarks.append(("bench_import", rest))
         else:
             print("\n(bench/bench_import.py not present: import benchmark skipped)")
+    if args.only in (None, "engine"):
+        benchmarks.append(("bench_engine", []))
     for module_name, module_argv in benchmarks:
         try:
             module = importlib.import_module(module_name)
