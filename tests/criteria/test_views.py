@@ -145,3 +145,21 @@ def test_signed_in_visitor_sees_the_same_sheet(client_of, user_of, qd26):
 def test_nav_links_to_criteria(client, qd26):
     body = client.get(reverse("core:home")).content.decode()
     assert f'href="{reverse("criteria:set_list")}"' in body
+
+
+def test_admin_shows_a_published_set_read_only_and_refuses_deleting_it(client, qd26):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root-criteria", "root@example.org", "x")
+    client.force_login(admin)
+    change = reverse("admin:criteria_criteriaset_change", args=[QD26])
+    response = client.get(change, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    body = text_of(response)
+    assert "is published and cannot be changed or deleted" in body
+    assert 'name="title_vi"' not in body  # no editable field
+    assert client.get(reverse("admin:criteria_criteriaset_delete", args=[QD26])).status_code == 403
+    assert client.get(reverse("admin:criteria_criteriaset_changelist")).status_code == 200
+    sheet = qd26.sheets.get(number=1)
+    assert client.get(reverse("admin:criteria_sheet_change", args=[sheet.pk])).status_code == 200
+    assert client.get(reverse("admin:criteria_sheet_delete", args=[sheet.pk])).status_code == 403
