@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from ocop.core.models import AuditEvent
 from ocop.criteria import classification
 from ocop.criteria.loader import (
     QD26_FILE,
@@ -274,6 +275,13 @@ def test_a_draft_is_replaced_then_published_then_frozen():
     assert published.status == SetStatus.PUBLISHED and published.published_at is not None
     with pytest.raises(CriteriaSetConflict):
         load_set(first, publish=True)
+
+    events = AuditEvent.objects.filter(object_id="draft-set").order_by("id")
+    assert [(e.action, e.note.split(":")[0]) for e in events] == [
+        ("import", "created"),
+        ("import", "replaced"),
+        ("update", "published"),
+    ]  # the unchanged reload and the refused one leave no trace
 
 
 # --- immutability ------------------------------------------------------------------------------
