@@ -27,21 +27,25 @@ def _static_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _official_places(request, django_db_blocker):
-    """The provinces and communes come from a data migration; a transactional test (live_server)
-    flushes every table when it ends, so put them back for whichever database test comes next."""
+def _reference_data(request, django_db_blocker):
+    """The provinces and communes and the Decision 26 criteria come from data migrations; a transactional
+    test (live_server) flushes every table when it ends, so put them back for whichever test comes next."""
     uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
         request.fixturenames
     )
     if not uses_db:
         return
     request.getfixturevalue("django_db_setup")
+    from ocop.criteria.loader import load_qd26
+    from ocop.criteria.models import CriteriaSet
     from ocop.places.loader import load_places
     from ocop.places.models import Commune, Province
 
     with django_db_blocker.unblock():
         if not Commune.objects.exists():
             load_places(Province, Commune)
+        if not CriteriaSet.objects.exists():
+            load_qd26()
 
 
 @pytest.fixture
