@@ -8,7 +8,7 @@ Input is ONE SHEET as the plain dict stored in the criteria-set JSON (``data["sh
 ``star_bands``; :func:`compile_sheet` turns it once into an immutable :class:`Sheet` (cached by the dict's
 identity — a published set is immutable, so the same dict never needs recompiling).
 
-Rules encoded here (see /work/shared/OCOP-RULES.md):
+Rules encoded here (Decision 26/2026/QĐ-TTg, Annex II and Art. 3.3):
 
 * **Answers are points.** The evaluator picks one option per criterion; an answer is the points of the chosen
   option. A value that is not one of the criterion's option points, or an unknown criterion code, raises
