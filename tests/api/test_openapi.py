@@ -25,6 +25,7 @@ EXPECTED_PATHS = {
     "/api/v1/criteria/sets",
     "/api/v1/criteria/sets/{set_id}",
     "/api/v1/criteria/sets/{set_id}/sheets/{number}",
+    "/api/v1/criteria/sets/{set_id}/sheets/{number}/score",
 }
 
 
@@ -64,11 +65,13 @@ def test_security_schemes_and_which_endpoints_need_them(document):
     assert schemes["BearerTokenAuth"]["scheme"] == "bearer"
     assert schemes["SessionAuth"] == {"type": "apiKey", "in": "cookie", "name": "sessionid"}
     for path, operations in document["paths"].items():
-        security = operations["get"].get("security")
-        if path.startswith(("/api/v1/places/", "/api/v1/criteria/")):
-            assert not security, path
-        else:
-            assert {"BearerTokenAuth": []} in security and {"SessionAuth": []} in security, path
+        for operation in operations.values():
+            security = operation.get("security")
+            if path.startswith(("/api/v1/places/", "/api/v1/criteria/")):
+                assert not security, path
+            else:
+                assert {"BearerTokenAuth": []} in security and {"SessionAuth": []} in security, path
+    assert set(document["paths"]["/api/v1/criteria/sets/{set_id}/sheets/{number}/score"]) == {"post"}
 
 
 def test_errors_are_documented_as_problem_json(document):
