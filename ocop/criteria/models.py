@@ -186,3 +186,101 @@ def _refuse_deleting_published_set(sender, instance: CriteriaSet, **kwargs):
 def _refuse_deleting_published_sheet(sender, instance: Sheet, **kwargs):
     if instance._set_is_published():
         raise PublishedSetError(instance.criteria_set_id, gettext("sheet %(n)s") % {"n": instance.number})
+
+
+# --------------------------------------------------------------------------------- self-assessment
+
+
+class SelfAssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class SelfAssessment(models.Model):
+    """A producer's self-score of one product on its scoring sheet (Form 02, Part III).
+
+    ``answers`` maps criterion code → points of the chosen option (as the engine takes them);
+    ``not_applicable`` lists conditional criteria whose condition does not hold. A producer does not
+    tick disqualifiers, so ``disqualifiers`` stays empty here (kept for the council's later use).
+    A product has at most one draft at a time."""
+
+    product = models.ForeignKey(
+        "registry.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="self_assessments",
+    )
+    sheet = models.ForeignKey(
+        Sheet, verbose_name=_("scoring sheet"), on_delete=models.PROTECT, related_name="+"
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    not_applicable = models.JSONField(_("not applicable"), default=list, blank=True)
+    disqualifiers = models.JSONField(_("disqualifiers"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SelfAssessmentStatus.choices, default=SelfAssessmentStatus.DRAFT
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("self-assessment")
+        verbose_name_plural = _("self-assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=models.Q(status="draft"),
+                name="criteria_selfassessment_one_draft",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Self-assessment of %(product)s") % {"product": self.product}
+
+
+def evidence_path(instance: SelfAssessmentEvidence, filename: str) -> str:
+    """A name nobody can guess (the original name is kept in the row, never in the path)."""
+    import secrets
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"self-assessment/{instance.assessment.product_id}/{secrets.token_urlsafe(24)}.{suffix[:5]}"
+
+
+class SelfAssessmentEvidence(models.Model):
+    """A document (PDF or image) backing one criterion of a self-assessment; served only through a view
+    that checks the product's permissions."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, verbose_name=_("self-assessment"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    criterion = models.CharField(_("criterion"), max_length=20)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["criterion", "uploaded_at", "id"]
+        indexes = [models.Index(fields=["assessment", "criterion"])]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.original_name}"

@@ -1,0 +1,301 @@
+"""A producer's self-assessment (Form 02, Part III): the draft, its live score and its evidence.
+
+Every change goes: permission check → one transaction → audit event (ocop.core.audit). Scoring is the
+engine's (ocop.criteria.engine); nothing here re-implements a rule.
+
+Who may do what (through the registry's scoping, never by hand):
+* read (page, live panel, evidence download, PDF): ``Product.objects.visible_to(user)``;
+* change (save the draft, add or delete evidence): ``Product.objects.editable_by(user)`` — the producer
+  owning the product, the commune officer of its commune, the provincial officer of its province.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ocop.core import audit
+from ocop.core.models import AuditEvent
+from ocop.registry.models import Product
+
+from . import engine
+from .models import SelfAssessment, SelfAssessmentEvidence, SelfAssessmentStatus, SetStatus, Sheet
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+NOT_APPLICABLE = "na"
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+IMAGE_SUFFIX = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# PDF names that run or carry content; a name may be written with #xx escapes (/J#61vaScript).
+PDF_ACTIVE_NAMES = {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles"}
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+_MAX_INFLATED = 50 * 1024 * 1024
+
+
+class SheetUnavailable(Exception):
+    """The product's criteria set or sheet is not published (or the product has no sheet)."""
+
+
+# ------------------------------------------------------------------------------------------ access
+
+
+def can_view(user, product: Product) -> bool:
+    return bool(product.pk) and Product.objects.visible_to(user).filter(pk=product.pk).exists()
+
+
+def can_edit(user, product: Product) -> bool:
+    return bool(product.pk) and Product.objects.editable_by(user).filter(pk=product.pk).exists()
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+# ------------------------------------------------------------------------------------------ sheets
+
+# A published sheet never changes: keep one copy of its dict per (set, number, content hash), so the
+# engine's identity cache compiles it once per process instead of once per request.
+_SHEET_DATA: dict[tuple[str, int, str], tuple[dict, Any]] = {}
+
+
+def sheet_for(product: Product) -> Sheet:
+    """The published sheet the product is scored on (its criteria set and its product set's sheet)."""
+    number = product.sheet
+    sheet = (
+        Sheet.objects.select_related("criteria_set")
+        .filter(
+            criteria_set_id=product.criteria_set,
+            criteria_set__status=SetStatus.PUBLISHED,
+            number=number or 0,
+        )
+        .first()
+    )
+    if sheet is None:
+        raise SheetUnavailable(
+            _("No published scoring sheet for this product (criteria set %(set)s, sheet %(n)s).")
+            % {"set": product.criteria_set, "n": number or "—"}
+        )
+    return sheet
+
+
+def compiled(sheet: Sheet) -> engine.Sheet:
+    cs = sheet.criteria_set
+    key = (cs.pk, sheet.number, cs.content_hash)
+    stored = _SHEET_DATA.get(key)
+    if stored is None:
+        if len(_SHEET_DATA) > 256:
+            _SHEET_DATA.clear()
+        stored = (sheet.data, (cs.header or {}).get("star_bands"))
+        _SHEET_DATA[key] = stored
+    return engine.compile_sheet(stored[0], stored[1])
+
+
+def current_draft(product: Product) -> SelfAssessment | None:
+    return SelfAssessment.objects.filter(product=product, status=SelfAssessmentStatus.DRAFT).first()
+
+
+# ------------------------------------------------------------------------------------------ scoring
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the live panel shows: the engine's result and the way to the next star."""
+
+    result: engine.Result
+    next: engine.NextStar | None
+    provisional: engine.Result  # unanswered counted as 0, for the stars shown while incomplete
+    sheet: engine.Sheet
+
+    @property
+    def unanswered_count(self) -> int:
+        return len(self.result.unanswered)
+
+
+def evaluate(sheet: engine.Sheet, answers: dict[str, int], not_applicable: list[str]) -> Panel:
+    """Scores answers (raises engine.InvalidAnswer on anything the sheet does not allow)."""
+    result = engine.score(sheet, answers, not_applicable=not_applicable)
+    provisional = engine.score(sheet, answers, not_applicable=not_applicable, provisional=True)
+    nxt = engine.next_star(sheet, answers, not_applicable=not_applicable)
+    return Panel(result=result, next=nxt, provisional=provisional, sheet=sheet)
+
+
+# ------------------------------------------------------------------------------------------ drafts
+
+
+def _changes(old: SelfAssessment | None, sheet: Sheet, answers: dict, na: list[str]) -> dict[str, list]:
+    before_answers = old.answers if old and old.sheet_id == sheet.pk else {}
+    before_na = old.not_applicable if old and old.sheet_id == sheet.pk else []
+    changes: dict[str, list] = {}
+    for code in sorted(before_answers.keys() | answers.keys()):
+        if before_answers.get(code) != answers.get(code):
+            changes[code] = [before_answers.get(code), answers.get(code)]
+    if sorted(before_na) != sorted(na):
+        changes["not_applicable"] = [sorted(before_na), sorted(na)]
+    if old is not None and old.sheet_id != sheet.pk:
+        changes["sheet"] = [str(old.sheet), str(sheet)]
+    return changes
+
+
+def save_draft(user, product: Product, answers: dict[str, Any], not_applicable: list[str]) -> SelfAssessment:
+    """Saves the product's draft; validates every answer against the product's published sheet first
+    (engine.InvalidAnswer: nothing saved). Audit: each changed answer old → new."""
+    _require(can_edit(user, product))
+    sheet = sheet_for(product)
+    comp = compiled(sheet)
+    clean = engine.validate_answers(comp, answers)
+    na = sorted(set(not_applicable))
+    engine.score(comp, clean, not_applicable=na)  # checks not-applicable use (raises InvalidAnswer)
+    with transaction.atomic():
+        draft = (
+            SelfAssessment.objects.select_for_update()
+            .filter(product=product, status=SelfAssessmentStatus.DRAFT)
+            .first()
+        )
+        created = draft is None
+        changes = _changes(draft, sheet, clean, na)
+        if draft is None:
+            draft = SelfAssessment(product=product, status=SelfAssessmentStatus.DRAFT)
+        draft.sheet = sheet
+        draft.answers = clean
+        draft.not_applicable = na
+        draft.disqualifiers = []
+        draft.updated_by = user if getattr(user, "is_authenticated", False) else None
+        draft.save()
+        if created or changes:
+            action = AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE
+            audit.record(user, draft, action, changes)
+    return draft
+
+
+def _draft_for_evidence(user, product: Product, sheet: Sheet) -> SelfAssessment:
+    draft = (
+        SelfAssessment.objects.select_for_update()
+        .filter(product=product, status=SelfAssessmentStatus.DRAFT)
+        .first()
+    )
+    if draft is None:
+        draft = SelfAssessment.objects.create(
+            product=product, sheet=sheet, status=SelfAssessmentStatus.DRAFT, updated_by=user
+        )
+        audit.record(user, draft, AuditEvent.Action.CREATE, {})
+    return draft
+
+
+# ------------------------------------------------------------------------------------------ evidence
+
+
+def _pdf_names(data: bytes) -> set[bytes]:
+    names = set()
+    for match in _PDF_NAME.finditer(data):
+        names.add(_PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1)))
+    return names
+
+
+def pdf_active_content(data: bytes) -> set[str]:
+    """The active-content names a PDF holds, looked for in the file and in its Flate-compressed streams
+    (object streams hide dictionaries there)."""
+    found = _pdf_names(data) & PDF_ACTIVE_NAMES
+    budget = _MAX_INFLATED
+    for match in _PDF_STREAM.finditer(data):
+        if budget <= 0:
+            break
+        try:
+            inflater = zlib.decompressobj()
+            inflated = inflater.decompress(match.group(1), budget)
+        except zlib.error:
+            continue
+        budget -= len(inflated)
+        found |= _pdf_names(inflated) & PDF_ACTIVE_NAMES
+    return {n.decode("ascii", "replace") for n in found}
+
+
+def check_evidence(upload) -> tuple[str, str]:
+    """(content type, file suffix) judged from the content; ValidationError with a clear message."""
+    size = upload.size or 0
+    if size > MAX_EVIDENCE_BYTES:
+        raise ValidationError(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": f"{size / 1024 / 1024:.1f}", "limit": MAX_EVIDENCE_BYTES // 1024 // 1024}
+        )
+    if size == 0:
+        raise ValidationError(_("The file is empty."))
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    if data.startswith(b"%PDF-"):
+        active = pdf_active_content(data)
+        if active:
+            raise ValidationError(
+                _("This PDF holds active content (%(names)s) and is refused; print it to a plain PDF first.")
+                % {"names": ", ".join(sorted(active))}
+            )
+        return "application/pdf", "pdf"
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            fmt = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        fmt = None
+    if fmt not in IMAGE_TYPES:
+        raise ValidationError(_("Upload a PDF or a photo (JPEG, PNG or WebP); this file is neither."))
+    return IMAGE_TYPES[fmt], IMAGE_SUFFIX[fmt]
+
+
+def add_evidence(user, product: Product, criterion: str, upload) -> SelfAssessmentEvidence:
+    _require(can_edit(user, product))
+    sheet = sheet_for(product)
+    if criterion not in compiled(sheet).by_code:
+        raise ValidationError(
+            _("Criterion %(code)s is not on this product's sheet.") % {"code": str(criterion)[:20]}
+        )
+    content_type, suffix = check_evidence(upload)
+    original = os.path.basename(str(upload.name or "")).strip()[:255] or f"evidence.{suffix}"
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            draft = _draft_for_evidence(user, product, sheet)
+            evidence = SelfAssessmentEvidence(
+                assessment=draft,
+                criterion=criterion,
+                original_name=original,
+                content_type=content_type,
+                size=upload.size,
+                uploaded_by=user,
+            )
+            evidence.file.save(f"evidence.{suffix}", upload, save=False)
+            stored_name = evidence.file.name
+            evidence.save()
+            audit.record(user, draft, AuditEvent.Action.UPDATE, {f"evidence {criterion}": [None, original]})
+    except Exception:
+        if stored_name:
+            SelfAssessmentEvidence.file.field.storage.delete(stored_name)
+        raise
+    return evidence
+
+
+def delete_evidence(user, evidence: SelfAssessmentEvidence) -> None:
+    product = evidence.assessment.product
+    _require(can_edit(user, product))
+    name, storage = evidence.file.name, evidence.file.storage
+    with transaction.atomic():
+        audit.record(
+            user,
+            evidence.assessment,
+            AuditEvent.Action.UPDATE,
+            {f"evidence {evidence.criterion}": [evidence.original_name, None]},
+        )
+        evidence.delete()
+        transaction.on_commit(lambda: storage.delete(name) if name else None)
