@@ -269,3 +269,9 @@ def test_a_published_older_set_scores_with_its_own_maxima(client, qd26):
     assert body["total"] == 99 and body["stars_by_points"] == 5
     # C1.1 has its 3★ mark only on 40 points
     assert body["stars"] == 2 and body["unmet_minimums"][0]["criterion"] == "C1.1"
+
+
+def test_a_compiled_sheet_is_reused_one_small_query_per_call(client, qd26, django_assert_num_queries):
+    assert post(client, 2, {"answers": {}}).status_code == 200
+    with django_assert_num_queries(1):  # is the set published, and its content hash
+        assert post(client, 2, {"answers": {}, "provisional": True}).status_code == 200
