@@ -266,3 +266,78 @@ def evidence_delete(request, pk: int):
     sa.delete_evidence(request.user, evidence)  # PermissionDenied for read-only roles
     messages.success(request, _("Evidence deleted."))
     return redirect(reverse("criteria:self_assessment", args=[product.pk]) + f"#c-{evidence.criterion}")
+
+
+def _refuse_fetch(url, *args, **kwargs):
+    """The PDF is made from our own HTML only: WeasyPrint fetches nothing (no file, no network)."""
+    raise ValueError(f"no external resources in the self-assessment PDF ({url[:60]})")
+
+
+def pdf_rows(comp: engine.Sheet, answers: dict, na: list, evidence: dict) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    part = None
+    for crit in comp.criteria:
+        if crit.part != part:
+            part = crit.part
+            rows.append({"kind": "part", "code": part, "max": comp.part_max[part]})
+        points = answers.get(crit.code)
+        option_vi, _en = _option_text(crit, points)
+        rows.append(
+            {
+                "kind": "criterion",
+                "code": crit.code,
+                "name_vi": crit.name_vi,
+                "max": crit.max_points,
+                "points": points,
+                "option_vi": option_vi,
+                "na": crit.code in na,
+                "evidence": [e.original_name for e in evidence.get(crit.code, [])],
+            }
+        )
+    return rows
+
+
+@role_required(*REGISTRY_READERS)
+@require_GET
+def self_pdf(request, product_id: int):
+    """Form 02, Part III as a PDF: each criterion, the chosen option's official wording, points and the
+    evidence names; the totals and stars (WeasyPrint, DejaVu fonts for the Vietnamese diacritics)."""
+    import weasyprint
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    product = _product(request, product_id)
+    try:
+        sheet = sa.sheet_for(product)
+    except sa.SheetUnavailable as exc:
+        raise Http404(str(exc)) from exc
+    comp = sa.compiled(sheet)
+    draft = sa.current_draft(product)
+    saved = draft is not None and draft.sheet_id == sheet.pk
+    answers = dict(draft.answers) if saved else {}
+    na = list(draft.not_applicable) if saved else []
+    evidence: dict[str, list] = {}
+    if saved:
+        for item in draft.evidence.all():
+            evidence.setdefault(item.criterion, []).append(item)
+    try:
+        panel = sa.evaluate(comp, answers, na)
+    except engine.InvalidAnswer:
+        answers, na = {}, []
+        panel = sa.evaluate(comp, answers, na)
+    context = {
+        "product": product,
+        "sheet": sheet,
+        "set": sheet.criteria_set,
+        "draft": draft if saved else None,
+        "rows": pdf_rows(comp, answers, na, evidence),
+        "printed_at": timezone.localtime(),
+        **panel_context(comp, panel),
+    }
+    html = render_to_string("criteria/self_pdf.html", context, request=request)
+    pdf = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="form-02-part-iii-{product.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
