@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ocop.core import audit
@@ -154,6 +154,14 @@ def save_draft(user, product: Product, answers: dict[str, Any], not_applicable: 
     clean = engine.validate_answers(comp, answers)
     na = sorted(set(not_applicable))
     engine.score(comp, clean, not_applicable=na)  # checks not-applicable use (raises InvalidAnswer)
+    try:
+        return _save_draft(user, product, sheet, clean, na)
+    except IntegrityError:
+        # Two first saves at once: the other one created the draft (one draft per product); update it.
+        return _save_draft(user, product, sheet, clean, na)
+
+
+def _save_draft(user, product: Product, sheet: Sheet, clean: dict, na: list[str]) -> SelfAssessment:
     with transaction.atomic():
         draft = (
             SelfAssessment.objects.select_for_update()
@@ -183,10 +191,22 @@ def _draft_for_evidence(user, product: Product, sheet: Sheet) -> SelfAssessment:
         .first()
     )
     if draft is None:
-        draft = SelfAssessment.objects.create(
-            product=product, sheet=sheet, status=SelfAssessmentStatus.DRAFT, updated_by=user
-        )
+        try:
+            with transaction.atomic():
+                draft = SelfAssessment.objects.create(
+                    product=product, sheet=sheet, status=SelfAssessmentStatus.DRAFT, updated_by=user
+                )
+        except IntegrityError:  # created meanwhile by another request
+            return SelfAssessment.objects.select_for_update().get(
+                product=product, status=SelfAssessmentStatus.DRAFT
+            )
         audit.record(user, draft, AuditEvent.Action.CREATE, {})
+    elif draft.sheet_id != sheet.pk:
+        # The product moved to another sheet: the old answers mean nothing on the new one.
+        changes = _changes(draft, sheet, {}, [])
+        draft.sheet, draft.answers, draft.not_applicable, draft.updated_by = sheet, {}, [], user
+        draft.save()
+        audit.record(user, draft, AuditEvent.Action.UPDATE, changes)
     return draft
 
 

@@ -294,3 +294,37 @@ def test_saved_draft_is_shown_checked(client_of, product):
     body = client.get(page(product)).content.decode()
     assert 'name="c-1.1" value="2" checked' in body
     assert 'name="c-1.1" value="3" checked' not in body
+
+
+def test_one_draft_per_product_is_a_database_rule(product):
+    from django.db import IntegrityError, transaction
+
+    from ocop.criteria.models import SelfAssessmentStatus
+
+    draft = sa.save_draft(producer_of(product), product, {"1.1": 3}, [])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SelfAssessment.objects.create(product=product, sheet=draft.sheet)
+    # a submitted one does not count: a new draft may follow it
+    SelfAssessment.objects.filter(pk=draft.pk).update(status=SelfAssessmentStatus.SUBMITTED)
+    second = sa.save_draft(producer_of(product), product, {"1.1": 2}, [])
+    assert second.pk != draft.pk
+    assert sa.current_draft(product) == second
+
+
+def test_a_draft_on_another_sheet_is_not_shown_and_is_replaced_on_save(client_of, product):
+    user = producer_of(product)
+    sa.save_draft(user, product, {"1.1": 3}, [])
+    product.product_set = "I.3.c"  # sheet 7
+    product.save()
+    new_sheet = sa.sheet_for(product)
+    assert new_sheet.number != 5
+    client = client_of(user)
+    body = client.get(page(product)).content.decode()
+    assert '<strong id="panel-total">0</strong>' in body
+    code = sa.compiled(new_sheet).criteria[0].code
+    points = sa.compiled(new_sheet).criteria[0].allowed_sorted[-1]
+    assert client.post(page(product), {f"c-{code}": str(points)}).status_code == 302
+    draft = SelfAssessment.objects.get(product=product)
+    assert draft.sheet == new_sheet and draft.answers == {code: points}
+    event = AuditEvent.objects.filter(object_id=str(draft.pk), action="update").latest("id")
+    assert "sheet" in event.changes
