@@ -200,7 +200,13 @@ def self_panel(request, product_id: int):
             errors = [str(exc)]
     else:
         errors = _form_errors(form)
-    context = {"product": product, "comp": comp, "form_errors": errors, **panel_context(comp, panel)}
+    context = {
+        "product": product,
+        "comp": comp,
+        "form_errors": errors,
+        "oob": True,
+        **panel_context(comp, panel),
+    }
     return render(request, "criteria/self_panel.html", context)
 
 

@@ -237,6 +237,7 @@ def test_panel_scores_the_hand_computed_case_without_saving(client_of, product, 
     assert '<dd id="panel-marks-stars">4★</dd>' in body
     assert '<strong class="stars">4★</strong>' in body
     assert '<dd id="panel-unanswered">0</dd>' in body
+    assert 'id="mini-score" href="#panel" class="self-mini" hx-swap-oob="true"><strong>95</strong>' in body
     # the way to 5★: criterion 7 from 3 to 5 points, in the official wording
     crit7 = sheet5.by_code["7"]
     assert "+2" in body and "97" in body

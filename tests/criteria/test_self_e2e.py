@@ -24,6 +24,7 @@ def test_live_panel_and_save(page, sign_in):
         page.check('input[name="c-1.1"][value="3"]')
     page.wait_for_function("document.querySelector('#panel-total').textContent === '8'")
     assert page.locator("#panel-unanswered").inner_text() == "29"
+    assert page.locator("#mini-score strong").inner_text() == "8"  # the sticky summary follows
     assert not SelfAssessment.objects.filter(product=product).exists()  # the panel saves nothing
 
     with page.expect_navigation():
