@@ -13,6 +13,13 @@ from ocop.criteria import selfassessment as sa
 from ocop.criteria.models import SelfAssessment, SelfAssessmentEvidence
 from tests.factories import ProductFactory, image_bytes, make_user, other_commune
 
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages read in English here; test_self_vietnamese.py reads them in Vietnamese."""
+    settings.LANGUAGE_CODE = "en"
+
+
 pytestmark = pytest.mark.django_db
 
 PLAIN_PDF = (
