@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 from django.test import Client
+from django.utils import translation
 from django.utils.translation import gettext
 
 from ocop.accounts.management.commands.ocop_token import Command
@@ -83,7 +84,8 @@ def test_inactive_user_fails():
 
 def test_no_username_fails():
     code, err = exit_code()
-    assert code != 0 and "user name" in err
+    with translation.override("vi"):
+        assert code != 0 and gettext("Give a user name (or --revoke PREFIX).") in err
 
 
 def test_revoke_by_prefix():
@@ -93,7 +95,7 @@ def test_revoke_by_prefix():
     assert client.get(PRODUCTS).status_code == 200
 
     out, _err = run("--revoke", key[5:13])
-    assert "Revoked" in out
+    assert "Đã thu hồi khóa" in out  # Vietnamese, the default language
     assert ApiToken.objects.get().revoked
     assert client.get(PRODUCTS).status_code == 401
     assert (
@@ -139,13 +141,14 @@ def test_revoking_twice_fails():
 
 def test_list():
     make_user(Role.INTEGRATOR, username="bot")
-    assert "no tokens" in run("bot", "--list")[0]
+    assert "chưa có khóa nào" in run("bot", "--list")[0]
     key = run("bot", "--name", "Sàn TMĐT")[0].strip()
     run("--revoke", key[5:13])
     run("bot", "--name", "second")
     out = run("bot", "--list")[0]
     lines = out.strip().splitlines()
     assert len(lines) == 2
-    assert key[5:13] in lines[0] and "revoked" in lines[0] and "Sàn TMĐT" in lines[0] and "never" in lines[0]
-    assert "live" in lines[1]
+    assert key[5:13] in lines[0] and "đã thu hồi" in lines[0] and "Sàn TMĐT" in lines[0]
+    assert "chưa dùng" in lines[0]
+    assert "đang dùng" in lines[1]
     assert key not in out

@@ -7,6 +7,7 @@ manage.py ocop_token [<username>] --revoke PREFIX   revoke the token whose key s
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ocop.accounts.auth import TokenError, issue_token, revoke_token
 from ocop.accounts.models import ApiToken, User
@@ -25,10 +26,13 @@ class Command(BaseCommand):
         try:
             if revoke:
                 token = revoke_token(revoke, username=username)
-                self.stdout.write(f"Revoked token {token.prefix}… of {token.user.username}.")
+                self.stdout.write(
+                    _("Revoked token %(prefix)s… of %(user)s.")
+                    % {"prefix": token.prefix, "user": token.user.username}
+                )
                 return
             if not username:
-                raise CommandError("Give a user name (or --revoke PREFIX).")
+                raise CommandError(_("Give a user name (or --revoke PREFIX)."))
             if list_tokens:
                 self._list(username)
                 return
@@ -36,24 +40,33 @@ class Command(BaseCommand):
         except TokenError as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write(
-            f"Token {token.prefix}… created for {token.user.username}. "
-            "Store the key now; it is not shown again."
+            _("Token %(prefix)s… created for %(user)s. Store the key now; it is not shown again.")
+            % {"prefix": token.prefix, "user": token.user.username}
         )
         self.stdout.write(key)
 
     def _list(self, username: str) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user is named “{username}”.")
+            raise CommandError(_("No user is named “%(user)s”.") % {"user": username})
         tokens = ApiToken.objects.filter(user=user).order_by("created_at")
         if not tokens:
-            self.stdout.write(f"{username} has no tokens.")
+            self.stdout.write(_("%(user)s has no tokens.") % {"user": username})
         for token in tokens:
             used = (
                 timezone.localtime(token.last_used_at).strftime("%d/%m/%Y %H:%M")
                 if token.last_used_at
-                else "never"
+                else _("never")
             )
-            state = "revoked" if token.revoked else "live"
+            state = _("revoked") if token.revoked else _("live")
             created = timezone.localtime(token.created_at).strftime("%d/%m/%Y")
-            self.stdout.write(f"{token.prefix}  {state:7}  created {created}  last used {used}  {token.name}")
+            self.stdout.write(
+                _("%(prefix)s  %(state)s  created %(created)s  last used %(used)s  %(name)s")
+                % {
+                    "prefix": token.prefix,
+                    "state": state,
+                    "created": created,
+                    "used": used,
+                    "name": token.name,
+                }
+            )
