@@ -8,6 +8,7 @@ outside the scope answers 404, exactly as one that does not exist, so ids reveal
 import datetime
 
 from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ from .models import Entity, EntityType, Product, ProductPhoto, ProductStatus, Sa
 
 API_READERS = (*REGISTRY_READERS, Role.INTEGRATOR)
 
-# URL variants of registry:photo_file for the full image and its thumbnail.
+# URL variants of the photo endpoint for the full image and its thumbnail.
 PHOTO_VARIANTS = {"url": "full", "thumbnail_url": "thumb"}
 
 producers = Router(tags=["Producers"], auth=api_auth(*API_READERS))
@@ -150,13 +151,13 @@ class PhotoOut(Schema):
     @staticmethod
     def resolve_url(obj: ProductPhoto, context) -> str:
         return context["request"].build_absolute_uri(
-            reverse("registry:photo_file", args=[obj.pk, PHOTO_VARIANTS["url"]])
+            reverse("api:product_photo", args=[obj.pk, PHOTO_VARIANTS["url"]])
         )
 
     @staticmethod
     def resolve_thumbnail_url(obj: ProductPhoto, context) -> str:
         return context["request"].build_absolute_uri(
-            reverse("registry:photo_file", args=[obj.pk, PHOTO_VARIANTS["thumbnail_url"]])
+            reverse("api:product_photo", args=[obj.pk, PHOTO_VARIANTS["thumbnail_url"]])
         )
 
 
@@ -405,3 +406,20 @@ def get_product(request, product_id: int):
     if product is None:
         raise ApiProblem(404, _("No product with this id is visible to you."))
     return product
+
+
+@products.get(
+    "/photos/{int:photo_id}/{variant}",
+    url_name="product_photo",
+    summary="Get a product photo (variant full or thumb)",
+    response={200: None},
+)
+@_allowed(*API_READERS)
+def get_product_photo(request, photo_id: int, variant: str):
+    """The image bytes (JPEG or WebP), for whoever may see the product — with a token or a session."""
+    from .views import photo_response
+
+    try:
+        return photo_response(request.auth, photo_id, variant)
+    except Http404 as exc:
+        raise ApiProblem(404, _("No photo with this id is visible to you.")) from exc

@@ -273,10 +273,16 @@ def photo_delete(request, pk: int):
 @require_GET
 def photo_file(request, pk: int, variant: str):
     """Stream a photo through the storage API to someone who may see its product; never a public URL."""
+    return photo_response(request.user, pk, variant)
+
+
+def photo_response(user, pk: int, variant: str) -> FileResponse:
+    """The photo (variant "full" or "thumb") of a product `user` may see, or 404. Shared with the API,
+    where machine clients come with a bearer token instead of a session."""
     if variant not in ("full", "thumb"):
         raise Http404
     photo = get_object_or_404(
-        ProductPhoto.objects.filter(product__in=Product.objects.visible_to(request.user)), pk=pk
+        ProductPhoto.objects.filter(product__in=Product.objects.visible_to(user)), pk=pk
     )
     field = photo.image if variant == "full" else photo.thumbnail
     if not field.name:
@@ -290,7 +296,7 @@ def photo_file(request, pk: int, variant: str):
         PHOTO_TYPES.get(suffix) or mimetypes.guess_type(field.name)[0] or "application/octet-stream"
     )
     response = FileResponse(handle, content_type=content_type)
-    # Stored names never change (a new upload gets a new name), so browsers may keep it; only browsers.
+    # Stored names never change (a new upload gets a new name), so clients may keep it; only private caches.
     response["Cache-Control"] = "private, max-age=86400"
     response["Content-Disposition"] = "inline"
     return response

@@ -22,6 +22,7 @@ EXPECTED_PATHS = {
     "/api/v1/producers/{producer_id}",
     "/api/v1/products",
     "/api/v1/products/{product_id}",
+    "/api/v1/products/photos/{photo_id}/{variant}",
     "/api/v1/criteria/sets",
     "/api/v1/criteria/sets/{set_id}",
     "/api/v1/criteria/sets/{set_id}/sheets/{number}",

@@ -1,5 +1,7 @@
 """/api/v1/producers and /api/v1/products: scope per role, filters, pagination, query counts, payloads."""
 
+import io
+
 import pytest
 from django.test import Client
 
@@ -130,8 +132,8 @@ def test_product_detail_payload(world, reader, client_of):
     assert rating["stars"] == 4 and rating["points"] == 78.5
     photo = data["photos"][0]
     pk = ProductPhoto.objects.get().pk
-    assert photo["url"] == f"http://testserver/registry/photos/{pk}/full/"
-    assert photo["thumbnail_url"] == f"http://testserver/registry/photos/{pk}/thumb/"
+    assert photo["url"] == f"http://testserver/api/v1/products/photos/{pk}/full"
+    assert photo["thumbnail_url"] == f"http://testserver/api/v1/products/photos/{pk}/thumb"
     assert photo["caption"] == "Mặt trước" and photo["width"] == 1200
 
 
@@ -384,3 +386,26 @@ def test_detail_costs_fixed_queries(world, many, as_token, django_assert_num_que
     client.get(PRODUCTS)
     with django_assert_num_queries(4):  # token, product, photos, ratings
         assert client.get(f"{PRODUCTS}/{world.p1.pk}").status_code == 200
+
+
+def test_machine_client_downloads_photos_with_its_token(as_token):
+    from PIL import Image
+
+    from tests.factories import make_photo
+
+    inside = ProductFactory()  # Tây Ninh
+    photo = make_photo(inside, size=(900, 600))
+    integrator = make_user(Role.INTEGRATOR, province_id="80", username="san.tmdt")
+    client = as_token(integrator)
+    product = client.get(f"{PRODUCTS}/{inside.pk}").json()
+    full = client.get(product["photos"][0]["url"])
+    assert full.status_code == 200 and full["Content-Type"] in ("image/jpeg", "image/webp")
+    assert Image.open(io.BytesIO(b"".join(full.streaming_content))).size == (900, 600)
+    thumb = client.get(product["photos"][0]["thumbnail_url"])
+    assert max(Image.open(io.BytesIO(b"".join(thumb.streaming_content))).size) <= 400
+    # Outside the client's province: the same 404 as a photo that does not exist.
+    elsewhere = make_user(Role.INTEGRATOR, province_id="01", username="san.khac")
+    refused = as_token(elsewhere).get(product["photos"][0]["url"])
+    assert refused.status_code == 404 and refused["Content-Type"].startswith("application/problem+json")
+    assert client.get(f"{PRODUCTS}/photos/{photo.pk}/huge").status_code == 404
+    assert Client().get(product["photos"][0]["url"]).status_code == 401
