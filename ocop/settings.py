@@ -207,3 +207,7 @@ OCOP_DEFAULT_PROVINCE_CODE = os.environ.get("OCOP_DEFAULT_PROVINCE_CODE", "80") 
 OCOP_PAGE_SIZE = 50
 OCOP_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 OCOP_IMPORT_MAX_BYTES = 15 * 1024 * 1024
+# The government's yearly swapped days (a weekday off for a Saturday worked) that the holidays package
+# does not know yet: comma-separated ISO dates, read by ocop.core.calendar.default_calendar().
+OCOP_EXTRA_DAYS_OFF = env_list("OCOP_EXTRA_DAYS_OFF", "")
+OCOP_EXTRA_WORKING_DAYS = env_list("OCOP_EXTRA_WORKING_DAYS", "")
