@@ -91,7 +91,13 @@ class SheetAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("data").select_related("criteria_set")
+        # Neither the sheet's data nor the set's whole source (1.7 MB a row) is shown in the list.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("criteria_set")
+            .defer("data", "criteria_set__source", "criteria_set__classification", "criteria_set__header")
+        )
 
     def has_add_permission(self, request):
         return False

@@ -25,7 +25,7 @@ from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.registry.models import Product
 
-from . import engine
+from . import engine, services
 from .models import SelfAssessment, SelfAssessmentEvidence, SelfAssessmentStatus, SetStatus, Sheet
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -62,16 +62,14 @@ def _require(allowed: bool) -> None:
 
 # ------------------------------------------------------------------------------------------ sheets
 
-# A published sheet never changes: keep one copy of its dict per (set, number, content hash), so the
-# engine's identity cache compiles it once per process instead of once per request.
-_SHEET_DATA: dict[tuple[str, int, str], tuple[dict, Any]] = {}
-
 
 def sheet_for(product: Product) -> Sheet:
     """The published sheet the product is scored on (its criteria set and its product set's sheet)."""
     number = product.sheet
     sheet = (
         Sheet.objects.select_related("criteria_set")
+        # The set's full source (the whole decision, 1.7 MB of JSON) is never needed here.
+        .defer("criteria_set__source", "criteria_set__classification")
         .filter(
             criteria_set_id=product.criteria_set,
             criteria_set__status=SetStatus.PUBLISHED,
@@ -88,15 +86,7 @@ def sheet_for(product: Product) -> Sheet:
 
 
 def compiled(sheet: Sheet) -> engine.Sheet:
-    cs = sheet.criteria_set
-    key = (cs.pk, sheet.number, cs.content_hash)
-    stored = _SHEET_DATA.get(key)
-    if stored is None:
-        if len(_SHEET_DATA) > 256:
-            _SHEET_DATA.clear()
-        stored = (sheet.data, (cs.header or {}).get("star_bands"))
-        _SHEET_DATA[key] = stored
-    return engine.compile_sheet(stored[0], stored[1])
+    return services.compiled_sheet(sheet)
 
 
 def current_draft(product: Product) -> SelfAssessment | None:

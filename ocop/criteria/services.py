@@ -78,6 +78,11 @@ def _entry(set_id: str, number: int) -> _Entry:
     return _compiled(set_id, int(number), content_hash)
 
 
+def compiled_sheet(sheet: Sheet) -> engine.Sheet:
+    """The compiled engine sheet of a stored Sheet row, from the same per-process cache."""
+    return _compiled(sheet.criteria_set_id, int(sheet.number), sheet.criteria_set.content_hash).sheet
+
+
 def scoring_sheet(set_id: str, number: int) -> engine.Sheet:
     """The compiled engine sheet of sheet ``number`` of the published set ``set_id`` (cached per process,
     keyed by the set's content hash); raises :class:`SheetNotFound`."""
