@@ -7,6 +7,7 @@ ocop.criteria.selfassessment."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +31,42 @@ from .views import sheet_layout
 def _product(request, product_id: int) -> Product:
     return get_object_or_404(
         Product.objects.visible_to(request.user).select_related("entity__commune__province"), pk=product_id
+    )
+
+
+def _sheet_of(request, product_id: int):
+    """(product, its published sheet, the compiled sheet), or 404 when the product has no sheet."""
+    product = _product(request, product_id)
+    try:
+        sheet = sa.sheet_for(product)
+    except sa.SheetUnavailable as exc:
+        raise Http404(str(exc)) from exc
+    return product, sheet, sa.compiled(sheet)
+
+
+@dataclass
+class _Loaded:
+    product: Product
+    sheet: Any
+    comp: engine.Sheet
+    draft: Any  # the product's current draft, possibly on another sheet
+    saved: bool  # the draft belongs to this sheet: its answers apply
+    answers: dict
+    na: list
+
+
+def _load(request, product_id: int) -> _Loaded:
+    product, sheet, comp = _sheet_of(request, product_id)
+    draft = sa.current_draft(product)
+    saved = draft is not None and draft.sheet_id == sheet.pk
+    return _Loaded(
+        product,
+        sheet,
+        comp,
+        draft,
+        saved,
+        dict(draft.answers) if saved else {},
+        list(draft.not_applicable) if saved else [],
     )
 
 
@@ -146,16 +183,9 @@ def _form_errors(form) -> list[str]:
 @role_required(*REGISTRY_READERS)
 @require_http_methods(["GET", "POST"])
 def self_assessment(request, product_id: int):
-    product = _product(request, product_id)
-    try:
-        sheet = sa.sheet_for(product)
-    except sa.SheetUnavailable as exc:
-        raise Http404(str(exc)) from exc
-    comp = sa.compiled(sheet)
-    draft = sa.current_draft(product)
-    saved = draft is not None and draft.sheet_id == sheet.pk
-    answers = dict(draft.answers) if saved else {}
-    na = list(draft.not_applicable) if saved else []
+    loaded = _load(request, product_id)
+    product, sheet, comp, draft = loaded.product, loaded.sheet, loaded.comp, loaded.draft
+    answers, na = loaded.answers, loaded.na
     if request.method == "POST":
         if not sa.can_edit(request.user, product):
             raise PermissionDenied
@@ -183,12 +213,7 @@ def self_assessment(request, product_id: int):
 @require_POST
 def self_panel(request, product_id: int):
     """The panel re-scored from the posted form, WITHOUT saving (htmx swaps it in)."""
-    product = _product(request, product_id)
-    try:
-        sheet = sa.sheet_for(product)
-    except sa.SheetUnavailable as exc:
-        raise Http404(str(exc)) from exc
-    comp = sa.compiled(sheet)
+    product, _sheet, comp = _sheet_of(request, product_id)
     form = SelfAssessmentForm(comp, request.POST)
     errors: list[str] = []
     panel = None
@@ -313,16 +338,9 @@ def self_pdf(request, product_id: int):
     from django.template.loader import render_to_string
     from django.utils import timezone
 
-    product = _product(request, product_id)
-    try:
-        sheet = sa.sheet_for(product)
-    except sa.SheetUnavailable as exc:
-        raise Http404(str(exc)) from exc
-    comp = sa.compiled(sheet)
-    draft = sa.current_draft(product)
-    saved = draft is not None and draft.sheet_id == sheet.pk
-    answers = dict(draft.answers) if saved else {}
-    na = list(draft.not_applicable) if saved else []
+    loaded = _load(request, product_id)
+    product, sheet, comp, draft, saved = loaded.product, loaded.sheet, loaded.comp, loaded.draft, loaded.saved
+    answers, na = loaded.answers, loaded.na
     evidence: dict[str, list] = {}
     if saved:
         for item in draft.evidence.all():
