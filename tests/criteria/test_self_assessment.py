@@ -202,7 +202,7 @@ def test_forged_values_are_refused_and_nothing_saved(client_of, product, data):
     before = AuditEvent.objects.count()
     response = client.post(page(product), data)
     assert response.status_code == 400
-    assert "Nothing was saved" in response.content.decode() or "not one of" in response.content.decode()
+    assert "Nothing was saved" in response.content.decode()
     assert SelfAssessment.objects.get(product=product).answers == {"1.2": 2}
     assert AuditEvent.objects.count() == before
 
