@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "ocop.places",
     "ocop.criteria",
     "ocop.registry",
+    "ocop.evaluation",
+    "ocop.certificates",
     "ocop.api",
 ]
 
@@ -211,3 +213,20 @@ OCOP_IMPORT_MAX_BYTES = 15 * 1024 * 1024
 # does not know yet: comma-separated ISO dates, read by ocop.core.calendar.default_calendar().
 OCOP_EXTRA_DAYS_OFF = env_list("OCOP_EXTRA_DAYS_OFF", "")
 OCOP_EXTRA_WORKING_DAYS = env_list("OCOP_EXTRA_WORKING_DAYS", "")
+
+# The evaluation process (Decision 26/2026 and the provincial council rules in OCOP-RULES.md). Where the
+# law leaves a choice it is a setting, with the default that document names.
+OCOP_COMMUNE_REVIEW_WORKING_DAYS = 15  # Art. 7: the commune checks a dossier within 15 working days
+OCOP_COUNCIL_QUORUM = "0.75"  # a meeting needs 75 % of members, the chair included
+OCOP_SCORE_SPREAD_LIMIT = 10  # members' totals differing by more → discussion and re-scoring
+OCOP_MAX_SCORING_ROUNDS = 2  # after this many rounds the chair may close with the spread on record
+OCOP_CENTRAL_THRESHOLD = 90  # at or above: approved by the province and forwarded to the Ministry
+OCOP_SAMPLES_REQUIRED = 5  # product samples with a dossier (not for tourism)
+OCOP_CERTIFICATE_MONTHS = 36  # Art. 4.3
+OCOP_REEVALUATION_OPENS_DAYS = 180  # Art. 7.6: filed no earlier than 180 days before expiry …
+OCOP_REEVALUATION_CLOSES_DAYS = 120  # … and no later than 120 days before it
+OCOP_REEVALUATION_DECISION_DAYS = 45  # decided within 45 days of a complete dossier
+OCOP_LATE_FILER_GRACE_DAYS = 180  # Art. 12: kept valid at most 180 days past expiry while pending
+OCOP_REVOCATION_DAYS = 15  # Art. 8: revoked within 15 days of the finding
+OCOP_REMINDER_BEFORE_CLOSE_DAYS = 30
+OCOP_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024

@@ -16,6 +16,7 @@ class AuditEvent(models.Model):
         DELETE = "delete", _("Deleted")
         IMPORT = "import", _("Imported")
         RATE = "rate", _("Star rating recorded")
+        TRANSITION = "transition", _("Status changed")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

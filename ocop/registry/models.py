@@ -224,6 +224,9 @@ class Product(models.Model):
     gtin = models.CharField(
         _("GTIN"), max_length=14, blank=True, help_text=_("8, 12, 13 or 14 digits; stored as GTIN-14.")
     )
+    ocop_code = models.CharField(
+        _("OCOP product code"), max_length=32, blank=True, db_index=True, editable=False
+    )
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     stars = models.PositiveSmallIntegerField(
         _("stars"),

@@ -1,0 +1,150 @@
+"""Every change to the evaluation process goes through a function in this package, one module per
+stage (dossiers, review, council, decisions). Each function checks who may do it, works in one
+transaction under a row lock, and writes an audit event; an illegal step raises `IllegalTransition`
+(state), `PermissionDenied` (who) or `ValidationError` (what) and changes nothing.
+
+This module holds what the stages share: who may see or act on a dossier, the one `transition` that
+moves a dossier from one state to another, and serial numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.models import AuditEvent
+
+from ..models import CouncilMember, Counter, Dossier
+from ..workflow import DossierStatus, IllegalTransition, Transition, check
+
+__all__ = [
+    "IllegalTransition",
+    "can_view",
+    "dossiers_visible_to",
+    "in_scope",
+    "next_serial",
+    "require",
+    "transition",
+]
+
+# A council member, and the Ministry, see a dossier only once it reached them.
+COUNCIL_STATES = (
+    DossierStatus.IN_COUNCIL,
+    DossierStatus.RESCORING,
+    DossierStatus.SCORED,
+    DossierStatus.AT_MINISTRY,
+    DossierStatus.CENTRAL_SCORED,
+    DossierStatus.RECOGNISED,
+    DossierStatus.NOT_RECOGNISED,
+)
+MINISTRY_STATES = (DossierStatus.AT_MINISTRY, DossierStatus.CENTRAL_SCORED)
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    if not allowed:
+        raise PermissionDenied(message or _("You are not allowed to do this."))
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def dossiers_visible_to(user, queryset=None):
+    """Deny by default: the dossiers a user may read, as one query.
+
+    Producer: its own. Commune officer: its commune's, once submitted. Provincial officer: its
+    province's, once sent to the province (and any it has returned). Council member: those assigned
+    to a council it sits on. Ministry: those forwarded to it and their outcome."""
+    qs = Dossier.objects.all() if queryset is None else queryset
+    if not _active(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    role = user.role
+    if role == Role.PRODUCER and user.entity_id:
+        return qs.filter(entity_id=user.entity_id)
+    if role == Role.COMMUNE_OFFICER and user.commune_id:
+        return qs.filter(commune_id=user.commune_id).exclude(status=DossierStatus.DRAFT)
+    if role == Role.PROVINCE_OFFICER and user.province_id:
+        return qs.filter(round__province_id=user.province_id).exclude(
+            status__in=(DossierStatus.DRAFT, DossierStatus.SUBMITTED, DossierStatus.WITHDRAWN)
+        )
+    if role == Role.COUNCIL_MEMBER:
+        seats = CouncilMember.objects.filter(user=user).values("council_id")
+        return qs.filter(council_id__in=seats, status__in=COUNCIL_STATES)
+    if role == Role.MINISTRY:
+        return qs.filter(forwarded_at__isnull=False)
+    return qs.none()
+
+
+def can_view(user, dossier: Dossier) -> bool:
+    return dossiers_visible_to(user).filter(pk=dossier.pk).exists()
+
+
+def in_scope(user, dossier: Dossier) -> bool:
+    """May this user act on this dossier at all (its own producer, commune, province, council)?
+    Judged on the stored row, never on what a form put in memory."""
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    role = user.role
+    if role == Role.PRODUCER:
+        return bool(user.entity_id) and dossier.entity_id == user.entity_id
+    if role == Role.COMMUNE_OFFICER:
+        return bool(user.commune_id) and dossier.commune_id == user.commune_id
+    if role == Role.PROVINCE_OFFICER:
+        return bool(user.province_id) and dossier.round.province_id == user.province_id
+    if role == Role.COUNCIL_MEMBER:
+        return (
+            bool(dossier.council_id)
+            and CouncilMember.objects.filter(council_id=dossier.council_id, user=user).exists()
+        )
+    if role == Role.MINISTRY:
+        return dossier.forwarded_at is not None
+    return False
+
+
+def _role(user) -> str:
+    return "" if user.is_superuser else user.role
+
+
+def locked(dossier: Dossier) -> Dossier:
+    """The dossier re-read under a row lock (call inside a transaction)."""
+    return Dossier.objects.select_for_update().select_related("round").get(pk=dossier.pk)
+
+
+@transaction.atomic
+def transition(
+    user, dossier: Dossier, action: str, *, fields: dict[str, Any] | None = None, note: str = ""
+) -> Dossier:
+    """Move a dossier by `action` (see workflow.TRANSITIONS): lock it, check the state, the role and
+    the scope, apply `fields`, save and write one audit event. Returns the fresh, saved dossier."""
+    current = locked(dossier)
+    step: Transition = check(action, current.status, _role(user), superuser=user.is_superuser)
+    require(in_scope(user, current))
+    fields = dict(fields or {})
+    tracked = ["status", *fields]
+    before = audit.snapshot(current, tracked)
+    current.status = step.target
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.save()
+    changes = audit.diff(before, audit.snapshot(current, tracked))
+    changes["action"] = [None, action]
+    audit.record(user, current, AuditEvent.Action.TRANSITION, changes, note=note)
+    return current
+
+
+def next_serial(key: str) -> int:
+    """The next number of a named sequence (e.g. receipts of one commune in one year), under a row
+    lock so two submissions at once never get the same number. Call inside a transaction."""
+    counter, _created = Counter.objects.select_for_update().get_or_create(key=key)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return counter.value
