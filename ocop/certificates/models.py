@@ -132,3 +132,6 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["certificate", "kind"], name="certificates_reminder_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} — {self.get_kind_display()}"

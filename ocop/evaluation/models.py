@@ -86,6 +86,9 @@ class IdeaComment(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return self.text[:60]
+
 
 # ------------------------------------------------------------------------------ evidence library
 
@@ -519,6 +522,9 @@ class AdvisoryRecord(models.Model):
     class Meta:
         ordering = ["on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.on:%d/%m/%Y}"
+
 
 class MemberScore(models.Model):
     """One council member's sheet for one dossier in one scoring round. Kept for every round, so a
@@ -549,9 +555,15 @@ class MemberScore(models.Model):
         verbose_name = _("member score")
         verbose_name_plural = _("member scores")
 
+    def __str__(self) -> str:
+        return f"{self.dossier} — {self.member} ({self.scoring_round})"
+
 
 class Counter(models.Model):
     """Serial numbers (receipts, product codes, certificates) handed out under a row lock."""
 
     key = models.CharField(max_length=100, primary_key=True)
     value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value}"
