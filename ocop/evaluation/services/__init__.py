@@ -19,6 +19,7 @@ from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
+from .. import notifications
 from ..models import CouncilMember, Counter, Dossier
 from ..workflow import DossierStatus, IllegalTransition, Transition, check
 
@@ -138,6 +139,7 @@ def transition(
     changes = audit.diff(before, audit.snapshot(current, tracked))
     changes["action"] = [None, action]
     audit.record(user, current, AuditEvent.Action.TRANSITION, changes, note=note)
+    transaction.on_commit(lambda: notifications.dossier_changed(current.pk, action))
     return current
 
 
