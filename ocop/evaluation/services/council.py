@@ -1,0 +1,765 @@
+"""Councils and council scoring (Decision 26/2026, Art. 3.3 and the provincial council rules).
+
+* A provincial officer of the round's province sets up a council (name, establishing decision, quorum
+  and spread limit), its members (chair, members, advisory team) and their conflicts of interest, and
+  assigns CHECKED dossiers of the round to it.
+* Each scoring member (the chair and the members, never the advisory team, never a member linked to
+  the producer) fills the dossier's sheet on their own: a draft, then a submission that cannot change.
+* INDEPENDENCE: before the chair closes, nobody sees another member's sheet — only how many were
+  submitted. :func:`visible_scores` is the one place that answers "which sheets may this user see".
+* The chair closes: the quorum is checked, the engine combines the submitted sheets of the current
+  scoring round; a flagged spread sends the dossier back for discussion and re-scoring (a new scoring
+  round, the old sheets kept) until ``settings.OCOP_MAX_SCORING_ROUNDS``, after which the result is
+  fixed with the spread on record.
+
+Council decisions common to all sheets, where members' sheets differ:
+* a disqualifier counts when MORE than half of the submitted sheets tick it;
+* a conditional criterion is "not applicable" for the council when every sheet marked it so; a member
+  who marked it not applicable while others answered it is counted as 0 points on it (the engine's
+  value for "not applicable"), so that member's total does not change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.models import AuditEvent
+from ocop.criteria import engine
+from ocop.criteria.services import ScoreInputError, check_input, compiled_sheet
+from ocop.registry.models import Entity
+
+from ..models import Council, CouncilMember, Dossier, DossierAttachment, MemberRole, MemberScore, Round
+from ..workflow import DossierStatus, IllegalTransition
+from . import can_view, in_scope, locked, require, transition
+
+SCORING_STATES = (DossierStatus.IN_COUNCIL, DossierStatus.RESCORING)
+SCORING_ROLES = (MemberRole.CHAIR, MemberRole.MEMBER)
+MAX_COMMENT = 2000
+
+
+# ------------------------------------------------------------------------------------------ access
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _province_officer_of(user, province_id: str) -> bool:
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    return user.role == Role.PROVINCE_OFFICER and bool(user.province_id) and user.province_id == province_id
+
+
+def can_manage(user, council: Council) -> bool:
+    """May this user change the council (members, conflicts, assignments)?"""
+    return _province_officer_of(user, council.round.province_id)
+
+
+def councils_visible_to(user):
+    """Provincial officers: their province's councils. Council members: the councils they sit on."""
+    qs = Council.objects.all()
+    if not _active(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    if user.role == Role.PROVINCE_OFFICER and user.province_id:
+        return qs.filter(round__province_id=user.province_id)
+    if user.role == Role.COUNCIL_MEMBER:
+        return qs.filter(members__user=user).distinct()
+    return qs.none()
+
+
+def seat_of(user, council_id: int | None) -> CouncilMember | None:
+    """The user's seat on a council (None when not on it)."""
+    if not council_id or not _active(user):
+        return None
+    return (
+        CouncilMember.objects.filter(council_id=council_id, user=user).prefetch_related("conflicts").first()
+    )
+
+
+def is_conflicted(member: CouncilMember, dossier: Dossier) -> bool:
+    return member.conflicts.filter(pk=dossier.entity_id).exists()
+
+
+def eligible_members(dossier: Dossier) -> list[CouncilMember]:
+    """The scoring members of the dossier's council (chair and members) not linked to its producer."""
+    if not dossier.council_id:
+        return []
+    return list(
+        CouncilMember.objects.filter(council_id=dossier.council_id, role__in=SCORING_ROLES)
+        .exclude(conflicts=dossier.entity_id)
+        .select_related("user")
+        .order_by("role", "id")
+    )
+
+
+def required_count(quorum: Decimal, eligible: int) -> int:
+    """ceil(quorum × eligible scoring members), exactly (no float rounding: 0.75 × 4 = 3)."""
+    return math.ceil(Decimal(quorum) * eligible)
+
+
+def council_quorum_problem(council: Council, entity_id: int | None = None) -> str | None:
+    """Why this council cannot score (a dossier of `entity_id`), or None.
+
+    A council needs its chair, and enough scoring members not linked to the producer to reach the
+    quorum of its scoring members: ceil(quorum × scoring members)."""
+    members = list(
+        CouncilMember.objects.filter(council=council, role__in=SCORING_ROLES).prefetch_related("conflicts")
+    )
+    chair = next((m for m in members if m.role == MemberRole.CHAIR), None)
+    if chair is None:
+        return _("The council has no chair yet.")
+    conflicted = {m.pk for m in members if entity_id and any(e.pk == entity_id for e in m.conflicts.all())}
+    if chair.pk in conflicted:
+        return _("The chair is linked to this producer and cannot score its dossier.")
+    eligible = len(members) - len(conflicted)
+    needed = max(required_count(council.quorum, len(members)), 1)
+    if eligible < needed:
+        return _(
+            "Too few scoring members: the quorum needs %(needed)s members able to score, the council has "
+            "%(eligible)s."
+        ) % {"needed": needed, "eligible": eligible}
+    return None
+
+
+# ------------------------------------------------------------------------------------------ councils
+
+
+@transaction.atomic
+def create_council(
+    user,
+    round_: Round,
+    *,
+    name: str,
+    decision_number: str = "",
+    quorum: Decimal | None = None,
+    spread_limit: int | None = None,
+) -> Council:
+    require(_province_officer_of(user, round_.province_id))
+    council = Council(
+        round=round_, name=name.strip(), decision_number=decision_number.strip(), created_by=user
+    )
+    if quorum is not None:
+        council.quorum = Decimal(quorum)
+    if spread_limit is not None:
+        council.spread_limit = spread_limit
+    if not council.name:
+        raise ValidationError(_("Give the council a name."))
+    if not Decimal("0") < Decimal(council.quorum) <= Decimal("1"):
+        raise ValidationError(_("The quorum is a share of the members, above 0 and at most 1."))
+    council.full_clean()
+    council.save()
+    audit.record(user, council, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(council)))
+    return council
+
+
+@transaction.atomic
+def add_member(user, council: Council, member_user, *, role: str, department: str = "") -> CouncilMember:
+    """Seats a council-member user of the round's province (one chair per council)."""
+    require(can_manage(user, council))
+    if role not in MemberRole.values:
+        raise ValidationError(_("Unknown council role."))
+    if not (
+        member_user.is_active
+        and member_user.role == Role.COUNCIL_MEMBER
+        and member_user.province_id == council.round.province_id
+    ):
+        raise ValidationError(
+            _("Only an active council-member account of this province can sit on the council.")
+        )
+    Council.objects.select_for_update().get(pk=council.pk)  # one change to the seats at a time
+    if CouncilMember.objects.filter(council=council, user=member_user).exists():
+        raise ValidationError(_("This person already sits on the council."))
+    if (
+        role == MemberRole.CHAIR
+        and CouncilMember.objects.filter(council=council, role=MemberRole.CHAIR).exists()
+    ):
+        raise ValidationError(_("The council already has a chair."))
+    try:
+        with transaction.atomic():
+            member = CouncilMember.objects.create(
+                council=council, user=member_user, role=role, department=department.strip()
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("This seat could not be added (already taken).")) from exc
+    audit.record(
+        user,
+        council,
+        AuditEvent.Action.UPDATE,
+        {"member": [None, f"{member_user} — {member.get_role_display()}"]},
+    )
+    return member
+
+
+@transaction.atomic
+def record_conflict(user, member: CouncilMember, entities, note: str) -> CouncilMember:
+    """Links a member to producers they have an interest in; they cannot score those dossiers."""
+    council = member.council
+    require(can_manage(user, council))
+    entities = list(entities)
+    if not entities:
+        raise ValidationError(_("Choose at least one producer."))
+    if not note.strip():
+        raise ValidationError(_("Say what the conflict of interest is."))
+    locked_member = CouncilMember.objects.select_for_update().get(pk=member.pk)
+    before = sorted(str(e) for e in locked_member.conflicts.all())
+    locked_member.conflicts.add(*entities)
+    locked_member.conflict_note = note.strip()[:300]
+    locked_member.save(update_fields=["conflict_note"])
+    after = sorted(str(e) for e in locked_member.conflicts.all())
+    audit.record(
+        user,
+        council,
+        AuditEvent.Action.UPDATE,
+        {f"conflicts of {locked_member.user}": [before, after], "note": [None, locked_member.conflict_note]},
+    )
+    return locked_member
+
+
+def assign(user, council: Council, dossier: Dossier) -> Dossier:
+    """Gives a CHECKED dossier of the council's round to the council (scoring round 1)."""
+    require(can_manage(user, council))
+    if dossier.round_id != council.round_id:
+        raise ValidationError(_("The dossier belongs to another round than the council."))
+    if dossier.status != DossierStatus.CHECKED:
+        raise IllegalTransition(
+            _("Only a dossier checked by the advisory team can be assigned (this one is “%(status)s”).")
+            % {"status": dossier.get_status_display()}
+        )
+    problem = council_quorum_problem(council, dossier.entity_id)
+    if problem:
+        raise ValidationError(problem)
+    return transition(
+        user,
+        dossier,
+        "assign",
+        fields={"council": council, "scoring_round": 1},
+        note=str(council),
+    )
+
+
+# ------------------------------------------------------------------------------------------ visibility
+
+
+def visible_scores(user, dossier: Dossier):
+    """The MemberScore rows of `dossier` this user may see (a queryset).
+
+    Always the user's own sheets (drafts included). Everybody else's only once the chair closed the
+    scoring (`closed_at` set), and then only submitted sheets, only to the members of that council, the
+    provincial officers of its province and superusers. Before the close: no one else, not even the
+    province or a superuser."""
+    qs = MemberScore.objects.filter(dossier_id=dossier.pk).select_related("member__user")
+    if not _active(user) or not can_view(user, dossier):
+        return qs.none()
+    own = Q(member__user=user)
+    if dossier.closed_at is not None:
+        closed_readers = user.is_superuser or (
+            (user.role == Role.PROVINCE_OFFICER and in_scope(user, dossier))
+            or (
+                user.role == Role.COUNCIL_MEMBER
+                and CouncilMember.objects.filter(council_id=dossier.council_id, user=user).exists()
+            )
+        )
+        if closed_readers:
+            return qs.filter(own | Q(submitted_at__isnull=False))
+    return qs.filter(own)
+
+
+def submitted_count(dossier: Dossier) -> int:
+    """How many eligible members submitted in the current scoring round (a count, never whose)."""
+    return (
+        MemberScore.objects.filter(
+            dossier_id=dossier.pk, scoring_round=dossier.scoring_round, submitted_at__isnull=False
+        )
+        .exclude(member__conflicts=dossier.entity_id)
+        .filter(member__role__in=SCORING_ROLES)
+        .count()
+    )
+
+
+@dataclass
+class Quorum:
+    eligible: list[CouncilMember]
+    submitted_ids: set[int]
+    required: int
+    chair: CouncilMember | None
+
+    @property
+    def submitted(self) -> int:
+        return len(self.submitted_ids)
+
+    @property
+    def chair_submitted(self) -> bool:
+        return self.chair is not None and self.chair.pk in self.submitted_ids
+
+    @property
+    def met(self) -> bool:
+        return self.required > 0 and self.submitted >= self.required and self.chair_submitted
+
+    def problem(self) -> str | None:
+        if self.chair is None:
+            return _("The chair cannot score this dossier, so the scoring cannot close.")
+        if self.submitted < self.required:
+            return _(
+                "The quorum is not met: %(submitted)s of the %(eligible)s members able to score have "
+                "submitted; %(required)s are needed."
+            ) % {"submitted": self.submitted, "eligible": len(self.eligible), "required": self.required}
+        if not self.chair_submitted:
+            return _("The chair has not submitted a sheet yet; the chair must be among those who scored.")
+        return None
+
+
+def quorum(dossier: Dossier) -> Quorum:
+    """Eligible = chair + members of the council, minus those linked to the producer;
+    required = ceil(quorum × eligible), and the chair must be among those who submitted."""
+    eligible = eligible_members(dossier)
+    ids = {m.pk for m in eligible}
+    submitted = set(
+        MemberScore.objects.filter(
+            dossier_id=dossier.pk,
+            scoring_round=dossier.scoring_round,
+            submitted_at__isnull=False,
+            member_id__in=ids,
+        ).values_list("member_id", flat=True)
+    )
+    chair = next((m for m in eligible if m.role == MemberRole.CHAIR), None)
+    council_quorum = dossier.council.quorum if dossier.council_id else Decimal(settings.OCOP_COUNCIL_QUORUM)
+    return Quorum(eligible, submitted, required_count(council_quorum, len(eligible)), chair)
+
+
+# ------------------------------------------------------------------------------------------ scoring
+
+
+def scoring_seat(user, dossier: Dossier) -> CouncilMember:
+    """The user's seat if they may score this dossier now; otherwise the refusal (nothing changes).
+
+    PermissionDenied: not on the dossier's council, on the advisory team, or linked to the producer.
+    IllegalTransition: the dossier is not being scored."""
+    seat = seat_of(user, dossier.council_id)
+    require(seat is not None, _("You do not sit on the council this dossier is assigned to."))
+    require(seat.role in SCORING_ROLES, _("The advisory team checks dossiers but does not score them."))
+    require(
+        not any(e.pk == dossier.entity_id for e in seat.conflicts.all()),
+        _(
+            "You are recorded as linked to this producer (conflict of interest): you cannot score this "
+            "dossier, and you do not count toward its quorum."
+        ),
+    )
+    if dossier.status not in SCORING_STATES:
+        raise IllegalTransition(
+            _("This dossier is “%(status)s”: it is not being scored.")
+            % {"status": dossier.get_status_display()}
+        )
+    return seat
+
+
+def own_sheet(seat: CouncilMember, dossier: Dossier) -> MemberScore | None:
+    """The member's sheet of the current scoring round (None before the first save)."""
+    return MemberScore.objects.filter(
+        dossier=dossier, member=seat, scoring_round=dossier.scoring_round
+    ).first()
+
+
+def previous_sheet(seat: CouncilMember, dossier: Dossier) -> MemberScore | None:
+    """The member's own latest sheet of an earlier round (to start a re-scoring from)."""
+    return (
+        MemberScore.objects.filter(dossier=dossier, member=seat, scoring_round__lt=dossier.scoring_round)
+        .order_by("-scoring_round")
+        .first()
+    )
+
+
+def _clean_evidence(comp: engine.Sheet, dossier: Dossier, evidence: Any) -> dict[str, list[int]]:
+    if not isinstance(evidence, dict):
+        raise ValidationError(_("Evidence must map criteria to attachments."))
+    allowed = set(DossierAttachment.objects.filter(dossier_id=dossier.pk).values_list("pk", flat=True))
+    clean: dict[str, list[int]] = {}
+    wrong: list[str] = []
+    for code, ids in evidence.items():
+        if code not in comp.by_code:
+            raise ValidationError(_("Criterion %(code)s is not on this sheet.") % {"code": str(code)[:20]})
+        values: list[int] = []
+        for raw in ids or ():
+            try:
+                value = int(raw)
+            except (TypeError, ValueError):
+                value = None
+            if value is None or value not in allowed:
+                wrong.append(str(raw)[:12])
+            elif value not in values:
+                values.append(value)
+        if values:
+            clean[code] = sorted(values)
+    if wrong:
+        raise ValidationError(
+            _(
+                "Only this dossier's attachments can be cited as evidence (refused: %(ids)s). "
+                "Nothing was saved."
+            )
+            % {"ids": ", ".join(wrong[:10])}
+        )
+    return clean
+
+
+def _clean_comments(comp: engine.Sheet, comments: Any) -> dict[str, str]:
+    if not isinstance(comments, dict):
+        raise ValidationError(_("Comments must map criteria to text."))
+    clean: dict[str, str] = {}
+    for code, text in comments.items():
+        if code not in comp.by_code:
+            raise ValidationError(_("Criterion %(code)s is not on this sheet.") % {"code": str(code)[:20]})
+        text = str(text or "").strip()
+        if len(text) > MAX_COMMENT:
+            raise ValidationError(
+                _("The comment on criterion %(code)s is too long (at most %(n)s characters).")
+                % {"code": code, "n": MAX_COMMENT}
+            )
+        if text:
+            clean[code] = text
+    return clean
+
+
+def _input_messages(exc: ScoreInputError) -> list[str]:
+    return [e["message"] for e in exc.errors]
+
+
+def save_sheet(
+    user,
+    dossier: Dossier,
+    *,
+    answers: dict[str, Any],
+    not_applicable: list[str] | tuple = (),
+    disqualifiers: list[int] | tuple = (),
+    evidence: dict[str, list] | None = None,
+    comments: dict[str, str] | None = None,
+    submit: bool = False,
+) -> MemberScore:
+    """Saves the member's sheet of the current scoring round as a draft, or submits it (every criterion
+    answered or, when conditional, marked not applicable). A submitted sheet never changes again.
+
+    The audit event says that a sheet was saved or submitted, never its points (the history of a dossier
+    must not reveal a score before the close)."""
+    with transaction.atomic():
+        current = locked(dossier)
+        seat = scoring_seat(user, current)
+        comp = compiled_sheet(current.sheet)
+        na = sorted(set(not_applicable or ()))
+        dq = sorted(set(disqualifiers or ()))
+        try:
+            check_input(comp, answers, dq, na)
+        except ScoreInputError as exc:
+            raise ValidationError(_input_messages(exc)) from exc
+        clean_answers = {code: int(points) for code, points in answers.items()}
+        try:
+            result = engine.score(comp, clean_answers, disqualifiers=dq, not_applicable=na)
+        except engine.InvalidAnswer as exc:
+            raise ValidationError(str(exc)) from exc
+        clean_evidence = _clean_evidence(comp, current, evidence or {})
+        clean_comments = _clean_comments(comp, comments or {})
+        if submit and result.unanswered:
+            raise ValidationError(
+                _("Answer every criterion before submitting (unanswered: %(codes)s). Nothing was submitted.")
+                % {"codes": ", ".join(result.unanswered)}
+            )
+        sheet = (
+            MemberScore.objects.select_for_update()
+            .filter(dossier=current, member=seat, scoring_round=current.scoring_round)
+            .first()
+        )
+        created = sheet is None
+        if sheet is None:
+            sheet = MemberScore(dossier=current, member=seat, scoring_round=current.scoring_round)
+        elif sheet.submitted_at is not None:
+            raise IllegalTransition(
+                _("You already submitted your sheet for this scoring round; it can no longer change.")
+            )
+        sheet.answers = clean_answers
+        sheet.not_applicable = na
+        sheet.disqualifiers = dq
+        sheet.evidence = clean_evidence
+        sheet.comments = clean_comments
+        if submit:
+            sheet.total = Decimal(result.total)
+            sheet.stars = result.stars
+            sheet.submitted_at = timezone.now()
+        sheet.save()
+        changes: dict[str, list] = {"scoring_round": [None, sheet.scoring_round]}
+        changes["sheet"] = [None, "submitted" if submit else "draft saved"]
+        action = AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE
+        audit.record(user, current, action, changes, note=_("Council member's sheet"))
+    return sheet
+
+
+# ------------------------------------------------------------------------------------------ closing
+
+
+def chair_seat(user, dossier: Dossier) -> CouncilMember:
+    seat = seat_of(user, dossier.council_id)
+    require(seat is not None and seat.role == MemberRole.CHAIR, _("Only the council's chair can do this."))
+    return seat
+
+
+def _council_inputs(comp: engine.Sheet, sheets: list[MemberScore]) -> tuple[list[dict], list[str], list[int]]:
+    """(answers per sheet, the council's not-applicable codes, the council's disqualifiers)."""
+    common_na = set.intersection(*(set(s.not_applicable) for s in sheets)) if sheets else set()
+    answers_list = []
+    for s in sheets:
+        answers = dict(s.answers)
+        for code in s.not_applicable:
+            if code not in common_na and code not in answers:
+                crit = comp.by_code[code]
+                answers[code] = 0 if 0 in crit.allowed else crit.allowed_sorted[0]
+        answers_list.append(answers)
+    ticks = Counter(i for s in sheets for i in set(s.disqualifiers))
+    disqualifiers = sorted(i for i, n in ticks.items() if n * 2 > len(sheets))
+    return answers_list, sorted(common_na), disqualifiers
+
+
+@dataclass
+class CloseOutcome:
+    dossier: Dossier
+    rescored: bool
+    combined: engine.Combined | None = None
+    quorum: Quorum | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def close_scoring(user, dossier: Dossier) -> CloseOutcome:
+    """The chair closes the current scoring round.
+
+    Refused (nothing changes) unless the user is the chair, the dossier is being scored and the quorum
+    is met with the chair among those who submitted. The submitted sheets of the current round are
+    combined by the engine (spread limit of the council). A spread above the limit while more scoring
+    rounds are allowed sends the dossier back (RESCORING, scoring_round + 1; `rescored=True`).
+    Otherwise the result is fixed (SCORED): points = the mean rounded to 2 places, stars from the
+    combined sheet (None when disqualified), and `result` with everything behind it."""
+    with transaction.atomic():
+        current = locked(dossier)
+        chair_seat(user, current)
+        if current.status not in SCORING_STATES:
+            raise IllegalTransition(
+                _("This dossier is “%(status)s”: its scoring cannot be closed.")
+                % {"status": current.get_status_display()}
+            )
+        q = quorum(current)
+        problem = q.problem()
+        if problem:
+            raise ValidationError(problem)
+        council = current.council
+        comp = compiled_sheet(current.sheet)
+        sheets = list(
+            MemberScore.objects.filter(
+                dossier=current,
+                scoring_round=current.scoring_round,
+                submitted_at__isnull=False,
+                member_id__in=q.submitted_ids,
+            ).order_by("member_id")
+        )
+        answers_list, na, dq = _council_inputs(comp, sheets)
+        combined = engine.combine(
+            comp, answers_list, spread_limit=council.spread_limit, disqualifiers=dq, not_applicable=na
+        )
+        if combined.spread_exceeded and current.scoring_round < settings.OCOP_MAX_SCORING_ROUNDS:
+            moved = transition(
+                user,
+                current,
+                "rescore",
+                fields={"scoring_round": current.scoring_round + 1},
+                note=_("Spread %(spread)s points exceeds %(limit)s: discussion and re-scoring.")
+                % {"spread": combined.spread, "limit": council.spread_limit},
+            )
+            return CloseOutcome(moved, True, combined, q)
+        result = _result_json(current, sheets, combined, na, dq)
+        moved = transition(
+            user,
+            current,
+            "close",
+            fields={
+                "closed_at": timezone.now(),
+                "points": engine.display_points(combined.mean),
+                "stars": combined.stars,
+                "result": result,
+            },
+        )
+        return CloseOutcome(moved, False, combined, q)
+
+
+def _result_json(
+    dossier: Dossier, sheets: list[MemberScore], combined: engine.Combined, na: list[str], dq: list[int]
+) -> dict[str, Any]:
+    return {
+        "scoring_round": dossier.scoring_round,
+        "member_totals": {str(s.member_id): t for s, t in zip(sheets, combined.member_totals, strict=True)},
+        "mean": str(engine.display_points(combined.mean, 4)),
+        "points": str(engine.display_points(combined.mean)),
+        "spread": combined.spread,
+        "spread_limit": combined.spread_limit,
+        "flagged": combined.spread_exceeded,
+        "stars_by_points": combined.stars_by_points,
+        "marks_stars": combined.consolidated_result.marks_stars,
+        "stars": combined.stars,
+        "disqualified": combined.disqualified,
+        "disqualifiers": dq,
+        "not_applicable": na,
+        "unmet_minimums": [
+            {
+                "criterion": u.criterion,
+                "stars": u.stars,
+                "required_points": u.required_points,
+                "given_points": u.given_points,
+            }
+            for u in combined.unmet_minimums
+        ],
+        "consolidated": {c.criterion: c.points for c in combined.consolidated},
+        "sources": {c.criterion: c.source for c in combined.consolidated},
+    }
+
+
+def send_back(user, dossier: Dossier, note: str) -> Dossier:
+    """The chair sends the dossier back for discussion and re-scoring (a new scoring round)."""
+    with transaction.atomic():
+        current = locked(dossier)
+        chair_seat(user, current)
+        if current.status not in SCORING_STATES:
+            raise IllegalTransition(
+                _("This dossier is “%(status)s”: it cannot be sent back for re-scoring.")
+                % {"status": current.get_status_display()}
+            )
+        if not note.strip():
+            raise ValidationError(_("Say why the council re-scores."))
+        return transition(
+            user,
+            current,
+            "rescore",
+            fields={"scoring_round": current.scoring_round + 1},
+            note=note.strip()[:500],
+        )
+
+
+# ------------------------------------------------------------------------------------------ discussion
+
+
+@dataclass
+class DiscussionRow:
+    code: str
+    name_vi: str
+    max_points: int
+    range: int
+    distribution: list[tuple[int, int]]  # (points, how many sheets), highest points first
+    columns: list[
+        dict[str, Any]
+    ]  # per points value: {"points", "count", "evidence": [...], "members": [...]}
+
+
+def discussion_round(dossier: Dossier) -> int | None:
+    """The scoring round the discussion looks at: the one just sent back (RESCORING), or after the
+    close the one that fixed the result. None when there is nothing to discuss yet."""
+    if dossier.closed_at is not None:
+        return int((dossier.result or {}).get("scoring_round") or dossier.scoring_round)
+    if dossier.status == DossierStatus.RESCORING and dossier.scoring_round > 1:
+        return dossier.scoring_round - 1
+    return None
+
+
+def discussion(dossier: Dossier, round_no: int, *, names: bool) -> list[DiscussionRow]:
+    """The criteria where the submitted sheets of `round_no` differ, the widest range first, with the
+    evidence cited for each choice side by side. `names` only after the close: before it, a column
+    says how many sheets gave those points, never whose."""
+    comp = compiled_sheet(dossier.sheet)
+    sheets = list(
+        MemberScore.objects.filter(dossier=dossier, scoring_round=round_no, submitted_at__isnull=False)
+        .select_related("member__user")
+        .order_by("member_id")
+    )
+    attachments = {
+        a.pk: a for a in DossierAttachment.objects.filter(dossier=dossier).select_related("document")
+    }
+    rows: list[DiscussionRow] = []
+    for crit in comp.criteria:
+        given = [(s, s.answers.get(crit.code)) for s in sheets if s.answers.get(crit.code) is not None]
+        if len(given) < 2:
+            continue
+        points = [p for _s, p in given]
+        spread = max(points) - min(points)
+        if spread == 0:
+            continue
+        by_points: dict[int, list[MemberScore]] = {}
+        for s, p in given:
+            by_points.setdefault(int(p), []).append(s)
+        columns = []
+        for p in sorted(by_points, reverse=True):
+            cited: Counter[int] = Counter()
+            for s in by_points[p]:
+                for aid in (s.evidence or {}).get(crit.code, []):
+                    if aid in attachments:
+                        cited[aid] += 1
+            column: dict[str, Any] = {
+                "points": p,
+                "count": len(by_points[p]),
+                "evidence": [
+                    {"attachment": attachments[aid], "times": n} for aid, n in sorted(cited.items())
+                ],
+            }
+            if names:
+                column["members"] = [
+                    {
+                        "name": s.member.user.get_full_name() or s.member.user.username,
+                        "comment": (s.comments or {}).get(crit.code, ""),
+                    }
+                    for s in by_points[p]
+                ]
+            columns.append(column)
+        rows.append(
+            DiscussionRow(
+                code=crit.code,
+                name_vi=crit.name_vi,
+                max_points=crit.max_points,
+                range=spread,
+                distribution=[(c["points"], c["count"]) for c in columns],
+                columns=columns,
+            )
+        )
+    rows.sort(key=lambda r: (-r.range, comp.by_code[r.code].index))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ pages' data
+
+
+def council_progress(council: Council) -> list[dict[str, Any]]:
+    """The council's dossiers with how many sheets were submitted in their current round (counts only)."""
+    dossiers = list(
+        Dossier.objects.filter(council=council)
+        .select_related("product")
+        .annotate(
+            submitted=Count(
+                "member_scores",
+                filter=Q(member_scores__submitted_at__isnull=False)
+                & Q(member_scores__scoring_round=F("scoring_round")),
+                distinct=True,
+            )
+        )
+        .order_by("receipt_number", "id")
+    )
+    return [{"dossier": d, "submitted": d.submitted} for d in dossiers]
+
+
+def producers_for_conflicts(council: Council):
+    """The producers a conflict can name on this council's page: those with a dossier in its round."""
+    return Entity.objects.filter(dossiers__round_id=council.round_id).distinct().order_by("name")
