@@ -1,0 +1,408 @@
+"""Every change to a certificate: issue (with a recognition decision), supersede, revoke, expire, and the
+re-evaluation reminders. Each function checks who may do it, works in one transaction and writes an
+audit event; a refused step raises PermissionDenied (who) or ValidationError (what) and changes nothing.
+
+The date rules themselves (36 months, the re-evaluation window, the late filer's grace, the 15 days to
+revoke) are pure functions in `rules.py`; this module reads their periods from settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.models import AuditEvent
+from ocop.evaluation.models import DecisionLevel, Dossier, RequestType
+from ocop.evaluation.workflow import DossierStatus
+from ocop.registry.models import Product, ProductStatus
+
+from . import rules
+from .models import Certificate, CertificateStatus, Reminder, RevocationGround
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "can_revoke",
+    "display_status",
+    "expire_and_remind",
+    "issue_certificate",
+    "pending_reevaluation",
+    "revoke",
+]
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _is(user, role: str) -> bool:
+    return _active(user) and not user.is_superuser and user.role == role
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+# ------------------------------------------------------------------------------------------- status
+
+
+def display_status(certificate: Certificate, today: dt.date | None = None) -> str:
+    """What the public sees: 'valid', 'expired', 'revoked' or 'superseded'.
+
+    A certificate past its expiry date reads 'expired' even before `ocop_expire` has run, unless a late
+    re-evaluation keeps it valid (grace_until, at most 180 days past expiry)."""
+    status = certificate.status
+    if status in (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED, CertificateStatus.EXPIRED):
+        return str(status)
+    today = _today(today)
+    if today > certificate.expires_on:
+        if certificate.grace_until and today <= certificate.grace_until:
+            return str(CertificateStatus.VALID)
+        return str(CertificateStatus.EXPIRED)
+    return str(CertificateStatus.VALID)
+
+
+# -------------------------------------------------------------------------------------------- issue
+
+
+def _may_issue(user, dossier: Dossier, decision, stars: int) -> bool:
+    if not _active(user):
+        return False
+    if decision.level == DecisionLevel.MINISTRY:
+        return stars == 5 and (user.is_superuser or _is(user, Role.MINISTRY))
+    return stars in (3, 4) and (
+        user.is_superuser
+        or (_is(user, Role.PROVINCE_OFFICER) and user.province_id == dossier.round.province_id)
+    )
+
+
+def certificate_stars(dossier: Dossier) -> tuple[int | None, object]:
+    """(stars, points) a recognition gives: the central council's result once it is recorded (5★, or
+    3★/4★ on the central result), else the provincial council's."""
+    if dossier.central_recorded_at is not None and dossier.central_stars is not None:
+        return dossier.central_stars, dossier.central_points
+    return dossier.stars, dossier.points
+
+
+@transaction.atomic
+def issue_certificate(user, dossier: Dossier, decision) -> Certificate:
+    """The certificate of a dossier just recognised by `decision` (called by the decision services in
+    their transaction). Number `<serial>/<year>/CN-OCOP-<province>`, valid from the decision date for
+    OCOP_CERTIFICATE_MONTHS months; the product's previous valid certificate is superseded."""
+    from ocop.evaluation.services import next_serial
+
+    dossier = Dossier.objects.select_related("round", "product", "entity").get(pk=dossier.pk)
+    stars, points = certificate_stars(dossier)
+    if not _may_issue(user, dossier, decision, stars or 0):
+        raise PermissionDenied(_("You cannot issue a certificate for this product."))
+    if dossier.status != DossierStatus.RECOGNISED or dossier.decision_id != decision.pk:
+        raise ValidationError(_("A certificate is issued only for a dossier recognised by this decision."))
+    if Certificate.objects.filter(dossier=dossier).exists():
+        raise ValidationError(_("This dossier already has a certificate."))
+    province = dossier.round.province_id
+    year = decision.date.year
+    serial = next_serial(f"certificate:{province}:{year}")
+    certificate = Certificate.objects.create(
+        number=f"{serial}/{year}/CN-OCOP-{province}",
+        product=dossier.product,
+        entity=dossier.entity,
+        province_id=province,
+        dossier=dossier,
+        decision=decision,
+        decision_number=decision.number,
+        decision_date=decision.date,
+        stars=stars,
+        points=points,
+        product_name=dossier.product.name_vi,
+        entity_name=dossier.entity.name,
+        issued_on=decision.date,
+        expires_on=rules.expiry(decision.date, settings.OCOP_CERTIFICATE_MONTHS),
+    )
+    audit.record(user, certificate, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(certificate)))
+    previous = (
+        Certificate.objects.select_for_update()
+        .filter(product_id=dossier.product_id, status=CertificateStatus.VALID)
+        .exclude(pk=certificate.pk)
+    )
+    for old in previous:
+        before = audit.snapshot(old, ["status", "superseded_by"])
+        old.status = CertificateStatus.SUPERSEDED
+        old.superseded_by = certificate
+        old.save(update_fields=["status", "superseded_by"])
+        audit.record(
+            user,
+            old,
+            AuditEvent.Action.UPDATE,
+            audit.diff(before, audit.snapshot(old, ["status", "superseded_by"])),
+        )
+    return certificate
+
+
+# --------------------------------------------------------------------------------------- revocation
+
+
+def can_revoke(user, certificate: Certificate) -> bool:
+    """The provincial officer of the certificate's province for 3★/4★, a Ministry officer for 5★ (Art.
+    8), and only while the certificate is in force."""
+    if not _active(user) or certificate.status != CertificateStatus.VALID:
+        return False
+    return _authority(user, certificate)
+
+
+def _authority(user, certificate: Certificate) -> bool:
+    if user.is_superuser:
+        return True
+    if certificate.stars >= 5:
+        return _is(user, Role.MINISTRY)
+    return _is(user, Role.PROVINCE_OFFICER) and user.province_id == certificate.province_id
+
+
+def authority_message(certificate: Certificate) -> str:
+    if certificate.stars >= 5:
+        return _("Only the Ministry revokes a 5-star certificate.")
+    return _(
+        "Only the provincial OCOP office of the certificate's province revokes a 3- or 4-star certificate."
+    )
+
+
+def _set_product_status(user, product_id: int, status: str, note: str = "") -> None:
+    product = Product.objects.select_for_update().get(pk=product_id)
+    if product.status == status:
+        return
+    before = audit.snapshot(product, ["status"])
+    product.status = status
+    product.save(update_fields=["status", "updated_at"])
+    audit.record(
+        user, product, AuditEvent.Action.UPDATE, audit.diff(before, audit.snapshot(product, ["status"])), note
+    )
+
+
+REVOCATION_FIELDS = [
+    "status",
+    "revoked_on",
+    "revocation_ground",
+    "revocation_reason",
+    "revocation_decision",
+    "finding_date",
+    "revoked_by",
+]
+
+
+def revoke(
+    user,
+    certificate: Certificate,
+    *,
+    ground: str,
+    reason: str,
+    decision_number: str,
+    finding_date: dt.date,
+    today: dt.date | None = None,
+) -> Certificate:
+    """Revoke a certificate on one of the six grounds of Art. 8, within OCOP_REVOCATION_DAYS days of the
+    finding. The reason is public (the verification page shows it); the product's status becomes revoked
+    and keeps its stars on record."""
+    if not _active(user) or not _authority(user, certificate):
+        raise PermissionDenied(authority_message(certificate))
+    today = _today(today)
+    reason = (reason or "").strip()
+    decision_number = (decision_number or "").strip()
+    errors: dict[str, list[str]] = {}
+    if ground not in RevocationGround.values:
+        errors["ground"] = [_("Choose one of the grounds for revocation.")]
+    if not reason:
+        errors["reason"] = [_("Give the reason; it is shown on the public verification page.")]
+    if not decision_number:
+        errors["decision_number"] = [_("Enter the number of the revocation decision.")]
+    if finding_date is None:
+        errors["finding_date"] = [_("Enter the date of the finding.")]
+    elif finding_date > today:
+        errors["finding_date"] = [_("The date of the finding cannot be in the future.")]
+    else:
+        deadline = rules.revocation_deadline(finding_date, settings.OCOP_REVOCATION_DAYS)
+        if today > deadline:
+            errors["finding_date"] = [
+                _(
+                    "A certificate is revoked within %(days)d days of the finding; this finding's deadline "
+                    "was %(deadline)s."
+                )
+                % {"days": settings.OCOP_REVOCATION_DAYS, "deadline": deadline.strftime("%d/%m/%Y")}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if current.status != CertificateStatus.VALID:
+            raise ValidationError(
+                _("This certificate is “%(status)s”; only a valid certificate can be revoked.")
+                % {"status": current.get_status_display()}
+            )
+        before = audit.snapshot(current, REVOCATION_FIELDS)
+        current.status = CertificateStatus.REVOKED
+        current.revoked_on = today
+        current.revocation_ground = ground
+        current.revocation_reason = reason
+        current.revocation_decision = decision_number
+        current.finding_date = finding_date
+        current.revoked_by = user
+        current.save(update_fields=REVOCATION_FIELDS)
+        audit.record(
+            user,
+            current,
+            AuditEvent.Action.UPDATE,
+            audit.diff(before, audit.snapshot(current, REVOCATION_FIELDS)),
+            note=_("Revoked by decision %(number)s") % {"number": decision_number},
+        )
+        _set_product_status(
+            user,
+            current.product_id,
+            ProductStatus.REVOKED,
+            note=_("Certificate %(number)s revoked") % {"number": current.number},
+        )
+    return current
+
+
+# ------------------------------------------------------------------------------ expiry and reminders
+
+
+def pending_reevaluation(product_ids) -> set[int]:
+    """Products with a re-evaluation dossier filed and not yet decided."""
+    return set(
+        Dossier.objects.filter(product_id__in=list(product_ids), request_type=RequestType.REEVALUATION)
+        .exclude(status__in=[*DossierStatus.finished(), DossierStatus.DRAFT])
+        .values_list("product_id", flat=True)
+    )
+
+
+def recipients(certificate: Certificate) -> list[str]:
+    """The producer's users and the officers of its commune who have an e-mail address."""
+    from django.db.models import Q
+
+    from ocop.accounts.models import User
+
+    entity = certificate.entity
+    users = User.objects.filter(is_active=True).exclude(email="")
+    users = users.filter(
+        Q(role=Role.PRODUCER, entity_id=entity.pk)
+        | Q(role=Role.COMMUNE_OFFICER, commune_id=entity.commune_id)
+    )
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def _remind(certificate: Certificate, kind: str) -> Reminder | None:
+    """Record the reminder once (the unique constraint makes a second run a no-op) and queue its e-mail."""
+    to = recipients(certificate)
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(certificate=certificate, kind=kind, recipients=to)
+    except IntegrityError:
+        return None
+    from .tasks import send_reminder
+
+    send_reminder.enqueue(reminder.pk)
+    return reminder
+
+
+SYSTEM_NOTE = "ocop_expire"
+
+
+def _expire(certificate: Certificate) -> bool:
+    with transaction.atomic():
+        current = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if current.status != CertificateStatus.VALID:
+            return False
+        before = audit.snapshot(current, ["status"])
+        current.status = CertificateStatus.EXPIRED
+        current.save(update_fields=["status"])
+        audit.record(
+            None,
+            current,
+            AuditEvent.Action.UPDATE,
+            audit.diff(before, audit.snapshot(current, ["status"])),
+            SYSTEM_NOTE,
+        )
+        still_valid = (
+            Certificate.objects.filter(product_id=current.product_id, status=CertificateStatus.VALID)
+            .exclude(pk=current.pk)
+            .exists()
+        )
+        if not still_valid:
+            _set_product_status(None, current.product_id, ProductStatus.EXPIRED, SYSTEM_NOTE)
+    return True
+
+
+def expire_and_remind(today: dt.date | None = None) -> dict[str, int]:
+    """The daily job (`manage.py ocop_expire`, task `expire_certificates`). Idempotent: a second run on
+    the same day changes and sends nothing, and a run after days without one still sends each reminder
+    that fell due (once).
+
+    - A valid certificate past its expiry date expires, unless its product has a re-evaluation dossier
+      filed and pending: then it stays valid until the decision, at most OCOP_LATE_FILER_GRACE_DAYS days
+      past expiry (`grace_until`), and expires after that day.
+    - Reminders to the producer and its commune: when the re-evaluation window opens (180 days before
+      expiry) and OCOP_REMINDER_BEFORE_CLOSE_DAYS days before it closes (120 days before expiry), each
+      while the window is still open; and once when the certificate expires."""
+    today = _today(today)
+    opens_days = settings.OCOP_REEVALUATION_OPENS_DAYS
+    closes_days = settings.OCOP_REEVALUATION_CLOSES_DAYS
+    before_close = settings.OCOP_REMINDER_BEFORE_CLOSE_DAYS
+    counts = {"expired": 0, "kept_valid": 0, "window_opens": 0, "window_closing": 0, "expired_notices": 0}
+
+    valid = Certificate.objects.filter(status=CertificateStatus.VALID).select_related("entity")
+
+    # 1. Past expiry.
+    overdue = list(valid.filter(expires_on__lt=today))
+    pending = pending_reevaluation(c.product_id for c in overdue)
+    for certificate in overdue:
+        end = rules.grace_end(certificate.expires_on, settings.OCOP_LATE_FILER_GRACE_DAYS)
+        if certificate.product_id in pending and today <= end:
+            if certificate.grace_until != end:
+                with transaction.atomic():
+                    current = Certificate.objects.select_for_update().get(pk=certificate.pk)
+                    before = audit.snapshot(current, ["grace_until"])
+                    current.grace_until = end
+                    current.save(update_fields=["grace_until"])
+                    audit.record(
+                        None,
+                        current,
+                        AuditEvent.Action.UPDATE,
+                        audit.diff(before, audit.snapshot(current, ["grace_until"])),
+                        SYSTEM_NOTE,
+                    )
+                counts["kept_valid"] += 1
+            continue
+        if _expire(certificate):
+            counts["expired"] += 1
+            if _remind(certificate, Reminder.Kind.EXPIRED):
+                counts["expired_notices"] += 1
+
+    # 2. The re-evaluation window: opens `opens_days` before expiry, closes `closes_days` before it.
+    #    Window open today ⇔ expires_on - opens_days <= today <= expires_on - closes_days.
+    in_window = valid.filter(
+        expires_on__gte=today + dt.timedelta(days=closes_days),
+        expires_on__lte=today + dt.timedelta(days=opens_days),
+    )
+    opening = list(in_window.exclude(reminders__kind=Reminder.Kind.WINDOW_OPENS))
+    filed = pending_reevaluation(c.product_id for c in opening)
+    for certificate in opening:
+        if certificate.product_id not in filed and _remind(certificate, Reminder.Kind.WINDOW_OPENS):
+            counts["window_opens"] += 1
+    # Closing soon: from `before_close` days before the window's last day up to that day.
+    closing = list(
+        in_window.filter(expires_on__lte=today + dt.timedelta(days=closes_days + before_close)).exclude(
+            reminders__kind=Reminder.Kind.WINDOW_CLOSING
+        )
+    )
+    filed = pending_reevaluation(c.product_id for c in closing)
+    for certificate in closing:
+        if certificate.product_id not in filed and _remind(certificate, Reminder.Kind.WINDOW_CLOSING):
+            counts["window_closing"] += 1
+    log.info("ocop_expire %s: %s", today.isoformat(), counts)
+    return counts

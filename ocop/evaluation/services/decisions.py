@@ -1,0 +1,515 @@
+"""Decisions (Decision 26/2026, Art. 3.3, 4): after the council closes, the province forwards products at
+≥ OCOP_CENTRAL_THRESHOLD points to the Ministry, recognises 3★/4★ products in one decision (also on the
+central council's result when it stays under the threshold), and closes 1★/2★ dossiers without
+recognition; the Ministry records the central result and recognises 5★. Every recognition issues the
+certificate and records the product's star rating in the same transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.models import AuditEvent
+from ocop.criteria import engine
+
+from ..models import Decision, DecisionLevel, Dossier, RequestType, Round
+from ..workflow import DossierStatus as S
+from . import locked, require, transition
+
+PROVINCE_STARS = (3, 4)
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _is(user, role: str) -> bool:
+    return _active(user) and not user.is_superuser and user.role == role
+
+
+def is_provincial_officer(user, province_id: str) -> bool:
+    """The provincial OCOP office of this province (a superuser counts)."""
+    if not _active(user):
+        return False
+    return user.is_superuser or (_is(user, Role.PROVINCE_OFFICER) and user.province_id == province_id)
+
+
+def is_ministry(user) -> bool:
+    return _active(user) and (user.is_superuser or _is(user, Role.MINISTRY))
+
+
+def threshold() -> Decimal:
+    return Decimal(str(settings.OCOP_CENTRAL_THRESHOLD))
+
+
+# ------------------------------------------------------------------------------------ what is possible
+
+
+def may_forward(dossier: Dossier) -> bool:
+    """At or above the threshold with every 5★ mark met (the council's stars are 5)."""
+    return (
+        dossier.status == S.SCORED
+        and dossier.points is not None
+        and dossier.points >= threshold()
+        and (dossier.stars or 0) >= 5
+    )
+
+
+def recognisable_by_province(dossier: Dossier) -> bool:
+    """3★/4★ on the council's result, or on the central council's result when it stayed under the
+    threshold (Art. 4: the province may then certify 3★/4★)."""
+    if dossier.status == S.SCORED:
+        return dossier.stars in PROVINCE_STARS
+    if dossier.status == S.CENTRAL_SCORED:
+        return (
+            dossier.central_points is not None
+            and dossier.central_points < threshold()
+            and dossier.central_stars in PROVINCE_STARS
+        )
+    return False
+
+
+def recognisable_by_ministry(dossier: Dossier) -> bool:
+    return dossier.status == S.CENTRAL_SCORED and dossier.central_stars == 5
+
+
+def effective_result(dossier: Dossier) -> tuple[Decimal | None, int | None]:
+    """(points, stars) a decision rests on: the central result once recorded, else the council's."""
+    if dossier.central_recorded_at is not None:
+        return dossier.central_points, dossier.central_stars
+    return dossier.points, dossier.stars
+
+
+def not_recognisable(dossier: Dossier) -> bool:
+    """1★/2★ (or disqualified, no stars) on the result the decision rests on."""
+    if dossier.status not in (S.SCORED, S.CENTRAL_SCORED):
+        return False
+    _points, stars = effective_result(dossier)
+    return stars is None or stars <= 2
+
+
+def reevaluation_due(dossier: Dossier) -> dt.date | None:
+    """A re-evaluation is decided within OCOP_REEVALUATION_DECISION_DAYS days of a complete dossier
+    (Art. 7.6), counted from the day the commune sent it to the province."""
+    if dossier.request_type != RequestType.REEVALUATION or dossier.sent_to_province_at is None:
+        return None
+    sent = timezone.localtime(dossier.sent_to_province_at).date()
+    return sent + dt.timedelta(days=settings.OCOP_REEVALUATION_DECISION_DAYS)
+
+
+# ------------------------------------------------------------------------------------- single dossiers
+
+
+def forward(user, dossier: Dossier, note: str = "") -> Dossier:
+    """Approve a ≥ 90-point product and forward it to the Ministry's central council."""
+    require(is_provincial_officer(user, dossier.round.province_id))
+    with transaction.atomic():
+        current = locked(dossier)
+        if current.status == S.SCORED and not may_forward(current):
+            raise ValidationError(
+                _(
+                    "Only a product with at least %(points)s points and every 5-star mark met is forwarded "
+                    "to the Ministry."
+                )
+                % {"points": settings.OCOP_CENTRAL_THRESHOLD}
+            )
+        return transition(user, current, "forward", fields={"forwarded_at": timezone.now()}, note=note)
+
+
+def not_recognise(user, dossier: Dossier, note: str = "") -> Dossier:
+    """Close a 1★/2★ (or disqualified) dossier without recognition: no decision, no certificate."""
+    require(is_provincial_officer(user, dossier.round.province_id))
+    with transaction.atomic():
+        current = locked(dossier)
+        if current.status in (S.SCORED, S.CENTRAL_SCORED) and not not_recognisable(current):
+            raise ValidationError(_("A product of 3 stars or more is recognised by a decision, not closed."))
+        return transition(user, current, "not_recognise", note=note)
+
+
+# ------------------------------------------------------------------------------------------ ratings
+
+
+def _rate(user, certificate, dossier: Dossier) -> None:
+    """The product's star rating from the decision (source: evaluation). The registry lets only a
+    provincial officer record ratings; a 5★ rating follows the Minister's decision, so the Ministry's
+    rating is written here under the same rules (row, product stars and status, audit event)."""
+    from ocop.registry import services as registry
+    from ocop.registry.models import Product, ProductStatus, StarRating
+
+    rating = StarRating(
+        stars=certificate.stars,
+        points=certificate.points,
+        criteria_set=dossier.sheet.criteria_set_id,
+        decision_number=certificate.decision_number,
+        decision_date=certificate.decision_date,
+        valid_until=certificate.expires_on,
+    )
+    if registry.can_record_rating(user, dossier.product):
+        registry.record_rating(user, dossier.product, rating, source=StarRating.Source.EVALUATION)
+        product = Product.objects.get(pk=dossier.product_id)
+        if product.status != ProductStatus.RATED:
+            before = audit.snapshot(product, ["status"])
+            product.status = ProductStatus.RATED
+            product.save(update_fields=["status", "updated_at"])
+            audit.record(
+                user,
+                product,
+                AuditEvent.Action.UPDATE,
+                audit.diff(before, audit.snapshot(product, ["status"])),
+            )
+        return
+    require(is_ministry(user) and certificate.stars == 5)
+    product = Product.objects.select_for_update().get(pk=dossier.product_id)
+    rating.product = product
+    rating.source = StarRating.Source.EVALUATION
+    rating.created_by = user
+    rating.full_clean()
+    rating.save()
+    before = audit.snapshot(product, ["stars", "status"])
+    product.stars = rating.stars
+    product.status = ProductStatus.RATED
+    product.save(update_fields=["stars", "status", "updated_at"])
+    changes = audit.diff(before, audit.snapshot(product, ["stars", "status"]))
+    changes["decision"] = [
+        None,
+        f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y}), {rating.points}",
+    ]
+    audit.record(user, product, AuditEvent.Action.RATE, changes)
+
+
+# ---------------------------------------------------------------------------------------- decisions
+
+
+def _check_header(level: str, number: str, date: dt.date | None) -> tuple[str, dt.date]:
+    number = (number or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not number:
+        errors["number"] = [_("Enter the decision number.")]
+    elif Decision.objects.filter(level=level, number=number).exists():
+        errors["number"] = [_("A decision with this number is already recorded.")]
+    if date is None:
+        errors["date"] = [_("Enter the decision date.")]
+    elif date > timezone.localdate():
+        errors["date"] = [_("The decision date cannot be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    return number, date
+
+
+def _recognise_all(user, decision: Decision, dossiers: list[Dossier]) -> None:
+    from ocop.certificates.services import issue_certificate
+
+    for dossier in dossiers:
+        moved = transition(
+            user,
+            dossier,
+            "recognise",
+            fields={"decision": decision},
+            note=_("Decision %(n)s") % {"n": decision.number},
+        )
+        certificate = issue_certificate(user, moved, decision)
+        _rate(user, certificate, moved)
+
+
+def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by: str, dossiers) -> Decision:
+    """The provincial chair's decision recognising 3★/4★ products of a round: one Decision, each dossier
+    recognised, a certificate issued and the star rating recorded — all or nothing."""
+    require(is_provincial_officer(user, round_.province_id))
+    dossiers = list(dossiers)
+    if not dossiers:
+        raise ValidationError({"dossiers": [_("Tick at least one dossier.")]})
+    number, date = _check_header(DecisionLevel.PROVINCE, number, date)
+    with transaction.atomic():
+        rows = list(
+            Dossier.objects.select_for_update()
+            .select_related("round")
+            .filter(pk__in=[d.pk for d in dossiers])
+            .order_by("pk")
+        )
+        bad = [d for d in rows if d.round_id != round_.pk or not recognisable_by_province(d)]
+        if bad or len(rows) != len({d.pk for d in dossiers}):
+            raise ValidationError(
+                {
+                    "dossiers": [
+                        _("%(dossier)s cannot be recognised by the province in this decision.")
+                        % {"dossier": d}
+                        for d in bad
+                    ]
+                    or [_("A ticked dossier no longer exists.")]
+                }
+            )
+        decision = Decision.objects.create(
+            province_id=round_.province_id,
+            round=round_,
+            level=DecisionLevel.PROVINCE,
+            number=number,
+            date=date,
+            signed_by=(signed_by or "").strip(),
+            created_by=user,
+        )
+        audit.record(user, decision, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(decision)))
+        _recognise_all(user, decision, rows)
+    return decision
+
+
+def ministry_recognise(user, number: str, date: dt.date | None, signed_by: str, dossiers) -> Decision:
+    """The Minister's decision recognising 5★ products on the central council's result."""
+    require(is_ministry(user), _("Only the Ministry decides 5-star recognition."))
+    dossiers = list(dossiers)
+    if not dossiers:
+        raise ValidationError({"dossiers": [_("Tick at least one dossier.")]})
+    number, date = _check_header(DecisionLevel.MINISTRY, number, date)
+    with transaction.atomic():
+        rows = list(
+            Dossier.objects.select_for_update()
+            .select_related("round")
+            .filter(pk__in=[d.pk for d in dossiers])
+            .order_by("pk")
+        )
+        bad = [d for d in rows if not recognisable_by_ministry(d)]
+        if bad or len(rows) != len({d.pk for d in dossiers}):
+            raise ValidationError(
+                {
+                    "dossiers": [
+                        _("%(dossier)s has no 5-star central result to recognise.") % {"dossier": d}
+                        for d in bad
+                    ]
+                    or [_("A ticked dossier no longer exists.")]
+                }
+            )
+        provinces = {d.round.province_id for d in rows}
+        if len(provinces) != 1:
+            # Decision.province is required: one decision per province.
+            raise ValidationError({"dossiers": [_("Tick dossiers of one province per decision.")]})
+        decision = Decision.objects.create(
+            province_id=provinces.pop(),
+            round=None,
+            level=DecisionLevel.MINISTRY,
+            number=number,
+            date=date,
+            signed_by=(signed_by or "").strip(),
+            created_by=user,
+        )
+        audit.record(user, decision, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(decision)))
+        _recognise_all(user, decision, rows)
+    return decision
+
+
+# ------------------------------------------------------------------------------------ central results
+
+
+def _stars_by_points(points: Decimal) -> int:
+    for band in sorted(engine.DEFAULT_STAR_BANDS, key=lambda b: -int(b["stars"])):
+        if points >= int(band["min_points"]):
+            return int(band["stars"])
+    return 1
+
+
+def check_central(points: Any, stars: Any) -> tuple[Decimal, int]:
+    """Validate a central result: points 0–100 (two decimals), stars 1–5 and no more than the points band
+    allows (unmet marks may lower it)."""
+    try:
+        value = Decimal(str(points).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"points": [_("Enter the points as a number, e.g. 91.50.")]}) from None
+    if not value.is_finite() or value < 0 or value > 100:
+        raise ValidationError({"points": [_("Points are between 0 and 100.")]})
+    value = value.quantize(Decimal("0.01"))
+    try:
+        count = int(str(stars).strip())
+    except (TypeError, ValueError):
+        raise ValidationError({"stars": [_("Stars are a whole number from 1 to 5.")]}) from None
+    if not 1 <= count <= 5:
+        raise ValidationError({"stars": [_("Stars are a whole number from 1 to 5.")]})
+    if count > _stars_by_points(value):
+        raise ValidationError(
+            {
+                "stars": [
+                    _("%(points)s points allow at most %(stars)d stars.")
+                    % {"points": value, "stars": _stars_by_points(value)}
+                ]
+            }
+        )
+    return value, count
+
+
+def record_central(user, dossier: Dossier, points: Any, stars: Any, note: str = "") -> Dossier:
+    """The central council's result for a forwarded dossier, entered by a Ministry officer."""
+    require(is_ministry(user), _("Only the Ministry records the central council's result."))
+    value, count = check_central(points, stars)
+    return transition(
+        user,
+        dossier,
+        "record_central",
+        fields={"central_points": value, "central_stars": count, "central_recorded_at": timezone.now()},
+        note=note,
+    )
+
+
+@dataclass
+class CentralRow:
+    line: int
+    dossier: Dossier
+    points: Decimal
+    stars: int
+
+
+def parse_central_csv(data: bytes | str) -> list[CentralRow]:
+    """Rows `receipt_number or product_code, points, stars` (a header row is allowed); every error is
+    named with its line, and any error refuses the whole file."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(_("The file is not UTF-8 text (save it as CSV UTF-8).")) from None
+    else:
+        text = data
+    sample = text[:2048]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    errors: list[str] = []
+    parsed: list[tuple[int, str, Any, Any]] = []
+    for line, row in enumerate(reader, start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if line == 1 and cells and cells[0].lower() in ("receipt_number", "product_code", "code", "mã", "số"):
+            continue
+        if len(cells) < 3:
+            errors.append(_("Line %(line)d: expected three columns (code, points, stars).") % {"line": line})
+            continue
+        parsed.append((line, cells[0], cells[1], cells[2]))
+    if not parsed and not errors:
+        raise ValidationError(_("The file has no rows."))
+    codes = [code for _line, code, _p, _s in parsed]
+    found = {
+        key: d
+        for d in Dossier.objects.filter(
+            Q(receipt_number__in=codes) | Q(product_code__in=codes)
+        ).select_related("round")
+        for key in (d.receipt_number, d.product_code)
+        if key
+    }
+    rows: list[CentralRow] = []
+    seen: dict[int, int] = {}
+    for line, code, points, stars in parsed:
+        dossier = found.get(code)
+        if dossier is None:
+            errors.append(
+                _("Line %(line)d: no dossier has the number “%(code)s”.") % {"line": line, "code": code}
+            )
+            continue
+        if dossier.status != S.AT_MINISTRY:
+            errors.append(
+                _("Line %(line)d: dossier %(code)s is “%(status)s”, not waiting for the central result.")
+                % {"line": line, "code": code, "status": dossier.get_status_display()}
+            )
+            continue
+        if dossier.pk in seen:
+            errors.append(
+                _("Line %(line)d: dossier %(code)s is already on line %(first)d.")
+                % {"line": line, "code": code, "first": seen[dossier.pk]}
+            )
+            continue
+        seen[dossier.pk] = line
+        try:
+            value, count = check_central(points, stars)
+        except ValidationError as exc:
+            errors.extend(_("Line %(line)d: %(error)s") % {"line": line, "error": m} for m in exc.messages)
+            continue
+        rows.append(CentralRow(line, dossier, value, count))
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def import_central(user, data: bytes | str) -> list[Dossier]:
+    """Record many central results from a CSV file at once: all rows or none."""
+    require(is_ministry(user), _("Only the Ministry records the central council's result."))
+    rows = parse_central_csv(data)
+    with transaction.atomic():
+        return [
+            record_central(
+                user,
+                row.dossier,
+                row.points,
+                row.stars,
+                note=_("Imported, line %(line)d") % {"line": row.line},
+            )
+            for row in rows
+        ]
+
+
+# ----------------------------------------------------------------------------------- what producers see
+
+
+def _answers(dossier: Dossier) -> tuple[dict[str, int], list[str], list[int]]:
+    """The consolidated answers the council's result rests on (self-assessment as a fallback)."""
+    result = dossier.result or {}
+    consolidated = result.get("consolidated")
+    answers: dict[str, int] = {}
+    if isinstance(consolidated, dict):
+        answers = {str(k): int(v) for k, v in consolidated.items() if v is not None}
+    elif isinstance(consolidated, list):
+        for item in consolidated:
+            if isinstance(item, dict) and item.get("points") is not None:
+                answers[str(item.get("criterion"))] = int(item["points"])
+    not_applicable = list(result.get("not_applicable") or [])
+    disqualifiers = [int(i) for i in result.get("disqualifiers") or []]
+    if not answers:
+        answers = {str(k): int(v) for k, v in (dossier.self_answers or {}).items() if v is not None}
+        not_applicable = list(dossier.self_not_applicable or [])
+    return answers, not_applicable, disqualifiers
+
+
+def explain(dossier: Dossier) -> dict[str, Any]:
+    """Why the product got its stars (points band, unmet marks) and the way to the next star."""
+    from ocop.criteria.services import compiled_sheet
+
+    sheet = compiled_sheet(dossier.sheet)
+    answers, not_applicable, disqualifiers = _answers(dossier)
+    out: dict[str, Any] = {"unmet": [], "next": None, "disqualified": False, "stars_by_points": None}
+    try:
+        scored = engine.score(
+            sheet, answers, disqualifiers=disqualifiers, provisional=True, not_applicable=not_applicable
+        )
+        way = engine.next_star(sheet, answers, disqualifiers=disqualifiers, not_applicable=not_applicable)
+    except engine.EngineError:
+        return out
+    points, _stars = effective_result(dossier)
+    out["disqualified"] = scored.disqualified
+    out["stars_by_points"] = sheet.band_stars(points) if points is not None else scored.stars_by_points
+    names = {c.code: (c.name_vi, c.name_en) for c in sheet.criteria}
+    out["unmet"] = [
+        {
+            "criterion": u.criterion,
+            "name_vi": names.get(u.criterion, ("", ""))[0],
+            "name_en": names.get(u.criterion, ("", ""))[1],
+            "stars": u.stars,
+            "required_points": u.required_points,
+            "given_points": u.given_points,
+        }
+        for u in scored.unmet_minimums
+    ]
+    if way:
+        out["next"] = way.as_dict()
+        for change in out["next"]["changes"]:
+            change["name_vi"], change["name_en"] = names.get(change["criterion"], ("", ""))
+    return out
