@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+"""Public certificate pages, mounted at the site root: the list of certificates, the verification page
+(the QR code's target) and the PDF. Numbers contain "/" (e.g. 12/2026/CN-OCOP-80), hence `path:`;
+a number sent URL-encoded (%2F) arrives decoded and matches the same way."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "certificates"
-urlpatterns: list = []
+urlpatterns = [
+    path("certificates/", views.public_list, name="public_list"),
+    path("certificates/<path:number>/pdf", views.certificate_pdf, name="pdf"),
+    path("verify/", views.verify_search, name="verify_search"),
+    path("verify/<path:number>", views.verify, name="verify"),
+]
