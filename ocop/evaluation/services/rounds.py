@@ -1,0 +1,138 @@
+"""Provincial evaluation rounds (Decision 26/2026, Art. 5): at least two a year — dossiers the communes
+send before 30 April are decided before 30 June, those sent before 30 October before 30 December — and
+extra rounds on dates the province chooses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.models import AuditEvent
+
+from ..models import Dossier, Round, RoundKind, RoundStatus
+from ..workflow import DossierStatus, IllegalTransition
+from . import require
+
+# Art. 5: (communes send by, decision due by) as (month, day) for the two regular rounds.
+REGULAR_DATES = {
+    RoundKind.FIRST_HALF: ((4, 30), (6, 30)),
+    RoundKind.SECOND_HALF: ((10, 30), (12, 30)),
+}
+REGULAR_KINDS = tuple(REGULAR_DATES)
+MIN_REGULAR_ROUNDS = 2
+
+
+def default_dates(year: int, kind: str) -> tuple[dt.date, dt.date] | None:
+    """(communes send by, decision due by) of a regular round of `year`; None for an extra round,
+    whose dates the province chooses."""
+    dates = REGULAR_DATES.get(kind)
+    if dates is None:
+        if kind not in RoundKind.values:
+            raise ValueError(f"unknown round kind: {kind!r}")
+        return None
+    (cm, cd), (dm, dd) = dates
+    return dt.date(year, cm, cd), dt.date(year, dm, dd)
+
+
+def default_name(year: int, kind: str) -> str:
+    return f"{RoundKind(kind).label} {year}"
+
+
+def may_manage(user, province_id: str) -> bool:
+    """A provincial officer of that province (or a superuser)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or (user.role == Role.PROVINCE_OFFICER and user.province_id == province_id)
+
+
+def rounds_of(user):
+    """The rounds a user manages: its province's (all for a superuser)."""
+    qs = Round.objects.select_related("province")
+    if user.is_superuser:
+        return qs
+    if user.role == Role.PROVINCE_OFFICER and user.province_id:
+        return qs.filter(province_id=user.province_id)
+    return qs.none()
+
+
+def regular_rounds_missing(province_id: str, year: int) -> int:
+    """How many regular rounds the province still lacks for `year` (Art. 5: at least two a year)."""
+    count = Round.objects.filter(province_id=province_id, year=year, kind__in=REGULAR_KINDS).count()
+    return max(0, MIN_REGULAR_ROUNDS - count)
+
+
+@transaction.atomic
+def open_round(
+    user,
+    *,
+    year: int,
+    kind: str,
+    province_id: str | None = None,
+    name: str = "",
+    commune_cutoff: dt.date | None = None,
+    decision_due: dt.date | None = None,
+    notes: str = "",
+) -> Round:
+    """A provincial officer opens a round for its province. Regular rounds take Art. 5's dates unless
+    others are given; an extra round needs both dates, the cut-off before the decision."""
+    province_id = province_id or getattr(user, "province_id", None)
+    require(bool(province_id) and may_manage(user, province_id))
+    errors: dict[str, str] = {}
+    if kind not in RoundKind.values:
+        raise ValidationError({"kind": _("Choose a kind of round.")})
+    defaults = default_dates(year, kind)
+    if defaults:
+        commune_cutoff = commune_cutoff or defaults[0]
+        decision_due = decision_due or defaults[1]
+    if commune_cutoff is None:
+        errors["commune_cutoff"] = _("An extra round needs the date by which communes send dossiers.")
+    if decision_due is None:
+        errors["decision_due"] = _("An extra round needs the date by which the decision is due.")
+    if commune_cutoff and decision_due and commune_cutoff >= decision_due:
+        errors["decision_due"] = _("The decision is due after the communes' cut-off date.")
+    if errors:
+        raise ValidationError(errors)
+    created = Round.objects.create(
+        province_id=province_id,
+        year=year,
+        kind=kind,
+        name=(name or "").strip() or default_name(year, kind),
+        commune_cutoff=commune_cutoff,
+        decision_due=decision_due,
+        notes=notes,
+        created_by=user,
+    )
+    audit.record(user, created, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(created)))
+    return created
+
+
+def unfinished(round_: Round):
+    return Dossier.objects.filter(round=round_).exclude(status__in=DossierStatus.finished())
+
+
+@transaction.atomic
+def close_round(user, round_: Round) -> Round:
+    """Close a round once every dossier in it is finished (recognised, not recognised or withdrawn)."""
+    current = Round.objects.select_for_update().get(pk=round_.pk)
+    require(may_manage(user, current.province_id))
+    if current.status == RoundStatus.CLOSED:
+        raise IllegalTransition(_("This round is already closed."))
+    left = unfinished(current).count()
+    if left:
+        raise IllegalTransition(
+            _("This round cannot be closed: %(n)d dossier(s) in it are not finished yet.") % {"n": left}
+        )
+    current.status = RoundStatus.CLOSED
+    current.save(update_fields=["status"])
+    audit.record(
+        user,
+        current,
+        AuditEvent.Action.UPDATE,
+        {"status": [RoundStatus.OPEN.label, current.get_status_display()]},
+    )
+    return current
