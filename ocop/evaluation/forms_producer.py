@@ -1,0 +1,159 @@
+"""Forms of the producer's side: ideas, library documents, the dossier's forms and attachments."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ocop.registry.models import product_set_choices
+
+from .models import DocumentKind, EvidenceDocument, IdeaStatus, RequestType, Round, RoundStatus
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class IdeaForm(forms.Form):
+    entity = forms.ModelChoiceField(label=_("Producer"), queryset=None)
+    title = forms.CharField(label=_("Product idea"), max_length=255)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    product_set = forms.ChoiceField(label=_("Product group"), required=False)
+    raw_materials = forms.CharField(label=_("Local raw materials"), widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, entities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entity"].queryset = entities
+        self.fields["product_set"].choices = [("", "—"), *product_set_choices()]
+        if len(entities) == 1:
+            self.fields["entity"].initial = entities[0].pk
+            self.fields["entity"].widget = forms.HiddenInput()
+
+
+class IdeaCommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class IdeaStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=IdeaStatus.choices)
+
+
+class DocumentForm(forms.Form):
+    """The details of a library document (dates, issuer …) without the file."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=255)
+    issuer = forms.CharField(label=_("Issued by"), max_length=255, required=False)
+    reference = forms.CharField(label=_("Number"), max_length=100, required=False)
+    issued_on = forms.DateField(label=_("Issue date"), required=False, widget=DATE)
+    expires_on = forms.DateField(label=_("Expiry date"), required=False, widget=DATE)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+        self.fields["product"].help_text = EvidenceDocument._meta.get_field("product").help_text
+
+    def clean(self):
+        data = super().clean()
+        issued, expires = data.get("issued_on"), data.get("expires_on")
+        if issued and expires and expires < issued:
+            self.add_error("expires_on", _("The expiry date is before the issue date."))
+        return data
+
+
+class UploadForm(DocumentForm):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, JPEG, PNG or WebP."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp"}),
+    )
+    title = forms.CharField(label=_("Title"), max_length=255, required=False)
+
+    field_order = ["file", "kind", "title", "issuer", "reference", "issued_on", "expires_on", "product"]
+
+
+class OpenDossierForm(forms.Form):
+    round = forms.ModelChoiceField(label=_("Round"), queryset=Round.objects.none())
+    request_type = forms.ChoiceField(label=_("Request type"), choices=RequestType.choices)
+
+    def __init__(self, *args, province_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["round"].queryset = Round.objects.filter(province_id=province_id, status=RoundStatus.OPEN)
+
+
+class Form01(forms.Form):
+    entity_name = forms.CharField(label=_("Producer"), max_length=255)
+    entity_type = forms.CharField(label=_("Type"), max_length=100, required=False)
+    tax_code = forms.CharField(label=_("Tax code"), max_length=20, required=False)
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    representative_name = forms.CharField(label=_("Legal representative"), max_length=150)
+    representative_position = forms.CharField(label=_("Position"), max_length=100, required=False)
+    product_name = forms.CharField(label=_("Product"), max_length=255)
+    product_group = forms.CharField(label=_("Group"), max_length=255, required=False, disabled=True)
+    product_subgroup = forms.CharField(label=_("Sub-group"), max_length=255, required=False, disabled=True)
+    product_set = forms.CharField(label=_("Product set"), max_length=255, required=False, disabled=True)
+    request_type = forms.CharField(label=_("Request type"), required=False, disabled=True)
+    sample_count = forms.IntegerField(label=_("Number of samples"), min_value=0, max_value=100)
+
+
+class Form02(forms.Form):
+    # Part I
+    part1__organisation_type = forms.CharField(label=_("Organisation type"), max_length=100, required=False)
+    part1__founded_on = forms.CharField(label=_("Founding date"), max_length=20, required=False)
+    part1__representative_gender = forms.CharField(
+        label=_("Representative's gender"), max_length=20, required=False
+    )
+    part1__representative_ethnicity = forms.CharField(
+        label=_("Representative's ethnicity"), max_length=50, required=False
+    )
+    part1__residence = forms.CharField(label=_("Representative's residence"), max_length=255, required=False)
+    part1__business_registration = forms.CharField(
+        label=_("Business registration"), max_length=255, required=False
+    )
+    part1__quality_declaration = forms.CharField(
+        label=_("Quality declaration"), max_length=255, required=False
+    )
+    part1__food_safety_certificate = forms.CharField(
+        label=_("Food-safety certificate"), max_length=255, required=False
+    )
+    part1__ip_rights = forms.CharField(
+        label=_("Intellectual property rights"), max_length=255, required=False
+    )
+    part1__history = forms.CharField(label=_("History"), widget=forms.Textarea, required=False)
+    part1__organisation = forms.CharField(
+        label=_("Organisation chart"), widget=forms.Textarea, required=False
+    )
+    # Part II
+    part2__raw_materials = forms.CharField(label=_("Raw materials"), widget=forms.Textarea, required=False)
+    part2__technology = forms.CharField(label=_("Technology"), widget=forms.Textarea, required=False)
+    part2__packaging = forms.CharField(label=_("Packaging"), widget=forms.Textarea, required=False)
+    part2__markets = forms.CharField(label=_("Markets"), widget=forms.Textarea, required=False)
+    part2__revenue = forms.CharField(label=_("Revenue (VND)"), max_length=50, required=False)
+    part2__profit = forms.CharField(label=_("Profit (VND)"), max_length=50, required=False)
+    # Part IV
+    part4__future_plan = forms.CharField(label=_("Future plan"), widget=forms.Textarea, required=False)
+
+    @staticmethod
+    def initial_from(form02: dict) -> dict:
+        return {f"{part}__{k}": v for part, values in (form02 or {}).items() for k, v in values.items()}
+
+    def parts(self) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for name, value in self.cleaned_data.items():
+            part, key = name.split("__", 1)
+            out.setdefault(part, {})[key] = value
+        return out
+
+
+class AttachForm(forms.Form):
+    document = forms.ModelChoiceField(label=_("Document from the library"), queryset=None)
+    kind = forms.ChoiceField(label=_("Checklist item"), choices=DocumentKind.choices)
+
+    def __init__(self, *args, documents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = documents
+
+
+class UploadAttachForm(UploadForm):
+    """Upload to the library and attach under the checklist item, in one step."""

@@ -1,0 +1,102 @@
+"""Product ideas (Decision 26/2026, Art. 4): a producer, or the commune officer on its behalf, registers
+an idea; the commune officer of the producer's commune guides it with comments and a status."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.models import AuditEvent
+from ocop.registry.models import Entity
+
+from ..models import Idea, IdeaComment, IdeaStatus
+from . import require
+from .library import can_manage
+
+
+def ideas_for(user):
+    """Producer: its own; commune officer: its commune's; provincial officer: its province's (read)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Idea.objects.none()
+    if user.is_superuser:
+        return Idea.objects.all()
+    if user.role == Role.PRODUCER and user.entity_id:
+        return Idea.objects.filter(entity_id=user.entity_id)
+    if user.role == Role.COMMUNE_OFFICER and user.commune_id:
+        return Idea.objects.filter(entity__commune_id=user.commune_id)
+    if user.role == Role.PROVINCE_OFFICER and user.province_id:
+        return Idea.objects.filter(entity__commune__province_id=user.province_id)
+    return Idea.objects.none()
+
+
+def can_register(user, entity: Entity) -> bool:
+    return can_manage(user, entity)
+
+
+def can_guide(user, idea: Idea) -> bool:
+    """The commune officer of the producer's commune (or a superuser)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        user.role == Role.COMMUNE_OFFICER
+        and bool(user.commune_id)
+        and idea.entity.commune_id == user.commune_id
+    )
+
+
+def can_comment(user, idea: Idea) -> bool:
+    """The guiding officer, and the producer answering on its own idea."""
+    if can_guide(user, idea):
+        return True
+    return bool(user.is_authenticated and user.role == Role.PRODUCER and user.entity_id == idea.entity_id)
+
+
+@transaction.atomic
+def register(
+    user, entity: Entity, *, title: str, description: str = "", product_set: str = "", raw_materials: str = ""
+) -> Idea:
+    require(can_register(user, entity))
+    if not (title or "").strip():
+        raise ValidationError(_("Give the idea a name."))
+    idea = Idea.objects.create(
+        entity=entity,
+        title=title.strip()[:255],
+        description=description,
+        product_set=product_set[:8],
+        raw_materials=raw_materials,
+        created_by=user,
+    )
+    audit.record(user, idea, AuditEvent.Action.CREATE, audit.snapshot(idea, ["title", "entity", "status"]))
+    return idea
+
+
+@transaction.atomic
+def comment(user, idea: Idea, text: str) -> IdeaComment:
+    idea = Idea.objects.select_related("entity").select_for_update(of=("self",)).get(pk=idea.pk)
+    require(can_comment(user, idea))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write a comment first."))
+    note = IdeaComment.objects.create(idea=idea, author=user, text=text)
+    audit.record(user, idea, AuditEvent.Action.UPDATE, {"comment": [None, text[:200]]})
+    return note
+
+
+@transaction.atomic
+def set_status(user, idea: Idea, status: str) -> Idea:
+    idea = Idea.objects.select_related("entity").select_for_update(of=("self",)).get(pk=idea.pk)
+    require(can_guide(user, idea))
+    if status not in IdeaStatus.values:
+        raise ValidationError(_("Unknown status."))
+    before = audit.snapshot(idea, ["status"])
+    idea.status = status
+    changes = audit.diff(before, audit.snapshot(idea, ["status"]))
+    if changes:
+        idea.save(update_fields=["status", "updated_at"])
+        audit.record(user, idea, AuditEvent.Action.UPDATE, changes)
+    return idea

@@ -1,0 +1,256 @@
+"""The evidence library: a producer's documents, uploaded once and linked by every dossier.
+
+Who may change a library: the producer itself and the commune officer of the producer's commune.
+Who may download a document: those, and anyone who may read a dossier (or an advisory record of a
+dossier) that links it (`dossiers_visible_to`). Files are checked by their content
+(`ocop.criteria.selfassessment.check_evidence`: PDF without active content, JPEG, PNG, WebP) and stored
+under an unguessable name; a download goes through a permission-checked view only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.calendar import local_today
+from ocop.core.models import AuditEvent
+from ocop.criteria.selfassessment import check_evidence
+from ocop.registry.models import Entity, Product
+
+from ..models import AdvisoryRecord, DocumentKind, DossierAttachment, EvidenceDocument
+from ..workflow import DossierStatus
+from . import dossiers_visible_to, require
+
+SOON_DAYS = 60
+EDITABLE_FIELDS = ("kind", "title", "issuer", "reference", "issued_on", "expires_on", "product")
+
+
+def can_manage(user, entity: Entity | None = None, entity_id: int | None = None) -> bool:
+    """The producer itself, or the commune officer of its commune."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    eid = entity.pk if entity is not None else entity_id
+    if user.role == Role.PRODUCER:
+        return bool(user.entity_id) and user.entity_id == eid
+    if user.role == Role.COMMUNE_OFFICER and user.commune_id:
+        commune_id = entity.commune_id if entity is not None else None
+        if commune_id is None:
+            commune_id = Entity.objects.filter(pk=eid).values_list("commune_id", flat=True).first()
+        return commune_id == user.commune_id
+    return False
+
+
+def manageable_entities(user):
+    """The producers whose library the user may change."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Entity.objects.none()
+    if user.is_superuser:
+        return Entity.objects.all()
+    if user.role == Role.PRODUCER and user.entity_id:
+        return Entity.objects.filter(pk=user.entity_id)
+    if user.role == Role.COMMUNE_OFFICER and user.commune_id:
+        return Entity.objects.filter(commune_id=user.commune_id)
+    return Entity.objects.none()
+
+
+def can_download(user, document: EvidenceDocument) -> bool:
+    if can_manage(user, entity_id=document.entity_id):
+        return True
+    visible = dossiers_visible_to(user).values("pk")
+    return (
+        DossierAttachment.objects.filter(document=document, dossier__in=visible).exists()
+        or AdvisoryRecord.objects.filter(document=document, dossier__in=visible).exists()
+    )
+
+
+def with_decision_due(queryset):
+    """Annotates `decision_due`: the latest decision date of the rounds of the open dossiers linking
+    each document (None when no open dossier links it)."""
+    return queryset.annotate(
+        decision_due=Max(
+            "attachments__dossier__round__decision_due",
+            filter=~Q(attachments__dossier__status__in=DossierStatus.finished()),
+        )
+    )
+
+
+def expiry_flag(expires_on: dt.date | None, decision_due: dt.date | None = None, today=None) -> str:
+    """'' (fine), 'expired', 'before_decision' (expires before the round's decision of a dossier
+    linking it) or 'soon' (within 60 days)."""
+    if expires_on is None:
+        return ""
+    today = today or local_today()
+    if expires_on < today:
+        return "expired"
+    if decision_due is not None and expires_on < decision_due:
+        return "before_decision"
+    if expires_on <= today + dt.timedelta(days=SOON_DAYS):
+        return "soon"
+    return ""
+
+
+def _check_dates(issued_on, expires_on) -> None:
+    if issued_on and expires_on and expires_on < issued_on:
+        raise ValidationError(_("The expiry date is before the issue date."))
+
+
+def _check_product(entity: Entity, product: Product | None) -> None:
+    if product is not None and product.entity_id != entity.pk:
+        raise ValidationError(_("This product belongs to another producer."))
+
+
+def _check_size(upload) -> None:
+    limit = settings.OCOP_DOCUMENT_MAX_BYTES
+    if (upload.size or 0) > limit:
+        raise ValidationError(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": f"{limit / 1024 / 1024:g}"}
+        )
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def upload(
+    user,
+    entity: Entity,
+    upload,
+    *,
+    kind: str,
+    title: str,
+    issuer: str = "",
+    reference: str = "",
+    issued_on: dt.date | None = None,
+    expires_on: dt.date | None = None,
+    product: Product | None = None,
+    replaces: EvidenceDocument | None = None,
+) -> EvidenceDocument:
+    """Adds a document to the producer's library (or a new version of `replaces`, which is archived, or
+    removed when nothing filed links it). Checks the content first: nothing is stored on a refusal."""
+    require(can_manage(user, entity))
+    if kind not in DocumentKind.values:
+        raise ValidationError(_("Unknown document kind."))
+    _check_product(entity, product)
+    _check_dates(issued_on, expires_on)
+    if replaces is not None and (replaces.entity_id != entity.pk or replaces.archived):
+        raise ValidationError(_("Only a current document of this producer can be replaced."))
+    _check_size(upload)
+    content_type, suffix = check_evidence(upload)
+    original = os.path.basename(str(upload.name or "")).strip()[:255] or f"document.{suffix}"
+    stored = ""
+    try:
+        with transaction.atomic():
+            if replaces is not None:
+                replaces = EvidenceDocument.objects.select_for_update().get(pk=replaces.pk)
+                if replaces.archived:
+                    raise ValidationError(_("Only a current document of this producer can be replaced."))
+            doc = EvidenceDocument(
+                entity=entity,
+                product=product,
+                kind=kind,
+                title=(title or original)[:255],
+                issuer=issuer,
+                reference=reference,
+                issued_on=issued_on,
+                expires_on=expires_on,
+                original_name=original,
+                content_type=content_type,
+                size=upload.size,
+                sha256=_sha256(upload),
+                replaces=replaces,
+                uploaded_by=user if user.is_authenticated else None,
+            )
+            doc.file.save(f"document.{suffix}", upload, save=False)
+            stored = doc.file.name
+            doc.save()
+            audit.record(
+                user, doc, AuditEvent.Action.CREATE, audit.snapshot(doc, ["kind", "title", "expires_on"])
+            )
+            if replaces is not None:
+                _retire(user, replaces, doc)
+    except Exception:
+        if stored:
+            EvidenceDocument.file.field.storage.delete(stored)
+        raise
+    return doc
+
+
+def _retire(user, old: EvidenceDocument, new: EvidenceDocument) -> None:
+    """Dossiers still being prepared move to the new version; what was filed keeps the old one."""
+    for att in DossierAttachment.objects.filter(document=old, dossier__status__in=DossierStatus.editable()):
+        if not DossierAttachment.objects.filter(
+            dossier_id=att.dossier_id, document=new, kind=att.kind
+        ).exists():
+            att.document = new
+            att.save(update_fields=["document"])
+        else:
+            att.delete()
+    linked = (
+        DossierAttachment.objects.filter(document=old).exists()
+        or AdvisoryRecord.objects.filter(document=old).exists()
+    )
+    old.archived = True
+    old.save(update_fields=["archived"])
+    audit.record(
+        user, old, AuditEvent.Action.UPDATE, {"archived": [False, True], "replaced by": [None, new.pk]}
+    )
+    if not linked:
+        name, storage = old.file.name, old.file.storage
+        EvidenceDocument.objects.filter(replaces=old).update(replaces=None)
+        old.delete()
+        transaction.on_commit(lambda: storage.delete(name) if name else None)
+
+
+def filed(document: EvidenceDocument) -> bool:
+    """A dossier that is no longer editable links it: it may not change in place."""
+    return (
+        DossierAttachment.objects.filter(document=document)
+        .exclude(dossier__status__in=DossierStatus.editable())
+        .exists()
+    )
+
+
+@transaction.atomic
+def update(user, document: EvidenceDocument, **fields) -> EvidenceDocument:
+    """Changes a document's details (dates, title …). Refused once a filed dossier links it: upload a
+    new version instead, so a filed dossier keeps exactly what was filed."""
+    doc = EvidenceDocument.objects.select_for_update().get(pk=document.pk)
+    require(can_manage(user, entity_id=doc.entity_id))
+    if doc.archived:
+        raise ValidationError(_("This document was replaced by a newer version and cannot change."))
+    if filed(doc):
+        raise ValidationError(
+            _("A submitted dossier links this document, so it cannot change; upload a new version instead.")
+        )
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot change: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if "product" in fields:
+        _check_product(doc.entity, fields["product"])
+    if fields.get("kind", doc.kind) not in DocumentKind.values:
+        raise ValidationError(_("Unknown document kind."))
+    _check_dates(fields.get("issued_on", doc.issued_on), fields.get("expires_on", doc.expires_on))
+    before = audit.snapshot(doc, list(fields))
+    for name, value in fields.items():
+        setattr(doc, name, value)
+    changes = audit.diff(before, audit.snapshot(doc, list(fields)))
+    if changes:
+        doc.save()
+        audit.record(user, doc, AuditEvent.Action.UPDATE, changes)
+    return doc

@@ -1,0 +1,722 @@
+"""The producer's side of the evaluation: ideas, the evidence library, and dossiers (list, opening,
+forms, attachments, submission) with the dossier page every role sees.
+
+Thin by design: objects are found through the user's scope (outside it → 404), the role is checked by
+`role_required` (a role that never may → 403), and every change is a service call; a refused change
+shows its message and writes nothing."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ocop.accounts.access import REGISTRY_READERS, role_required
+from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.calendar import days_left, local_today
+from ocop.places.models import Commune
+from ocop.registry.models import Entity, Product
+
+from . import checklist
+from .forms_producer import (
+    AttachForm,
+    DocumentForm,
+    Form01,
+    Form02,
+    IdeaCommentForm,
+    IdeaForm,
+    IdeaStatusForm,
+    OpenDossierForm,
+    UploadAttachForm,
+    UploadForm,
+)
+from .models import AdvisoryRecord, DocumentKind, Dossier, DossierAttachment, EvidenceDocument, Round
+from .services import IllegalTransition, in_scope, library
+from .services import dossiers as ds
+from .services import ideas as idea_services
+from .workflow import DossierStatus, available
+
+GET_POST = require_http_methods(["GET", "POST"])
+IDEA_ROLES = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
+FILERS = (Role.PRODUCER, Role.COMMUNE_OFFICER)
+
+# Dossier action → the page (another stage's URL name) that carries it out.
+ACTION_URLS = {
+    "submit": "evaluation:dossier_submit",
+    "withdraw": "evaluation:dossier_withdraw",
+    "commune_return": "evaluation:commune_review",
+    "send_to_province": "evaluation:commune_review",
+    "province_return": "evaluation:province_check",
+    "province_check": "evaluation:province_check",
+    "assign": "evaluation:council_list",
+    "rescore": "evaluation:scoring",
+    "close": "evaluation:scoring",
+    "forward": "evaluation:decide",
+    "recognise": "evaluation:decide",
+    "not_recognise": "evaluation:decide",
+    "record_central": "evaluation:central_result",
+}
+POST_ACTIONS = {"submit", "withdraw"}
+
+
+def action_url(name: str, pk: int) -> str | None:
+    """The URL of `name` for a dossier (with its id, else without), or None while that page does not
+    exist yet."""
+    for args in ([pk], []):
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _errors(exc: Exception) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return [str(m) for m in exc.messages]
+    return [str(exc) or _("You are not allowed to do this.")]
+
+
+def _refused(request, exc: Exception) -> None:
+    for text in _errors(exc):
+        messages.error(request, text)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _timeline(obj) -> list[dict]:
+    rows = []
+    for event in audit.history(obj)[:200]:
+        changes = [
+            {
+                "field": k,
+                "old": v[0] if isinstance(v, list | tuple) and len(v) == 2 else "",
+                "new": v[1] if isinstance(v, list | tuple) and len(v) == 2 else v,
+            }
+            for k, v in (event.changes or {}).items()
+        ]
+        rows.append({"event": event, "changes": changes})
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ ideas
+
+
+def _idea(request, pk: int):
+    return get_object_or_404(idea_services.ideas_for(request.user).select_related("entity__commune"), pk=pk)
+
+
+@role_required(*IDEA_ROLES)
+def idea_list(request):
+    ideas = (
+        idea_services.ideas_for(request.user).select_related("entity__commune").order_by("-created_at", "-id")
+    )
+    status = request.GET.get("status")
+    if status:
+        ideas = ideas.filter(status=status)
+    can_create = library.manageable_entities(request.user).exists()
+    return render(
+        request,
+        "evaluation/idea_list.html",
+        {"page_obj": _page(request, ideas), "can_create": can_create, "status": status},
+    )
+
+
+@role_required(*FILERS)
+@GET_POST
+def idea_create(request):
+    entities = list(library.manageable_entities(request.user).order_by("name")[:500])
+    if not entities:
+        raise PermissionDenied
+    qs = library.manageable_entities(request.user)
+    form = IdeaForm(request.POST or None, entities=qs if len(entities) > 1 else entities)
+    form.fields["entity"].queryset = qs
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            idea = idea_services.register(
+                request.user,
+                data["entity"],
+                title=data["title"],
+                description=data["description"],
+                product_set=data["product_set"] or "",
+                raw_materials=data["raw_materials"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            for text in _errors(exc):
+                form.add_error(None, text)
+        else:
+            messages.success(request, _("The idea was registered."))
+            return redirect("evaluation:idea_detail", idea.pk)
+    return render(request, "evaluation/idea_form.html", {"form": form})
+
+
+@role_required(*IDEA_ROLES)
+@GET_POST
+def idea_detail(request, pk: int):
+    idea = _idea(request, pk)
+    can_guide = idea_services.can_guide(request.user, idea)
+    can_comment = idea_services.can_comment(request.user, idea)
+    comment_form = IdeaCommentForm()
+    status_form = IdeaStatusForm(initial={"status": idea.status})
+    if request.method == "POST":
+        op = request.POST.get("op")
+        if op == "status":
+            if not can_guide:
+                raise PermissionDenied
+            status_form = IdeaStatusForm(request.POST)
+            if status_form.is_valid():
+                try:
+                    idea_services.set_status(request.user, idea, status_form.cleaned_data["status"])
+                except (ValidationError, PermissionDenied) as exc:
+                    _refused(request, exc)
+                else:
+                    messages.success(request, _("The status was saved."))
+                    return redirect("evaluation:idea_detail", idea.pk)
+        elif op == "comment":
+            if not can_comment:
+                raise PermissionDenied
+            comment_form = IdeaCommentForm(request.POST)
+            if comment_form.is_valid():
+                try:
+                    idea_services.comment(request.user, idea, comment_form.cleaned_data["text"])
+                except (ValidationError, PermissionDenied) as exc:
+                    _refused(request, exc)
+                else:
+                    messages.success(request, _("The comment was added."))
+                    return redirect("evaluation:idea_detail", idea.pk)
+        else:
+            messages.error(request, _("Unknown action."))
+    return render(
+        request,
+        "evaluation/idea_detail.html",
+        {
+            "idea": idea,
+            "comments": idea.comments.select_related("author"),
+            "can_guide": can_guide,
+            "can_comment": can_comment,
+            "comment_form": comment_form,
+            "status_form": status_form,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------------ library
+
+
+def _library_entity(request) -> Entity:
+    """The producer whose library is shown: the producer's own; an officer names it with ?entity=."""
+    user = request.user
+    if user.role == Role.PRODUCER and not user.is_superuser:
+        if not user.entity_id:
+            raise PermissionDenied
+        return get_object_or_404(Entity.objects.select_related("commune"), pk=user.entity_id)
+    raw = request.GET.get("entity") or request.POST.get("entity")
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return get_object_or_404(library.manageable_entities(user).select_related("commune"), pk=pk)
+
+
+def _document(request, pk: int) -> EvidenceDocument:
+    doc = get_object_or_404(EvidenceDocument.objects.select_related("entity__commune", "product"), pk=pk)
+    if not library.can_manage(request.user, doc.entity):
+        raise Http404
+    return doc
+
+
+@role_required(*FILERS)
+def library_list(request):
+    user = request.user
+    if user.role != Role.PRODUCER and not request.GET.get("entity"):
+        entities = library.manageable_entities(user).order_by("name")
+        return render(request, "evaluation/library_entities.html", {"page_obj": _page(request, entities)})
+    entity = _library_entity(request)
+    docs = library.with_decision_due(
+        EvidenceDocument.objects.filter(entity=entity).select_related("product", "replaces")
+    )
+    show_archived = request.GET.get("archived") == "1"
+    if not show_archived:
+        docs = docs.filter(archived=False)
+    docs = list(docs.order_by("kind", "-issued_on", "-id"))
+    today = local_today()
+    for doc in docs:
+        doc.flag = library.expiry_flag(doc.expires_on, doc.decision_due, today)
+    return render(
+        request,
+        "evaluation/library_list.html",
+        {
+            "entity": entity,
+            "documents": docs,
+            "show_archived": show_archived,
+            "flagged": sum(1 for d in docs if d.flag),
+            "officer": user.role != Role.PRODUCER,
+        },
+    )
+
+
+@role_required(*FILERS)
+@GET_POST
+def library_upload(request):
+    entity = _library_entity(request)
+    replaces = None
+    if request.GET.get("replaces"):
+        replaces = get_object_or_404(
+            EvidenceDocument.objects.filter(entity=entity, archived=False), pk=request.GET.get("replaces")
+        )
+    initial = {}
+    if replaces is not None:
+        initial = {f: getattr(replaces, f) for f in ("kind", "title", "issuer", "product_id")}
+        initial["product"] = initial.pop("product_id")
+    form = UploadForm(
+        request.POST or None, request.FILES or None, products=entity.products.all(), initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            doc = library.upload(
+                request.user,
+                entity,
+                data["file"],
+                kind=data["kind"],
+                title=data["title"],
+                issuer=data["issuer"],
+                reference=data["reference"],
+                issued_on=data["issued_on"],
+                expires_on=data["expires_on"],
+                product=data["product"],
+                replaces=replaces,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            for text in _errors(exc):
+                form.add_error("file" if isinstance(exc, ValidationError) else None, text)
+        else:
+            messages.success(request, _("The document was added to the library."))
+            return redirect("evaluation:library_document", doc.pk)
+    return render(
+        request, "evaluation/library_upload.html", {"form": form, "entity": entity, "replaces": replaces}
+    )
+
+
+@role_required(*FILERS)
+@GET_POST
+def library_document(request, pk: int):
+    doc = _document(request, pk)
+    editable = not doc.archived and not library.filed(doc)
+    initial = {f: getattr(doc, f) for f in library.EDITABLE_FIELDS}
+    form = DocumentForm(request.POST or None, products=doc.entity.products.all(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            library.update(request.user, doc, **{f: form.cleaned_data[f] for f in library.EDITABLE_FIELDS})
+        except (ValidationError, PermissionDenied) as exc:
+            for text in _errors(exc):
+                form.add_error(None, text)
+        else:
+            messages.success(request, _("The document was saved."))
+            return redirect("evaluation:library_document", doc.pk)
+    due = library.with_decision_due(EvidenceDocument.objects.filter(pk=doc.pk)).values_list(
+        "decision_due", flat=True
+    )
+    flag = library.expiry_flag(doc.expires_on, due[0] if due else None)
+    linked = DossierAttachment.objects.filter(document=doc).select_related(
+        "dossier__product", "dossier__round"
+    )
+    return render(
+        request,
+        "evaluation/library_document.html",
+        {"doc": doc, "form": form, "editable": editable, "flag": flag, "linked": linked},
+    )
+
+
+@role_required(*REGISTRY_READERS)
+def library_download(request, pk: int):
+    doc = get_object_or_404(EvidenceDocument, pk=pk)
+    if not library.can_download(request.user, doc):
+        raise Http404
+    response = FileResponse(
+        doc.file.open("rb"), content_type=doc.content_type, as_attachment=True, filename=doc.original_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ------------------------------------------------------------------------------------------ dossiers
+
+
+def _dossier(request, pk: int) -> Dossier:
+    return get_object_or_404(
+        ds.dossiers_for(request.user).select_related(
+            "product__entity__commune",
+            "entity",
+            "commune__province",
+            "round",
+            "sheet",
+            "council",
+            "decision",
+            "previous",
+        ),
+        pk=pk,
+    )
+
+
+def _filer_dossier(request, pk: int) -> Dossier:
+    """A dossier for a change: visible (else 404) and the user is its producer or commune (else 403)."""
+    dossier = _dossier(request, pk)
+    if not (request.user.is_superuser or in_scope(request.user, dossier)):
+        raise Http404
+    return dossier
+
+
+@role_required(*REGISTRY_READERS)
+def dossier_list(request):
+    qs = ds.dossiers_for(request.user).select_related("product", "entity", "commune", "round")
+    rounds = Round.objects.filter(pk__in=qs.values("round_id")).order_by("-year", "-commune_cutoff")
+    communes = Commune.objects.filter(pk__in=qs.values("commune_id")).order_by("name")
+    chosen = {k: request.GET.get(k, "") for k in ("round", "status", "commune")}
+    if chosen["round"].isdigit():
+        qs = qs.filter(round_id=int(chosen["round"]))
+    if chosen["status"] in DossierStatus.values:
+        qs = qs.filter(status=chosen["status"])
+    if chosen["commune"]:
+        qs = qs.filter(commune_id=chosen["commune"])
+    page = _page(request, qs.order_by("-created_at", "-id"))
+    today = local_today()
+    for d in page.object_list:
+        d.days_left = days_left(d.commune_deadline, today) if d.commune_deadline else None
+        d.overdue = bool(
+            d.commune_deadline and today > d.commune_deadline and d.status == DossierStatus.SUBMITTED
+        )
+    return render(
+        request,
+        "evaluation/dossier_list.html",
+        {
+            "page_obj": page,
+            "rounds": rounds,
+            "communes": communes,
+            "statuses": DossierStatus.choices,
+            "chosen": chosen,
+        },
+    )
+
+
+@role_required(*FILERS)
+@GET_POST
+def dossier_open(request, product_pk: int):
+    product = get_object_or_404(
+        Product.objects.visible_to(request.user).select_related("entity__commune"), pk=product_pk
+    )
+    if not ds.can_file_for(request.user, product.entity):
+        raise PermissionDenied
+    form = OpenDossierForm(request.POST or None, province_id=product.entity.commune.province_id)
+    info = ds.reevaluation_window(product)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier = ds.open_dossier(
+                request.user, product, form.cleaned_data["round"], form.cleaned_data["request_type"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            for text in _errors(exc):
+                form.add_error(None, text)
+        else:
+            messages.success(request, _("The dossier was opened."))
+            warning = ds.window_warning(info) if dossier.request_type == "reevaluation" else ""
+            if warning:
+                messages.warning(request, warning)
+            return redirect("evaluation:dossier_detail", dossier.pk)
+    open_dossier = (
+        Dossier.objects.filter(product=product).exclude(status__in=DossierStatus.finished()).first()
+    )
+    return render(
+        request,
+        "evaluation/dossier_open.html",
+        {"product": product, "form": form, "window": info, "open_dossier": open_dossier},
+    )
+
+
+def _checklist_rows(dossier: Dossier, attachments: list[DossierAttachment]):
+    by_kind: dict[str, list] = {}
+    for att in attachments:
+        by_kind.setdefault(att.kind, []).append(att)
+    due = None if dossier.status in DossierStatus.finished() else dossier.round.decision_due
+    today = local_today()
+    for att in attachments:
+        att.flag = library.expiry_flag(att.document.expires_on, due, today)
+    group = ds.group_code(dossier.product)
+    rows = []
+    listed = set()
+    for item, ticked in checklist.rows(group, by_kind.keys()):
+        listed.add(item.kind)
+        rows.append(
+            {
+                "kind": item.kind,
+                "label": DocumentKind(item.kind).label,
+                "required": item.required,
+                "ticked": ticked,
+                "attachments": by_kind.get(item.kind, []),
+            }
+        )
+    for kind, atts in by_kind.items():
+        if kind not in listed:
+            rows.append(
+                {
+                    "kind": kind,
+                    "label": DocumentKind(kind).label,
+                    "required": False,
+                    "ticked": True,
+                    "attachments": atts,
+                }
+            )
+    return rows
+
+
+def _actions(request, dossier: Dossier) -> list[dict]:
+    user = request.user
+    if not (user.is_superuser or in_scope(user, dossier)):
+        return []
+    out = []
+    for step in available(
+        dossier.status, "" if user.is_superuser else user.role, superuser=user.is_superuser
+    ):
+        url = action_url(ACTION_URLS.get(step.action, ""), dossier.pk) if step.action in ACTION_URLS else None
+        if url:
+            out.append(
+                {"action": step.action, "label": step.label, "url": url, "post": step.action in POST_ACTIONS}
+            )
+    return out
+
+
+def _return_reasons(timeline: list[dict], dossier: Dossier) -> list[dict]:
+    reasons = []
+    for row in timeline:
+        for change in row["changes"]:
+            if change["field"] == "return_reason" and change["new"]:
+                reasons.append(
+                    {"when": row["event"].created_at, "who": row["event"].actor, "text": change["new"]}
+                )
+    if dossier.return_reason and not any(r["text"] == dossier.return_reason for r in reasons):
+        reasons.insert(0, {"when": dossier.returned_at, "who": None, "text": dossier.return_reason})
+    return reasons
+
+
+@role_required(*REGISTRY_READERS)
+def dossier_detail(request, pk: int):
+    dossier = _dossier(request, pk)
+    attachments = list(dossier.attachments.select_related("document").order_by("kind", "id"))
+    panel = ds.part3(dossier)
+    timeline = _timeline(dossier)
+    today = local_today()
+    editable = ds.can_edit(request.user, dossier)
+    window = None
+    if dossier.request_type == "reevaluation" and dossier.status in DossierStatus.editable():
+        window = ds.reevaluation_window(dossier.product, today)
+    context = {
+        "dossier": dossier,
+        "checklist": _checklist_rows(dossier, attachments),
+        "flagged": [a for a in attachments if a.flag],
+        "panel": panel,
+        "max_total": panel.sheet.max_total if panel else 100,
+        "timeline": timeline,
+        "reasons": _return_reasons(timeline, dossier),
+        "advisory": AdvisoryRecord.objects.filter(dossier=dossier).select_related("document"),
+        "actions": _actions(request, dossier),
+        "editable": editable,
+        "problems": ds.missing(dossier) if editable else [],
+        "changes": ds.changes_since_previous(dossier) if dossier.previous_id else None,
+        "deadline": dossier.commune_deadline,
+        "days_left": days_left(dossier.commune_deadline, today) if dossier.commune_deadline else None,
+        "overdue": bool(dossier.commune_deadline and today > dossier.commune_deadline),
+        "window_warning": ds.window_warning(window),
+        "form02_parts": _form02_rows(dossier),
+        "form01_rows": _form01_rows(dossier),
+        "needs_samples": checklist.needs_samples(ds.group_code(dossier.product)),
+    }
+    return render(request, "evaluation/dossier_detail.html", context)
+
+
+def _form01_rows(dossier: Dossier):
+    form = Form01()
+    return [(f.label, dossier.form01.get(name, "")) for name, f in form.fields.items()]
+
+
+def _form02_rows(dossier: Dossier):
+    form = Form02()
+    titles = {
+        "part1": _("I. General information"),
+        "part2": _("II. Business results"),
+        "part4": _("IV. Future plan"),
+    }
+    parts: dict[str, list] = {}
+    for name, f in form.fields.items():
+        part, key = name.split("__", 1)
+        parts.setdefault(part, []).append((f.label, (dossier.form02.get(part) or {}).get(key, "")))
+    return [(titles[p], rows) for p, rows in parts.items()]
+
+
+def _frozen_redirect(request, dossier):
+    messages.error(
+        request,
+        _("This dossier was submitted and is frozen (“%(status)s”); it can change only when returned.")
+        % {"status": dossier.get_status_display()},
+    )
+    return redirect("evaluation:dossier_detail", dossier.pk)
+
+
+@role_required(*FILERS)
+@GET_POST
+def dossier_form01(request, pk: int):
+    dossier = _filer_dossier(request, pk)
+    if request.method == "GET" and not ds.can_edit(request.user, dossier):
+        return _frozen_redirect(request, dossier)
+    initial = {**dossier.form01, "sample_count": dossier.sample_count}
+    form = Form01(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if not form.fields[k].disabled}
+        try:
+            ds.update_form01(request.user, dossier, data)
+        except (ValidationError, PermissionDenied, IllegalTransition) as exc:
+            _refused(request, exc)
+            return redirect("evaluation:dossier_detail", dossier.pk)
+        messages.success(request, _("Form 01 was saved."))
+        return redirect("evaluation:dossier_detail", dossier.pk)
+    return render(
+        request,
+        "evaluation/dossier_form.html",
+        {"dossier": dossier, "form": form, "title": _("Form 01 — registration")},
+    )
+
+
+@role_required(*FILERS)
+@GET_POST
+def dossier_form02(request, pk: int):
+    dossier = _filer_dossier(request, pk)
+    if request.method == "GET" and not ds.can_edit(request.user, dossier):
+        return _frozen_redirect(request, dossier)
+    form = Form02(request.POST or None, initial=Form02.initial_from(dossier.form02))
+    if request.method == "POST" and form.is_valid():
+        try:
+            ds.update_form02(request.user, dossier, form.parts())
+        except (ValidationError, PermissionDenied, IllegalTransition) as exc:
+            _refused(request, exc)
+            return redirect("evaluation:dossier_detail", dossier.pk)
+        messages.success(request, _("Form 02 was saved."))
+        return redirect("evaluation:dossier_detail", dossier.pk)
+    return render(
+        request,
+        "evaluation/dossier_form.html",
+        {"dossier": dossier, "form": form, "title": _("Form 02 — parts I, II and IV")},
+    )
+
+
+@role_required(*FILERS)
+@GET_POST
+def dossier_attachments(request, pk: int):
+    dossier = _filer_dossier(request, pk)
+    if request.method == "GET" and not ds.can_edit(request.user, dossier):
+        return _frozen_redirect(request, dossier)
+    documents = EvidenceDocument.objects.filter(entity_id=dossier.entity_id, archived=False).select_related(
+        "product"
+    )
+    attach_form = AttachForm(documents=documents)
+    upload_form = UploadAttachForm(products=Product.objects.filter(pk=dossier.product_id))
+    kind = request.GET.get("kind")
+    if kind in DocumentKind.values:
+        attach_form.initial["kind"] = kind
+        upload_form.initial["kind"] = kind
+    if request.method == "POST":
+        op = request.POST.get("op")
+        try:
+            if op == "attach":
+                attach_form = AttachForm(request.POST, documents=documents)
+                if attach_form.is_valid():
+                    ds.attach(
+                        request.user,
+                        dossier,
+                        attach_form.cleaned_data["document"],
+                        attach_form.cleaned_data["kind"],
+                    )
+                    messages.success(request, _("The document was attached."))
+                    return redirect("evaluation:dossier_attachments", dossier.pk)
+            elif op == "upload":
+                upload_form = UploadAttachForm(
+                    request.POST, request.FILES, products=Product.objects.filter(pk=dossier.product_id)
+                )
+                if upload_form.is_valid():
+                    data = upload_form.cleaned_data
+                    ds.upload_and_attach(
+                        request.user,
+                        dossier,
+                        data["file"],
+                        kind=data["kind"],
+                        title=data["title"],
+                        issuer=data["issuer"],
+                        reference=data["reference"],
+                        issued_on=data["issued_on"],
+                        expires_on=data["expires_on"],
+                        product=data["product"],
+                    )
+                    messages.success(request, _("The document was added to the library and attached."))
+                    return redirect("evaluation:dossier_attachments", dossier.pk)
+            elif op == "detach":
+                att = get_object_or_404(DossierAttachment, pk=request.POST.get("attachment"), dossier=dossier)
+                ds.detach(request.user, dossier, att)
+                messages.success(request, _("The attachment was removed."))
+                return redirect("evaluation:dossier_attachments", dossier.pk)
+            else:
+                messages.error(request, _("Unknown action."))
+        except IllegalTransition as exc:
+            _refused(request, exc)
+            return redirect("evaluation:dossier_detail", dossier.pk)
+        except (ValidationError, PermissionDenied) as exc:
+            _refused(request, exc)
+    attachments = list(dossier.attachments.select_related("document").order_by("kind", "id"))
+    return render(
+        request,
+        "evaluation/dossier_attachments.html",
+        {
+            "dossier": dossier,
+            "checklist": _checklist_rows(dossier, attachments),
+            "attach_form": attach_form,
+            "upload_form": upload_form,
+        },
+    )
+
+
+def _post_step(request, pk: int, step, done: str):
+    dossier = _filer_dossier(request, pk)
+    try:
+        step(request.user, dossier)
+    except (ValidationError, PermissionDenied, IllegalTransition) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("evaluation:dossier_detail", dossier.pk)
+
+
+@role_required(*FILERS)
+@require_POST
+def dossier_take_self(request, pk: int):
+    return _post_step(
+        request, pk, ds.take_self_assessment, _("Part III now holds the latest self-assessment.")
+    )
+
+
+@role_required(*FILERS)
+@require_POST
+def dossier_submit(request, pk: int):
+    return _post_step(request, pk, ds.submit, _("The dossier was submitted to the commune."))
+
+
+@role_required(Role.PRODUCER)
+@require_POST
+def dossier_withdraw(request, pk: int):
+    return _post_step(request, pk, ds.withdraw, _("The dossier was withdrawn."))
