@@ -234,9 +234,27 @@ def test_not_recognised_two_stars_and_refused_for_three():
     assert three.status == S.SCORED
 
 
+def two_star_answers(dossier) -> dict[str, int]:
+    """Real answers on the dossier's sheet that total 40–49 points (2 stars by the points band)."""
+    from ocop.criteria import engine
+    from ocop.criteria.services import compiled_sheet
+
+    sheet = compiled_sheet(dossier.sheet)
+    answers = {c.code: c.allowed_sorted[0] for c in sheet.criteria}
+    for crit in sheet.criteria:
+        total = engine.score(sheet, answers, provisional=True).total
+        if total >= 40:
+            break
+        answers[crit.code] = max(p for p in crit.allowed_sorted if total - answers[crit.code] + p < 50)
+    assert 40 <= engine.score(sheet, answers, provisional=True).total < 50
+    return answers
+
+
 def test_result_page_shows_why_and_the_next_star(client_of):
     officer = province_officer()
     two = dossier_at(S.SCORED, points="42.00", stars=2)
+    answers = two_star_answers(two)
+    Dossier.objects.filter(pk=two.pk).update(result={"consolidated": answers, "not_applicable": []})
     svc.not_recognise(officer, two)
     producer = make_user(Role.PRODUCER, entity=two.entity)
     response = client_of(producer).get(reverse("evaluation:result", args=[two.pk]))
@@ -356,7 +374,7 @@ def test_ministry_pages(client_of):
     assert other.central_points == Decimal("91.00")
 
 
-def test_decision_list_and_detail(client_of, django_assert_max_num_queries):
+def test_decision_list_and_detail(client_of):
     officer = province_officer()
     round_ = RoundFactory()
     url = reverse("evaluation:decision_list")
@@ -366,15 +384,19 @@ def test_decision_list_and_detail(client_of, django_assert_max_num_queries):
             d = dossier_at(S.SCORED, points="75.00", stars=4, round_=round_)
             svc.recognise(officer, round_, f"{Decision.objects.count() + 1}/QĐ-{i}", DECIDED, "", [d])
 
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     add(2)
     client = client_of(officer)
-    with django_assert_max_num_queries(8):
+    with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     add(4)
-    with django_assert_max_num_queries(8):
+    with CaptureQueriesContext(connection) as large:
         response = client.get(url)
     assert len(response.context["page"].object_list) == 6
-    assert client_of(province_officer("01")).get(url).context["page"].object_list == []
+    assert len(small.captured_queries) == len(large.captured_queries) <= 8
+    assert list(client_of(province_officer("01")).get(url).context["page"].object_list) == []
     for role in (Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER):
         assert client_of(make_user(role)).get(url).status_code == 403
     decision = Decision.objects.first()
