@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 
 from ocop.evaluation.models import DecisionLevel
 
-from . import qr
+from . import qr, services
 
 WATERMARKS = {"revoked": "ĐÃ THU HỒI", "expired": "HẾT HIỆU LỰC", "superseded": "ĐÃ ĐƯỢC THAY THẾ"}
 MINISTRY = "Bộ Nông nghiệp và Môi trường"
@@ -26,32 +26,8 @@ PROVINCE_PREFIXES = ("Thành phố ", "Tỉnh ")
 
 
 def display_status(certificate, today: dt.date | None = None) -> str:
-    """'valid', 'expired', 'revoked' or 'superseded', as the public sees it today."""
-    try:
-        from . import services
-    except ModuleNotFoundError as exc:  # the services module comes with the issuing work
-        if exc.name != f"{__package__}.services":
-            raise
-        services = None
-    rule = getattr(services, "display_status", None) or _fallback_status
-    return rule(certificate, today=today)
-
-
-def _fallback_status(certificate, today: dt.date | None = None) -> str:
-    from django.utils import timezone
-
-    from .models import CertificateStatus
-
-    today = today or timezone.localdate()
-    if certificate.status == CertificateStatus.REVOKED:
-        return CertificateStatus.REVOKED
-    if certificate.status == CertificateStatus.SUPERSEDED or certificate.superseded_by_id:
-        return CertificateStatus.SUPERSEDED
-    if certificate.status == CertificateStatus.EXPIRED:
-        return CertificateStatus.EXPIRED
-    if today > certificate.expires_on and not (certificate.grace_until and today <= certificate.grace_until):
-        return CertificateStatus.EXPIRED
-    return CertificateStatus.VALID
+    """'valid', 'expired', 'revoked' or 'superseded', as the public sees it (ocop.certificates.services)."""
+    return services.display_status(certificate, today=today)
 
 
 def decision_level(certificate) -> str:

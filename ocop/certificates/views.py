@@ -41,18 +41,13 @@ def status_q(status: str, today: dt.date | None = None) -> Q:
     """The rows whose status, as `display_status` tells it on `today`, is `status` (so that a filter is
     right even before the nightly `ocop_expire` has marked yesterday's expiries)."""
     today = today or timezone.localdate()
-    revoked = Q(status=CertificateStatus.REVOKED)
-    superseded = ~revoked & (Q(status=CertificateStatus.SUPERSEDED) | Q(superseded_by__isnull=False))
     current = Q(expires_on__gte=today) | Q(grace_until__gte=today)
-    open_ = Q(status__in=[CertificateStatus.VALID, CertificateStatus.EXPIRED], superseded_by__isnull=True)
-    if status == CertificateStatus.REVOKED:
-        return revoked
-    if status == CertificateStatus.SUPERSEDED:
-        return superseded
+    if status in (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED):
+        return Q(status=status)
     if status == CertificateStatus.EXPIRED:
-        return open_ & (Q(status=CertificateStatus.EXPIRED) | ~current)
+        return Q(status=CertificateStatus.EXPIRED) | (Q(status=CertificateStatus.VALID) & ~current)
     if status == CertificateStatus.VALID:
-        return open_ & Q(status=CertificateStatus.VALID) & current
+        return Q(status=CertificateStatus.VALID) & current
     raise ValueError(f"unknown certificate status {status!r}")
 
 
