@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from ocop.accounts.models import Role
@@ -113,8 +114,9 @@ def _check_size(upload) -> None:
     limit = settings.OCOP_DOCUMENT_MAX_BYTES
     if (upload.size or 0) > limit:
         raise ValidationError(
-            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
-            % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": f"{limit / 1024 / 1024:g}"}
+            _("The file is too large (%(size)s); the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="too_large",
         )
 
 
