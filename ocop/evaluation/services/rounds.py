@@ -133,6 +133,6 @@ def close_round(user, round_: Round) -> Round:
         user,
         current,
         AuditEvent.Action.UPDATE,
-        {"status": [RoundStatus.OPEN.label, current.get_status_display()]},
+        {"status": [str(RoundStatus.OPEN.label), str(RoundStatus.CLOSED.label)]},
     )
     return current
