@@ -23,8 +23,9 @@ class IdeaForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["entity"].queryset = entities
         self.fields["product_set"].choices = [("", "—"), *product_set_choices()]
-        if len(entities) == 1:
-            self.fields["entity"].initial = entities[0].pk
+        first_two = list(entities[:2])
+        if len(first_two) == 1:
+            self.fields["entity"].initial = first_two[0].pk
             self.fields["entity"].widget = forms.HiddenInput()
 
 

@@ -133,12 +133,10 @@ def idea_list(request):
 @role_required(*FILERS)
 @GET_POST
 def idea_create(request):
-    entities = list(library.manageable_entities(request.user).order_by("name")[:500])
-    if not entities:
+    entities = library.manageable_entities(request.user).order_by("name")
+    if not entities.exists():
         raise PermissionDenied
-    qs = library.manageable_entities(request.user)
-    form = IdeaForm(request.POST or None, entities=qs if len(entities) > 1 else entities)
-    form.fields["entity"].queryset = qs
+    form = IdeaForm(request.POST or None, entities=entities)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
