@@ -928,7 +928,13 @@ class ProvinceGenerator:
         else:
             key = (self.code, date)
         if key not in self.decision_numbers:
-            self.decision_numbers[key] = f"{self.rng.randint(180, 3999)}/{ministry_suffix or 'QĐ-UBND'}"
+            # Decision numbers are unique per issuer level across the country (evaluation.Decision).
+            while True:
+                number = f"{self.rng.randint(180, 3999)}/{ministry_suffix or 'QĐ-UBND'}"
+                if number not in self.ctx.decision_numbers:
+                    break
+            self.ctx.decision_numbers.add(number)
+            self.decision_numbers[key] = number
         return self.decision_numbers[key]
 
 
@@ -947,6 +953,7 @@ class Context:
     tay_ninh_tourism: list[dict]
     used_tax_codes: set[str] = field(default_factory=set)
     entity_names: set[str] = field(default_factory=set)
+    decision_numbers: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -962,6 +969,7 @@ class Summary:
     accounts: list[DemoAccount]
     showcase_entity_id: int | None = None
     seconds: float = 0.0
+    evaluation: object = None  # ocop.evaluation.demo.EvaluationSummary
 
 
 def _context(seed: int, today: datetime.date, codes: list[str]) -> Context:
@@ -1023,9 +1031,13 @@ def registry_is_empty() -> bool:
 
 
 def flush_registry() -> None:
-    """Deletes every producer and product (with their channels, photos and ratings)."""
+    """Deletes every producer and product (with their channels, photos and ratings), and the evaluation
+    records and certificates behind them."""
+    from ocop.evaluation import demo as evaluation_demo
+
     try:
         with transaction.atomic():
+            evaluation_demo.flush()
             Product.objects.all().delete()
             Entity.objects.all().delete()
     except ProtectedError as exc:
@@ -1075,13 +1087,20 @@ def generate(
         entity_plans.extend(plans)
 
     products = [product for p in entity_plans for product in p.products]
+    # The evaluation records behind the ratings (rounds, dossiers, council sheets, decisions,
+    # certificates): planned now, so that product codes and rating points go in with the rows.
+    from ocop.evaluation import demo as evaluation_demo
+
+    evaluation_plan = evaluation_demo.plan(products, ratings, today, seed)
     with transaction.atomic():
         Entity.objects.bulk_create([p.entity for p in entity_plans], batch_size=BATCH_SIZE)
         SalesChannel.objects.bulk_create(channels, batch_size=BATCH_SIZE)
         Product.objects.bulk_create(products, batch_size=BATCH_SIZE)
         StarRating.objects.bulk_create(ratings, batch_size=BATCH_SIZE)
         accounts = ensure_demo_accounts(showcase.entity, password)
+        evaluation = evaluation_demo.write(evaluation_plan)
     analyze_tables()
+    evaluation_demo.analyze_tables()
 
     stars = Counter(p.stars for p in products if p.stars)
     return Summary(
@@ -1095,6 +1114,7 @@ def generate(
         statuses=dict(sorted(Counter(p.status for p in products).items())),
         accounts=accounts,
         showcase_entity_id=showcase.entity.pk,
+        evaluation=evaluation,
         seconds=(timezone.now() - started).total_seconds(),
     )
 

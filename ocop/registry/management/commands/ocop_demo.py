@@ -61,6 +61,14 @@ class Command(BaseCommand):
                 f"{summary.channels:,} sales channels in {elapsed:.1f} s."
             )
         )
+        ev = summary.evaluation
+        if ev is not None:
+            self.stdout.write(
+                f"Evaluation records: {ev.rounds:,} rounds, {ev.councils:,} councils, "
+                f"{ev.dossiers:,} recognised "
+                f"dossiers, {ev.member_scores:,} member scores, {ev.decisions:,} decisions, "
+                f"{ev.certificates:,} certificates, {ev.in_progress:,} dossiers in progress."
+            )
         self.stdout.write(f"Demo accounts (password: {demo.DEMO_PASSWORD}):")
         for account in summary.accounts:
             role = "superuser (Django admin)" if account.scope == "admin" else account.role
