@@ -16,7 +16,6 @@ from ninja.openapi.docs import Swagger
 from ocop.accounts.access import public
 from ocop.accounts.auth import api_auth
 from ocop.certificates.api import router as certificates_router
-from ocop.certificates.api import router as certificates_router
 from ocop.criteria.api import router as criteria_router
 from ocop.evaluation.api import router as dossiers_router
 from ocop.places.api import router as places_router
@@ -142,5 +141,4 @@ api.add_router("/producers", producers_router)
 api.add_router("/products", products_router)
 api.add_router("/criteria/", criteria_router)
 api.add_router("/dossiers", dossiers_router)
-api.add_router("/certificates", certificates_router)
 api.add_router("/certificates", certificates_router)
