@@ -154,10 +154,10 @@ def can_revoke(user, certificate: Certificate) -> bool:
     8), and only while the certificate is in force."""
     if not _active(user) or certificate.status != CertificateStatus.VALID:
         return False
-    return _authority(user, certificate)
+    return is_authority(user, certificate)
 
 
-def _authority(user, certificate: Certificate) -> bool:
+def is_authority(user, certificate: Certificate) -> bool:
     if user.is_superuser:
         return True
     if certificate.stars >= 5:
@@ -209,7 +209,7 @@ def revoke(
     """Revoke a certificate on one of the six grounds of Art. 8, within OCOP_REVOCATION_DAYS days of the
     finding. The reason is public (the verification page shows it); the product's status becomes revoked
     and keeps its stars on record."""
-    if not _active(user) or not _authority(user, certificate):
+    if not _active(user) or not is_authority(user, certificate):
         raise PermissionDenied(authority_message(certificate))
     today = _today(today)
     reason = (reason or "").strip()

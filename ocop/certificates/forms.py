@@ -1,0 +1,25 @@
+"""Forms of the officers' certificate pages (revocation)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import RevocationGround
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RevokeForm(forms.Form):
+    ground = forms.ChoiceField(label=_("Ground (Decision 26/2026, Art. 8)"), choices=RevocationGround.choices)
+    finding_date = forms.DateField(
+        label=_("Date of the finding"),
+        widget=DATE,
+        help_text=_("The certificate is revoked within 15 days of the finding."),
+    )
+    decision_number = forms.CharField(label=_("Revocation decision number"), max_length=64)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Public: shown on the certificate's verification page."),
+    )

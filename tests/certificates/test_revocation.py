@@ -1,0 +1,169 @@
+"""Revocation (Decision 26/2026, Art. 8): six grounds, the right authority, within 15 days of the
+finding, the reason public — and every refusal changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import include, path, reverse
+
+import ocop.urls
+from ocop.accounts.models import Role
+from ocop.certificates import services, urls_revoke
+from ocop.certificates import urls as certificate_urls
+from ocop.certificates.models import Certificate, CertificateStatus, RevocationGround
+from ocop.registry.models import Product, ProductStatus
+from tests.certificates.test_services import make_certificate
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+TODAY = D(2026, 11, 20)
+
+# The project's URLs with the revocation page in the certificates namespace, as the lead wires it.
+urlpatterns = [p for p in ocop.urls.urlpatterns if getattr(p, "namespace", None) != "certificates"] + [
+    path("", include((certificate_urls.urlpatterns + urls_revoke.urlpatterns, "certificates")))
+]
+
+
+def state(cert):
+    c = Certificate.objects.get(pk=cert.pk)
+    return (
+        c.status,
+        c.revoked_on,
+        c.revocation_ground,
+        c.revocation_reason,
+        c.revocation_decision,
+        c.revoked_by_id,
+        Product.objects.get(pk=c.product_id).status,
+    )
+
+
+def args(**kw):
+    base = {
+        "ground": RevocationGround.MARK_MISUSE,
+        "reason": "Sử dụng nhãn OCOP cho sản phẩm khác",
+        "decision_number": "45/QĐ-UBND",
+        "finding_date": D(2026, 11, 10),
+        "today": TODAY,
+    }
+    base.update(kw)
+    return base
+
+
+def test_province_officer_revokes_4_stars():
+    cert = make_certificate(stars=4)
+    officer = make_user(Role.PROVINCE_OFFICER)
+    assert services.can_revoke(officer, cert)
+    services.revoke(officer, cert, **args())
+    cert.refresh_from_db()
+    assert cert.status == CertificateStatus.REVOKED and cert.revoked_on == TODAY
+    assert cert.revocation_ground == RevocationGround.MARK_MISUSE
+    assert cert.revocation_reason.startswith("Sử dụng") and cert.revocation_decision == "45/QĐ-UBND"
+    assert cert.finding_date == D(2026, 11, 10) and cert.revoked_by == officer
+    product = Product.objects.get(pk=cert.product_id)
+    assert product.status == ProductStatus.REVOKED and product.stars == 4
+    assert services.display_status(cert, TODAY) == "revoked"
+    assert not services.can_revoke(officer, cert)
+    with pytest.raises(ValidationError):
+        services.revoke(officer, cert, **args(decision_number="46/QĐ-UBND"))
+
+
+def test_ministry_revokes_5_stars():
+    cert = make_certificate(stars=5)
+    services.revoke(make_user(Role.MINISTRY), cert, **args(ground=RevocationGround.FALSE_DOSSIER))
+    assert Certificate.objects.get(pk=cert.pk).status == CertificateStatus.REVOKED
+
+
+@pytest.mark.parametrize(
+    "stars, who",
+    [
+        (4, lambda: make_user(Role.COMMUNE_OFFICER)),
+        (4, lambda: make_user(Role.PROVINCE_OFFICER, province_id="01")),
+        (4, lambda: make_user(Role.MINISTRY)),
+        (4, lambda: make_user(Role.PRODUCER)),
+        (4, lambda: make_user(Role.COUNCIL_MEMBER)),
+        (5, lambda: make_user(Role.PROVINCE_OFFICER)),
+        (3, lambda: make_user(Role.PROVINCE_OFFICER, province_id="01")),
+    ],
+)
+def test_wrong_authority_refused_and_nothing_changed(stars, who):
+    cert = make_certificate(stars=stars)
+    user = who()
+    before = state(cert)
+    assert not services.can_revoke(user, cert)
+    with pytest.raises(PermissionDenied) as exc:
+        services.revoke(user, cert, **args())
+    assert str(exc.value)
+    assert state(cert) == before
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"finding_date": D(2026, 11, 4)}, "finding_date"),  # 16 days before: too late
+        ({"finding_date": D(2026, 11, 21)}, "finding_date"),  # in the future
+        ({"reason": "  "}, "reason"),
+        ({"decision_number": ""}, "decision_number"),
+        ({"ground": "because"}, "ground"),
+    ],
+)
+def test_invalid_revocation_refused_and_nothing_changed(change, field):
+    cert = make_certificate(stars=4)
+    before = state(cert)
+    with pytest.raises(ValidationError) as exc:
+        services.revoke(make_user(Role.PROVINCE_OFFICER), cert, **args(**change))
+    assert field in exc.value.error_dict
+    assert state(cert) == before
+
+
+def test_fifteenth_day_is_still_in_time():
+    cert = make_certificate(stars=4)
+    services.revoke(make_user(Role.PROVINCE_OFFICER), cert, **args(finding_date=D(2026, 11, 5)))
+    assert Certificate.objects.get(pk=cert.pk).status == CertificateStatus.REVOKED
+
+
+@pytest.mark.urls(__name__)
+def test_revoke_page(client_of):
+    from django.utils import timezone
+
+    cert = make_certificate(stars=4)
+    url = reverse("certificates:revoke", args=[cert.number])
+    assert url == f"/certificates/{cert.number}/revoke/"
+    assert Client().get(url).status_code == 302
+    for role in (Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER):
+        assert client_of(make_user(role)).get(url).status_code == 403
+    assert client_of(make_user(Role.PROVINCE_OFFICER, province_id="01")).get(url).status_code == 404
+    assert client_of(make_user(Role.MINISTRY)).get(url).status_code == 403  # a 4-star certificate
+    officer = make_user(Role.PROVINCE_OFFICER)
+    client = client_of(officer)
+    assert client.get(url).status_code == 200
+    today = timezone.localdate()
+    before = state(cert)
+    old = today - dt.timedelta(days=16)
+    response = client.post(
+        url,
+        {
+            "ground": "stopped",
+            "finding_date": old.isoformat(),
+            "decision_number": "7/QĐ",
+            "reason": "Ngừng sản xuất",
+        },
+    )
+    assert response.status_code == 200 and response.context["form"].errors["finding_date"]
+    assert state(cert) == before
+    response = client.post(
+        url,
+        {
+            "ground": "stopped",
+            "finding_date": today.isoformat(),
+            "decision_number": "7/QĐ",
+            "reason": "Ngừng sản xuất",
+        },
+    )
+    assert response.status_code == 302
+    assert Certificate.objects.get(pk=cert.pk).status == CertificateStatus.REVOKED
