@@ -508,7 +508,11 @@ def scoring(request, pk: int):
 def discussion(request, pk: int):
     dossier = _dossier(request, pk)
     _scoring_access(request, dossier)
-    round_no = svc.discussion_round(dossier)
+    latest = svc.discussion_round(dossier)
+    round_no = latest
+    asked = request.GET.get("round", "")
+    if latest and asked.isdigit() and 1 <= int(asked) <= latest:
+        round_no = int(asked)  # an earlier round, never the one being scored
     names = dossier.closed_at is not None
     rows = svc.discussion(dossier, round_no, names=names) if round_no else []
     for row in rows:
@@ -518,6 +522,7 @@ def discussion(request, pk: int):
     context = {
         "dossier": dossier,
         "round_no": round_no,
+        "rounds": list(range(1, latest + 1)) if latest else [],
         "names": names,
         "rows": rows,
         "status_rescoring": dossier.status == DossierStatus.RESCORING,

@@ -719,7 +719,7 @@ def discussion(dossier: Dossier, round_no: int, *, names: bool) -> list[Discussi
             if names:
                 column["members"] = [
                     {
-                        "name": s.member.user.get_full_name() or s.member.user.username,
+                        "name": str(s.member.user),
                         "comment": (s.comments or {}).get(crit.code, ""),
                     }
                     for s in by_points[p]

@@ -1,0 +1,326 @@
+"""Council pages: who may open them, setting up a council through the page, a member's sheet through
+the page (draft, submit, frozen), the chair's actions, and forged POSTs that change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from ocop.accounts.models import Role
+from ocop.evaluation.models import Council, CouncilMember, DossierAttachment, MemberRole, MemberScore
+from ocop.evaluation.services import council as svc
+from ocop.evaluation.workflow import DossierStatus as S
+from tests.evaluation.factories import council, document, dossier_at
+from tests.evaluation.test_scoring import answers_totalling, comp_of, fresh, scoring_members, submit
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def officer(province="80"):
+    return make_user(Role.PROVINCE_OFFICER, province_id=province)
+
+
+def form_data(dossier, total: int | None = None, answers: dict | None = None, **extra) -> dict:
+    answers = answers if answers is not None else answers_totalling(comp_of(dossier), total)
+    data = {f"c-{code}": str(points) for code, points in answers.items()}
+    data.update(extra)
+    return data
+
+
+# ------------------------------------------------------------------------------------------ access
+
+
+def test_council_list_scoped_and_fixed_queries(client_of, django_assert_max_num_queries):
+    d = dossier_at(S.IN_COUNCIL)
+    mine = d.council
+    other_province = dossier_at(S.CHECKED)
+    other_province.round.province_id = "01"
+    other_province.round.save()
+    foreign = council(other_province.round, members=2)
+    off = officer()
+    page = client_of(off).get(reverse("evaluation:council_list"))
+    assert page.status_code == 200
+    assert mine.name in page.content.decode() and reverse(
+        "evaluation:council_detail", args=[foreign.pk]
+    ) not in (page.content.decode())
+    chair = scoring_members(d)[0]
+    page = client_of(chair.user).get(reverse("evaluation:council_list"))
+    assert (
+        page.status_code == 200
+        and reverse("evaluation:council_detail", args=[mine.pk]) in page.content.decode()
+    )
+    assert reverse("evaluation:council_detail", args=[foreign.pk]) not in page.content.decode()
+    client = client_of(off)
+    with django_assert_max_num_queries(8) as small:
+        client.get(reverse("evaluation:council_list"))
+    for _ in range(5):
+        council(d.round, members=3)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(reverse("evaluation:council_list")).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.COMMUNE_OFFICER, Role.PRODUCER, Role.MINISTRY])
+def test_other_roles_refused(client_of, role):
+    d = dossier_at(S.IN_COUNCIL)
+    client = client_of(make_user(role))
+    for name, args in (
+        ("council_list", []),
+        ("council_create", [d.round_id]),
+        ("council_detail", [d.council_id]),
+        ("score", [d.pk]),
+        ("scoring", [d.pk]),
+        ("discussion", [d.pk]),
+    ):
+        assert client.get(reverse(f"evaluation:{name}", args=args)).status_code == 403, name
+
+
+def test_anonymous_redirected(client):
+    d = dossier_at(S.IN_COUNCIL)
+    for name, args in (
+        ("council_list", []),
+        ("council_create", [d.round_id]),
+        ("council_detail", [d.council_id]),
+        ("score", [d.pk]),
+        ("scoring", [d.pk]),
+        ("discussion", [d.pk]),
+    ):
+        response = client.get(reverse(f"evaluation:{name}", args=args))
+        assert response.status_code == 302 and "/login" in response["Location"], name
+
+
+def test_council_detail_scope(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    url = reverse("evaluation:council_detail", args=[d.council_id])
+    assert client_of(officer()).get(url).status_code == 200
+    assert client_of(officer("01")).get(url).status_code == 404
+    chair = scoring_members(d)[0]
+    assert client_of(chair.user).get(url).status_code == 200
+    outsider = CouncilMember.objects.filter(council=council(d.round)).first().user
+    assert client_of(outsider).get(url).status_code == 404
+    # A member may not change the council.
+    response = client_of(chair.user).post(url, {"action": "assign", "dossiers": []})
+    assert response.status_code == 403
+
+
+# ------------------------------------------------------------------------------------------ setting up
+
+
+def test_create_council_page(client_of):
+    d = dossier_at(S.CHECKED)
+    url = reverse("evaluation:council_create", args=[d.round_id])
+    off = officer()
+    assert client_of(off).get(url).status_code == 200
+    assert client_of(officer("01")).get(url).status_code == 404
+    assert client_of(scoring_members(dossier_at(S.IN_COUNCIL))[0].user).get(url).status_code == 403
+    response = client_of(off).post(
+        url,
+        {
+            "name": "Hội đồng OCOP tỉnh",
+            "decision_number": "15/QĐ-UBND",
+            "quorum": "1.5",
+            "spread_limit": "10",
+        },
+    )
+    assert response.status_code == 400 and not Council.objects.filter(name="Hội đồng OCOP tỉnh").exists()
+    response = client_of(off).post(
+        url,
+        {
+            "name": "Hội đồng OCOP tỉnh",
+            "decision_number": "15/QĐ-UBND",
+            "quorum": "0.75",
+            "spread_limit": "10",
+        },
+    )
+    c = Council.objects.get(name="Hội đồng OCOP tỉnh")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "evaluation:council_detail", args=[c.pk]
+    )
+
+
+def test_members_conflicts_and_assignment_through_the_page(client_of):
+    d = dossier_at(S.CHECKED)
+    off = officer()
+    c = svc.create_council(off, d.round, name="Hội đồng thử")
+    url = reverse("evaluation:council_detail", args=[c.pk])
+    client = client_of(off)
+    users = [make_user(Role.COUNCIL_MEMBER) for _ in range(3)]
+    # Assigning before there is a chair: refused, nothing changes.
+    response = client.post(url, {"action": "assign", "dossiers": [d.pk]})
+    assert response.status_code == 400
+    assert fresh(d).status == S.CHECKED and fresh(d).council_id is None
+    for user, role in zip(users, ("chair", "member", "member"), strict=True):
+        assert (
+            client.post(
+                url, {"action": "member", "user": user.pk, "role": role, "department": "Sở"}
+            ).status_code
+            == 302
+        )
+    assert CouncilMember.objects.filter(council=c).count() == 3
+    # A second chair is refused.
+    extra = make_user(Role.COUNCIL_MEMBER)
+    assert client.post(url, {"action": "member", "user": extra.pk, "role": "chair"}).status_code == 400
+    assert CouncilMember.objects.filter(council=c).count() == 3
+    seat = CouncilMember.objects.get(council=c, user=users[2])
+    response = client.post(
+        url, {"action": "conflict", "member": seat.pk, "entities": [d.entity_id], "note": "Cổ đông"}
+    )
+    assert response.status_code == 302 and list(seat.conflicts.all()) == [d.entity]
+    # Two of three able to score, the quorum of the council needs 3: refused.
+    assert client.post(url, {"action": "assign", "dossiers": [d.pk]}).status_code == 400
+    assert fresh(d).status == S.CHECKED
+    seat.conflicts.clear()
+    assert client.post(url, {"action": "assign", "dossiers": [d.pk]}).status_code == 302
+    d = fresh(d)
+    assert d.status == S.IN_COUNCIL and d.council_id == c.pk and d.scoring_round == 1
+    page = client.get(url).content.decode()
+    assert d.product.name_vi in page
+
+
+def test_forged_assignment_of_another_rounds_dossier_changes_nothing(client_of):
+    d = dossier_at(S.CHECKED)
+    other = dossier_at(S.CHECKED)
+    c = council(d.round, members=3)
+    response = client_of(officer()).post(
+        reverse("evaluation:council_detail", args=[c.pk]), {"action": "assign", "dossiers": [other.pk]}
+    )
+    assert response.status_code == 400
+    assert fresh(other).status == S.CHECKED and fresh(other).council_id is None
+
+
+# ------------------------------------------------------------------------------------------ a member's sheet
+
+
+def test_score_page_draft_submit_frozen(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    chair = scoring_members(d)[0]
+    client = client_of(chair.user)
+    url = reverse("evaluation:score", args=[d.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    comp = comp_of(d)
+    first = comp.criteria[0]
+    assert first.options[0].text_vi in page.content.decode()  # official wording
+    att = DossierAttachment.objects.create(dossier=d, document=document(d.entity), kind="label")
+    partial = {first.code: first.allowed_sorted[-1]}
+    response = client.post(url, form_data(d, answers=partial, **{f"ev-{first.code}": [att.pk], "save": "1"}))
+    assert response.status_code == 302
+    sheet = MemberScore.objects.get(member=chair)
+    assert sheet.submitted_at is None and sheet.evidence == {first.code: [att.pk]}
+    # Submitting an incomplete sheet is refused and the draft stays as it was.
+    response = client.post(url, form_data(d, answers=partial, submit="1"))
+    assert response.status_code == 400 and fresh(sheet).submitted_at is None
+    response = client.post(url, form_data(d, 70, submit="1", **{f"cm-{first.code}": "Nhãn đầy đủ"}))
+    assert response.status_code == 302
+    sheet = fresh(sheet)
+    assert (
+        sheet.submitted_at is not None and sheet.total == 70 and sheet.comments == {first.code: "Nhãn đầy đủ"}
+    )
+    page = client.get(url).content.decode()
+    assert 'id="score-frozen"' in page and "disabled" in page
+    response = client.post(url, form_data(d, 50, submit="1"))
+    assert response.status_code == 302
+    assert fresh(sheet).total == 70
+
+
+def test_forged_evidence_id_from_another_dossier_refused(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    other = dossier_at(S.IN_COUNCIL)
+    theirs = DossierAttachment.objects.create(dossier=other, document=document(other.entity), kind="label")
+    chair = scoring_members(d)[0]
+    code = comp_of(d).criteria[0].code
+    response = client_of(chair.user).post(
+        reverse("evaluation:score", args=[d.pk]), form_data(d, 70, submit="1", **{f"ev-{code}": [theirs.pk]})
+    )
+    assert response.status_code == 400
+    assert not MemberScore.objects.exists()
+
+
+def test_advisor_and_conflicted_refused_with_a_message(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    advisor = CouncilMember.objects.create(
+        council=d.council, user=make_user(Role.COUNCIL_MEMBER), role=MemberRole.ADVISOR
+    )
+    url = reverse("evaluation:score", args=[d.pk])
+    response = client_of(advisor.user).get(url)
+    assert response.status_code == 403 and 'id="score-refused"' in response.content.decode()
+    response = client_of(advisor.user).post(url, form_data(d, 70, submit="1"))
+    assert response.status_code == 403
+    m2 = scoring_members(d)[2]
+    m2.conflicts.add(d.entity)
+    response = client_of(m2.user).post(url, form_data(d, 70, submit="1"))
+    assert response.status_code == 403 and 'id="score-refused"' in response.content.decode()
+    assert not MemberScore.objects.exists()
+
+
+def test_unassigned_council_member_refused_nothing_changed(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    outsider = CouncilMember.objects.filter(council=council(d.round)).first().user
+    response = client_of(outsider).post(
+        reverse("evaluation:score", args=[d.pk]), form_data(d, 70, submit="1")
+    )
+    assert response.status_code == 404
+    assert not MemberScore.objects.exists() and fresh(d).status == S.IN_COUNCIL
+    response = client_of(outsider).post(reverse("evaluation:scoring", args=[d.pk]), {"action": "close"})
+    assert response.status_code == 404 and fresh(d).status == S.IN_COUNCIL
+
+
+def test_closed_dossier_cannot_be_scored_through_the_page(client_of):
+    d = dossier_at(S.SCORED)
+    m = scoring_members(d)[1]
+    response = client_of(m.user).post(reverse("evaluation:score", args=[d.pk]), form_data(d, 90, submit="1"))
+    assert response.status_code == 409
+    assert not MemberScore.objects.exists()
+    assert fresh(d).points == d.points and fresh(d).status == S.SCORED
+
+
+# ------------------------------------------------------------------------------------------ the chair
+
+
+def test_chair_closes_through_the_page(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    chair, m1, m2 = scoring_members(d)
+    url = reverse("evaluation:scoring", args=[d.pk])
+    # A member is not the chair: 403 and nothing changes.
+    for m in (chair, m1, m2):
+        submit(m, d, 70)
+    assert client_of(m1.user).post(url, {"action": "close"}).status_code == 403
+    assert fresh(d).status == S.IN_COUNCIL
+    page = client_of(chair.user).get(url).content.decode()
+    assert str(m1.user) in page and 'id="close-scoring"' in page
+    response = client_of(chair.user).post(url, {"action": "close"})
+    assert response.status_code == 302
+    d = fresh(d)
+    assert d.status == S.SCORED and str(d.points) == "70.00"
+    page = client_of(m1.user).get(url).content.decode()
+    assert 'id="result"' in page
+
+
+def test_chair_close_without_quorum_shows_why(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    chair = scoring_members(d)[0]
+    submit(chair, d, 70)
+    response = client_of(chair.user).post(reverse("evaluation:scoring", args=[d.pk]), {"action": "close"})
+    assert response.status_code == 400
+    assert fresh(d).status == S.IN_COUNCIL and fresh(d).closed_at is None
+
+
+def test_chair_spread_redirects_to_discussion_and_send_back(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    chair, m1, m2 = scoring_members(d)
+    for m, t in ((chair, 60), (m1, 66), (m2, 72)):
+        submit(m, d, t)
+    response = client_of(chair.user).post(reverse("evaluation:scoring", args=[d.pk]), {"action": "close"})
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "evaluation:discussion", args=[d.pk]
+    )
+    assert fresh(d).status == S.RESCORING and fresh(d).scoring_round == 2
+    # Round 2 starts from the member's own round-1 sheet.
+    page = client_of(m1.user).get(reverse("evaluation:score", args=[d.pk])).content.decode()
+    assert 'id="from-previous"' in page
+    # The chair sends back explicitly: a reason is needed.
+    url = reverse("evaluation:scoring", args=[d.pk])
+    assert client_of(chair.user).post(url, {"action": "rescore", "note": ""}).status_code == 400
+    assert fresh(d).scoring_round == 2
+    assert client_of(chair.user).post(url, {"action": "rescore", "note": "Thảo luận lại"}).status_code == 302
+    assert fresh(d).scoring_round == 3
