@@ -404,3 +404,21 @@ def test_decision_list_and_detail(client_of):
     assert client.get(detail).status_code == 200
     assert client_of(make_user(Role.MINISTRY)).get(detail).status_code == 200
     assert client_of(province_officer("01")).get(detail).status_code == 404
+
+
+def test_central_90_with_a_missed_mark_is_recognised_4_stars_by_the_province():
+    ministry = make_user(Role.MINISTRY)
+    dossier = dossier_at(S.AT_MINISTRY, points="92.00", stars=5)
+    svc.record_central(ministry, dossier, "91.00", 4)
+    dossier.refresh_from_db()
+    assert svc.recognisable_by_province(dossier) and not svc.recognisable_by_ministry(dossier)
+    svc.recognise(province_officer(), dossier.round, "8/QĐ-UBND", DECIDED, "", [dossier])
+    assert Certificate.objects.get(dossier=dossier).stars == 4
+
+
+def test_central_two_stars_closed_by_the_province():
+    dossier = dossier_at(S.AT_MINISTRY, points="92.00", stars=5)
+    svc.record_central(make_user(Role.MINISTRY), dossier, "45.00", 2)
+    dossier.refresh_from_db()
+    assert not svc.recognisable_by_province(dossier)
+    assert svc.not_recognise(province_officer(), dossier).status == S.NOT_RECOGNISED

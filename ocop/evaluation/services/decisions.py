@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,16 +70,13 @@ def may_forward(dossier: Dossier) -> bool:
 
 
 def recognisable_by_province(dossier: Dossier) -> bool:
-    """3★/4★ on the council's result, or on the central council's result when it stayed under the
-    threshold (Art. 4: the province may then certify 3★/4★)."""
+    """3★/4★ on the council's result, or on the central council's result when it gave 3★/4★ (Art. 4: under
+    the threshold the province may then certify 3★/4★)."""
     if dossier.status == S.SCORED:
         return dossier.stars in PROVINCE_STARS
     if dossier.status == S.CENTRAL_SCORED:
-        return (
-            dossier.central_points is not None
-            and dossier.central_points < threshold()
-            and dossier.central_stars in PROVINCE_STARS
-        )
+        # Under the threshold, or at it with a 5-star mark missed: 3★/4★ are the province's to recognise.
+        return dossier.central_points is not None and dossier.central_stars in PROVINCE_STARS
     return False
 
 
@@ -210,6 +207,15 @@ def _check_header(level: str, number: str, date: dt.date | None) -> tuple[str, d
     return number, date
 
 
+def _create_decision(**fields) -> Decision:
+    """The Decision row; a number recorded meanwhile by someone else is a form error, not a crash."""
+    try:
+        with transaction.atomic():
+            return Decision.objects.create(**fields)
+    except IntegrityError:
+        raise ValidationError({"number": [_("A decision with this number is already recorded.")]}) from None
+
+
 def _recognise_all(user, decision: Decision, dossiers: list[Dossier]) -> None:
     from ocop.certificates.services import issue_certificate
 
@@ -252,7 +258,7 @@ def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by:
                     or [_("A ticked dossier no longer exists.")]
                 }
             )
-        decision = Decision.objects.create(
+        decision = _create_decision(
             province_id=round_.province_id,
             round=round_,
             level=DecisionLevel.PROVINCE,
@@ -295,7 +301,7 @@ def ministry_recognise(user, number: str, date: dt.date | None, signed_by: str, 
         if len(provinces) != 1:
             # Decision.province is required: one decision per province.
             raise ValidationError({"dossiers": [_("Tick dossiers of one province per decision.")]})
-        decision = Decision.objects.create(
+        decision = _create_decision(
             province_id=provinces.pop(),
             round=None,
             level=DecisionLevel.MINISTRY,
