@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ocop.accounts.access import public
 from ocop.core.text import fold
@@ -88,7 +88,7 @@ def _not_found(request, number: str = "") -> HttpResponse:
 
 
 @public
-@require_GET
+@require_safe
 def verify(request, number: str):
     certificate = find(number)
     if certificate is None:
@@ -108,7 +108,7 @@ def verify(request, number: str):
 
 
 @public
-@require_GET
+@require_safe
 def verify_search(request):
     """The search form of the not-found page: a number goes to its verification page."""
     number = (request.GET.get("number") or "").strip()
@@ -128,7 +128,7 @@ def pdf_response(request, certificate: Certificate) -> HttpResponse:
 
 
 @public
-@require_GET
+@require_safe
 def certificate_pdf(request, number: str):
     certificate = find(number)
     if certificate is None:
@@ -159,7 +159,7 @@ class PublicFilter(forms.Form):
 
 
 @public
-@require_GET
+@require_safe
 def public_list(request):
     form = PublicFilter(request.GET or None, initial={"status": CertificateStatus.VALID})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
