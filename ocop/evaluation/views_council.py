@@ -209,13 +209,14 @@ def council_detail(request, pk: int):
         row["eligible"] = len(eligible)
         row["required"] = svc.required_count(council.quorum, len(eligible))
         row["can_score"] = my_seat is not None and my_seat in eligible and d.status in svc.SCORING_STATES
+    problem = svc.council_quorum_problem(council)
     context: dict[str, Any] = {
         "council": council,
         "seats": seats,
         "my_seat": my_seat,
         "progress": progress,
         "manage": manage,
-        "problem": svc.council_quorum_problem(council),
+        "problem": problem.message if problem is not None else None,
     }
     if manage:
         entities = svc.producers_for_conflicts(council)

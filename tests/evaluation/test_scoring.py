@@ -74,6 +74,11 @@ def submit(member: CouncilMember, dossier, total: int, **extra) -> MemberScore:
     )
 
 
+def codes(excinfo) -> list[str]:
+    """The codes of a ValidationError caught by pytest.raises (which refusal it was)."""
+    return [e.code for e in excinfo.value.error_list]
+
+
 def fresh(obj):
     obj.refresh_from_db()
     return obj
@@ -127,8 +132,9 @@ def test_quorum_two_of_four_refused_and_nothing_changes():
     submit(m1, d, 72)
     q = svc.quorum(d)
     assert (q.required, q.submitted, q.met) == (3, 2, False)
-    with pytest.raises(ValidationError, match="3"):
+    with pytest.raises(ValidationError, match="3") as exc:
         svc.close_scoring(chair.user, d)
+    assert codes(exc) == ["quorum_not_met"]
     _unchanged(d, status=S.IN_COUNCIL, closed_at=None, points=None, stars=None, result={}, scoring_round=1)
 
 
@@ -141,8 +147,9 @@ def test_chair_not_submitted_refused():
         submit(m, d, 70)
     q = svc.quorum(d)
     assert q.submitted == 3 and q.required == 3 and not q.chair_submitted and not q.met
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.close_scoring(chair.user, d)
+    assert codes(exc) == ["chair_not_submitted"]
     _unchanged(d, status=S.IN_COUNCIL, closed_at=None, points=None)
 
 
@@ -257,8 +264,9 @@ def test_chair_sends_back_explicitly():
     with pytest.raises(PermissionDenied):
         svc.send_back(m1.user, d, "Cần thảo luận")
     _unchanged(d, status=S.IN_COUNCIL, scoring_round=1)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.send_back(chair.user, d, "  ")
+    assert codes(exc) == ["reason"]
     _unchanged(d, status=S.IN_COUNCIL, scoring_round=1)
     svc.send_back(chair.user, d, "Cần thảo luận tiêu chí 4.1")
     _unchanged(d, status=S.RESCORING, scoring_round=2)
@@ -275,8 +283,9 @@ def test_draft_then_submit_then_frozen():
     first = next(iter(answers))
     draft = svc.save_sheet(chair.user, d, answers={first: answers[first]})
     assert draft.submitted_at is None and draft.total is None
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.save_sheet(chair.user, d, answers={first: answers[first]}, submit=True)
+    assert codes(exc) == ["unanswered"]
     assert fresh(draft).submitted_at is None
     sheet = svc.save_sheet(chair.user, d, answers=answers, submit=True)
     assert sheet.total == 70 and sheet.submitted_at is not None and sheet.stars is not None
@@ -289,10 +298,12 @@ def test_invalid_answer_refused():
     d = dossier_at(S.IN_COUNCIL)
     chair, *_ = scoring_members(d)
     code = comp_of(d).criteria[0].code
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.save_sheet(chair.user, d, answers={code: 999})
-    with pytest.raises(ValidationError):
+    assert codes(exc) == ["invalid_answer"]
+    with pytest.raises(ValidationError) as exc:
         svc.save_sheet(chair.user, d, answers={"99.99": 1})
+    assert codes(exc) == ["invalid_answer"]
     assert not MemberScore.objects.exists()
 
 
@@ -344,8 +355,9 @@ def test_evidence_must_be_this_dossiers_attachments():
     )
     chair, *_ = scoring_members(d)
     code = comp_of(d).criteria[0].code
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.save_sheet(chair.user, d, answers={}, evidence={code: [mine.pk, theirs.pk]})
+    assert codes(exc) == ["foreign_evidence"]
     assert not MemberScore.objects.exists()
     sheet = svc.save_sheet(
         chair.user, d, answers={}, evidence={code: [str(mine.pk)]}, comments={code: " Rõ "}
@@ -357,20 +369,23 @@ def test_assign_checks():
     d = dossier_at(S.CHECKED)
     officer = _officer(d)
     empty = council(d.round, members=0)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.assign(officer, empty, d)
+    assert codes(exc) == ["no_chair"]
     _unchanged(d, status=S.CHECKED, council=None)
     c = council(d.round, members=4)
     seats = scoring_members(d) or list(CouncilMember.objects.filter(council=c).order_by("role", "id"))
     # Two of four linked to the producer: 2 left, the quorum needs 3.
     for m in seats[2:]:
         m.conflicts.add(d.entity)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.assign(officer, c, d)
+    assert codes(exc) == ["too_few_members"]
     _unchanged(d, status=S.CHECKED, council=None)
     other_round = council(dossier_at(S.CHECKED).round, members=3)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.assign(officer, other_round, d)
+    assert codes(exc) == ["other_round"]
     producer_user = _council_user(d)
     with pytest.raises(PermissionDenied):
         svc.assign(producer_user, c, d)
@@ -387,21 +402,26 @@ def test_council_setup():
     assert c.quorum == Decimal("0.75") and c.spread_limit == 10
     chair_user, member_user = _council_user(d), _council_user(d)
     svc.add_member(officer, c, chair_user, role=MemberRole.CHAIR, department="Sở NN&MT")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.add_member(officer, c, member_user, role=MemberRole.CHAIR)
-    with pytest.raises(ValidationError):
+    assert codes(exc) == ["second_chair"]
+    with pytest.raises(ValidationError) as exc:
         svc.add_member(officer, c, chair_user, role=MemberRole.MEMBER)
+    assert codes(exc) == ["seated"]
     from ocop.accounts.models import Role
     from tests.factories import make_user
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.add_member(officer, c, make_user(Role.COUNCIL_MEMBER, province_id="01"), role=MemberRole.MEMBER)
-    with pytest.raises(ValidationError):
+    assert codes(exc) == ["not_eligible"]
+    with pytest.raises(ValidationError) as exc:
         svc.add_member(officer, c, make_user(Role.PRODUCER), role=MemberRole.MEMBER)
+    assert codes(exc) == ["not_eligible"]
     seat = svc.add_member(officer, c, member_user, role=MemberRole.MEMBER)
     assert CouncilMember.objects.filter(council=c).count() == 2
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         svc.record_conflict(officer, seat, [d.entity], "")
+    assert codes(exc) == ["note"]
     svc.record_conflict(officer, seat, [d.entity], "Thành viên HTX")
     assert list(fresh(seat).conflicts.all()) == [d.entity]
     other_officer = make_user(Role.PROVINCE_OFFICER, province_id="01")

@@ -114,7 +114,7 @@ def required_count(quorum: Decimal, eligible: int) -> int:
     return math.ceil(Decimal(quorum) * eligible)
 
 
-def council_quorum_problem(council: Council, entity_id: int | None = None) -> str | None:
+def council_quorum_problem(council: Council, entity_id: int | None = None) -> ValidationError | None:
     """Why this council cannot score (a dossier of `entity_id`), or None.
 
     A council needs its chair, and enough scoring members not linked to the producer to reach the
@@ -124,17 +124,23 @@ def council_quorum_problem(council: Council, entity_id: int | None = None) -> st
     )
     chair = next((m for m in members if m.role == MemberRole.CHAIR), None)
     if chair is None:
-        return _("The council has no chair yet.")
+        return ValidationError(_("The council has no chair yet."), code="no_chair")
     conflicted = {m.pk for m in members if entity_id and any(e.pk == entity_id for e in m.conflicts.all())}
     if chair.pk in conflicted:
-        return _("The chair is linked to this producer and cannot score its dossier.")
+        return ValidationError(
+            _("The chair is linked to this producer and cannot score its dossier."), code="chair_conflicted"
+        )
     eligible = len(members) - len(conflicted)
     needed = max(required_count(council.quorum, len(members)), 1)
     if eligible < needed:
-        return _(
-            "Too few scoring members: the quorum needs %(needed)s members able to score, the council has "
-            "%(eligible)s."
-        ) % {"needed": needed, "eligible": eligible}
+        return ValidationError(
+            _(
+                "Too few scoring members: the quorum needs %(needed)s members able to score, the council has "
+                "%(eligible)s."
+            )
+            % {"needed": needed, "eligible": eligible},
+            code="too_few_members",
+        )
     return None
 
 
@@ -160,9 +166,11 @@ def create_council(
     if spread_limit is not None:
         council.spread_limit = spread_limit
     if not council.name:
-        raise ValidationError(_("Give the council a name."))
+        raise ValidationError(_("Give the council a name."), code="name")
     if not Decimal("0") < Decimal(council.quorum) <= Decimal("1"):
-        raise ValidationError(_("The quorum is a share of the members, above 0 and at most 1."))
+        raise ValidationError(
+            _("The quorum is a share of the members, above 0 and at most 1."), code="quorum"
+        )
     council.full_clean()
     council.save()
     audit.record(user, council, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(council)))
@@ -174,23 +182,24 @@ def add_member(user, council: Council, member_user, *, role: str, department: st
     """Seats a council-member user of the round's province (one chair per council)."""
     require(can_manage(user, council))
     if role not in MemberRole.values:
-        raise ValidationError(_("Unknown council role."))
+        raise ValidationError(_("Unknown council role."), code="role")
     if not (
         member_user.is_active
         and member_user.role == Role.COUNCIL_MEMBER
         and member_user.province_id == council.round.province_id
     ):
         raise ValidationError(
-            _("Only an active council-member account of this province can sit on the council.")
+            _("Only an active council-member account of this province can sit on the council."),
+            code="not_eligible",
         )
     Council.objects.select_for_update().get(pk=council.pk)  # one change to the seats at a time
     if CouncilMember.objects.filter(council=council, user=member_user).exists():
-        raise ValidationError(_("This person already sits on the council."))
+        raise ValidationError(_("This person already sits on the council."), code="seated")
     if (
         role == MemberRole.CHAIR
         and CouncilMember.objects.filter(council=council, role=MemberRole.CHAIR).exists()
     ):
-        raise ValidationError(_("The council already has a chair."))
+        raise ValidationError(_("The council already has a chair."), code="second_chair")
     try:
         with transaction.atomic():
             member = CouncilMember.objects.create(
@@ -214,9 +223,9 @@ def record_conflict(user, member: CouncilMember, entities, note: str) -> Council
     require(can_manage(user, council))
     entities = list(entities)
     if not entities:
-        raise ValidationError(_("Choose at least one producer."))
+        raise ValidationError(_("Choose at least one producer."), code="producers")
     if not note.strip():
-        raise ValidationError(_("Say what the conflict of interest is."))
+        raise ValidationError(_("Say what the conflict of interest is."), code="note")
     locked_member = CouncilMember.objects.select_for_update().get(pk=member.pk)
     before = sorted(str(e) for e in locked_member.conflicts.all())
     locked_member.conflicts.add(*entities)
@@ -236,15 +245,15 @@ def assign(user, council: Council, dossier: Dossier) -> Dossier:
     """Gives a CHECKED dossier of the council's round to the council (scoring round 1)."""
     require(can_manage(user, council))
     if dossier.round_id != council.round_id:
-        raise ValidationError(_("The dossier belongs to another round than the council."))
+        raise ValidationError(_("The dossier belongs to another round than the council."), code="other_round")
     if dossier.status != DossierStatus.CHECKED:
         raise IllegalTransition(
             _("Only a dossier checked by the advisory team can be assigned (this one is “%(status)s”).")
             % {"status": dossier.get_status_display()}
         )
     problem = council_quorum_problem(council, dossier.entity_id)
-    if problem:
-        raise ValidationError(problem)
+    if problem is not None:
+        raise problem
     return transition(
         user,
         dossier,
@@ -312,16 +321,26 @@ class Quorum:
     def met(self) -> bool:
         return self.required > 0 and self.submitted >= self.required and self.chair_submitted
 
-    def problem(self) -> str | None:
+    def problem(self) -> ValidationError | None:
+        """Why the scoring cannot close yet (None when it can)."""
         if self.chair is None:
-            return _("The chair cannot score this dossier, so the scoring cannot close.")
-        if self.submitted < self.required:
-            return _(
-                "The quorum is not met: %(submitted)s of the %(eligible)s members able to score have "
-                "submitted; %(required)s are needed."
-            ) % {"submitted": self.submitted, "eligible": len(self.eligible), "required": self.required}
+            return ValidationError(
+                _("The chair cannot score this dossier, so the scoring cannot close."), code="no_chair"
+            )
+        if self.submitted < self.required or self.required == 0:
+            return ValidationError(
+                _(
+                    "The quorum is not met: %(submitted)s of the %(eligible)s members able to score have "
+                    "submitted; %(required)s are needed."
+                )
+                % {"submitted": self.submitted, "eligible": len(self.eligible), "required": self.required},
+                code="quorum_not_met",
+            )
         if not self.chair_submitted:
-            return _("The chair has not submitted a sheet yet; the chair must be among those who scored.")
+            return ValidationError(
+                _("The chair has not submitted a sheet yet; the chair must be among those who scored."),
+                code="chair_not_submitted",
+            )
         return None
 
 
@@ -412,7 +431,8 @@ def _clean_evidence(comp: engine.Sheet, dossier: Dossier, evidence: Any) -> dict
                 "Only this dossier's attachments can be cited as evidence (refused: %(ids)s). "
                 "Nothing was saved."
             )
-            % {"ids": ", ".join(wrong[:10])}
+            % {"ids": ", ".join(wrong[:10])},
+            code="foreign_evidence",
         )
     return clean
 
@@ -464,18 +484,21 @@ def save_sheet(
         try:
             check_input(comp, answers, dq, na)
         except ScoreInputError as exc:
-            raise ValidationError(_input_messages(exc)) from exc
+            raise ValidationError(
+                [ValidationError(m, code="invalid_answer") for m in _input_messages(exc)]
+            ) from exc
         clean_answers = {code: int(points) for code, points in answers.items()}
         try:
             result = engine.score(comp, clean_answers, disqualifiers=dq, not_applicable=na)
         except engine.InvalidAnswer as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(str(exc), code="invalid_answer") from exc
         clean_evidence = _clean_evidence(comp, current, evidence or {})
         clean_comments = _clean_comments(comp, comments or {})
         if submit and result.unanswered:
             raise ValidationError(
                 _("Answer every criterion before submitting (unanswered: %(codes)s). Nothing was submitted.")
-                % {"codes": ", ".join(result.unanswered)}
+                % {"codes": ", ".join(result.unanswered)},
+                code="unanswered",
             )
         sheet = (
             MemberScore.objects.select_for_update()
@@ -559,8 +582,8 @@ def close_scoring(user, dossier: Dossier) -> CloseOutcome:
             )
         q = quorum(current)
         problem = q.problem()
-        if problem:
-            raise ValidationError(problem)
+        if problem is not None:
+            raise problem
         council = current.council
         comp = compiled_sheet(current.sheet)
         sheets = list(
@@ -642,7 +665,7 @@ def send_back(user, dossier: Dossier, note: str) -> Dossier:
                 % {"status": current.get_status_display()}
             )
         if not note.strip():
-            raise ValidationError(_("Say why the council re-scores."))
+            raise ValidationError(_("Say why the council re-scores."), code="reason")
         return transition(
             user,
             current,
