@@ -167,3 +167,17 @@ def test_revoke_page(client_of):
     )
     assert response.status_code == 302
     assert Certificate.objects.get(pk=cert.pk).status == CertificateStatus.REVOKED
+
+
+@pytest.mark.urls(__name__)
+def test_revoke_page_for_a_certificate_no_longer_valid(client_of):
+    cert = make_certificate(stars=4, status=CertificateStatus.EXPIRED)
+    response = client_of(make_user(Role.PROVINCE_OFFICER)).get(
+        reverse("certificates:revoke", args=[cert.number])
+    )
+    assert response.status_code == 302
+    assert status_of(cert) == CertificateStatus.EXPIRED
+
+
+def status_of(cert):
+    return Certificate.objects.get(pk=cert.pk).status

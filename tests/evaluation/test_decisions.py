@@ -422,3 +422,19 @@ def test_central_two_stars_closed_by_the_province():
     dossier.refresh_from_db()
     assert not svc.recognisable_by_province(dossier)
     assert svc.not_recognise(province_officer(), dossier).status == S.NOT_RECOGNISED
+
+
+def test_result_page_after_recognition_shows_the_certificate(client_of):
+    dossier = dossier_at(S.SCORED, points="75.00", stars=4)
+    svc.recognise(province_officer(), dossier.round, "11/QĐ-UBND", DECIDED, "", [dossier])
+    cert = Certificate.objects.get(dossier=dossier)
+    producer = make_user(Role.PRODUCER, entity=dossier.entity)
+    for language in ("vi", "en"):
+        client = client_of(producer)
+        client.cookies["django_language"] = language
+        response = client.get(reverse("evaluation:result", args=[dossier.pk]))
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert cert.number in body and "31/08/2029" in body and "11/QĐ-UBND" in body
+    detail = client_of(province_officer()).get(reverse("evaluation:decision_detail", args=[cert.decision_id]))
+    assert cert.number in detail.content.decode()
