@@ -41,7 +41,7 @@ from .forms_council import (
     comment_field,
     evidence_field,
 )
-from .models import Council, CouncilMember, Dossier, DossierAttachment, MemberRole, Round
+from .models import Council, CouncilMember, Dossier, DossierAttachment, MemberRole, Round, RoundStatus
 from .services import council as svc
 from .services import dossiers_visible_to, in_scope
 from .workflow import DossierStatus, IllegalTransition
@@ -90,7 +90,14 @@ def council_list(request):
         .order_by("-round__year", "-id")
     )
     page = Paginator(councils, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "evaluation/council_list.html", {"page_obj": page})
+    rounds = []
+    user = request.user
+    if user.is_superuser or (user.role == Role.PROVINCE_OFFICER and user.province_id):
+        rounds = Round.objects.filter(status=RoundStatus.OPEN).order_by("-year", "-commune_cutoff")
+        if not user.is_superuser:
+            rounds = rounds.filter(province_id=user.province_id)
+        rounds = list(rounds[:10])
+    return render(request, "evaluation/council_list.html", {"page_obj": page, "open_rounds": rounds})
 
 
 @role_required(Role.PROVINCE_OFFICER)

@@ -60,6 +60,28 @@ def test_council_list_scoped_and_fixed_queries(client_of, django_assert_max_num_
         assert client.get(reverse("evaluation:council_list")).status_code == 200
 
 
+def test_council_detail_fixed_queries(client_of, django_assert_max_num_queries):
+    d = dossier_at(S.IN_COUNCIL)
+    client = client_of(officer())
+    url = reverse("evaluation:council_detail", args=[d.council_id])
+    with django_assert_max_num_queries(30) as small:
+        assert client.get(url).status_code == 200
+    for _ in range(4):
+        dossier_at(S.IN_COUNCIL, round_=d.round, council_=d.council)
+        dossier_at(S.CHECKED, round_=d.round)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        page = client.get(url)
+    assert page.status_code == 200 and len(page.context["progress"]) == 5
+
+
+def test_officer_sees_open_rounds_to_set_up_a_council(client_of):
+    d = dossier_at(S.CHECKED)
+    page = client_of(officer()).get(reverse("evaluation:council_list"))
+    assert reverse("evaluation:council_create", args=[d.round_id]) in page.content.decode()
+    page = client_of(officer("01")).get(reverse("evaluation:council_list"))
+    assert reverse("evaluation:council_create", args=[d.round_id]) not in page.content.decode()
+
+
 @pytest.mark.parametrize("role", [Role.COMMUNE_OFFICER, Role.PRODUCER, Role.MINISTRY])
 def test_other_roles_refused(client_of, role):
     d = dossier_at(S.IN_COUNCIL)
