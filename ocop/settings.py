@@ -230,3 +230,5 @@ OCOP_LATE_FILER_GRACE_DAYS = 180  # Art. 12: kept valid at most 180 days past ex
 OCOP_REVOCATION_DAYS = 15  # Art. 8: revoked within 15 days of the finding
 OCOP_REMINDER_BEFORE_CLOSE_DAYS = 30
 OCOP_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+# The public address printed in QR codes when a PDF is rendered outside a request (e.g. by the worker).
+OCOP_PUBLIC_BASE_URL = os.environ.get("OCOP_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
