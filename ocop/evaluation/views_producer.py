@@ -490,6 +490,19 @@ def _actions(request, dossier: Dossier) -> list[dict]:
             out.append(
                 {"action": step.action, "label": step.label, "url": url, "post": step.action in POST_ACTIONS}
             )
+    # A council member's own sheet, and the result once the scoring is closed (pages of other stages).
+    extra = []
+    if user.role == Role.COUNCIL_MEMBER and dossier.status in (
+        DossierStatus.IN_COUNCIL,
+        DossierStatus.RESCORING,
+    ):
+        extra.append(("score", _("Score this dossier"), "evaluation:score"))
+    if dossier.closed_at:
+        extra.append(("result", _("Result"), "evaluation:result"))
+    for action, label, name in extra:
+        url = action_url(name, dossier.pk)
+        if url:
+            out.append({"action": action, "label": label, "url": url, "post": False})
     return out
 
 

@@ -394,3 +394,30 @@ def test_withdraw_only_by_the_producer():
     assert ds.withdraw(user, dossier).status == S.WITHDRAWN
     with pytest.raises(IllegalTransition):
         ds.withdraw(user, Dossier.objects.get(pk=dossier.pk))
+
+
+def test_upload_and_attach_is_both_or_neither(settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ocop.evaluation.models import EvidenceDocument
+    from tests.evaluation.factories import MINIMAL_PDF
+
+    user, dossier = ready_dossier()
+    sibling = ProductFactory(entity=dossier.entity)  # a document about another product cannot be attached
+    count = EvidenceDocument.objects.count()
+    with pytest.raises(ValidationError):
+        ds.upload_and_attach(
+            user,
+            dossier,
+            SimpleUploadedFile("a.pdf", MINIMAL_PDF),
+            kind="label",
+            title="Nhãn",
+            product=sibling,
+        )
+    assert EvidenceDocument.objects.count() == count
+    stored = {p.name for p in (settings.MEDIA_ROOT / "evidence").rglob("*.pdf")}
+    assert stored == {d.file.name.rsplit("/", 1)[-1] for d in EvidenceDocument.objects.all()}
+    att = ds.upload_and_attach(
+        user, dossier, SimpleUploadedFile("b.pdf", MINIMAL_PDF), kind="label", title="Nhãn"
+    )
+    assert att.dossier == dossier and att.document.entity == dossier.entity

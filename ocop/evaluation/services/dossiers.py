@@ -456,9 +456,17 @@ def upload_and_attach(user, dossier: Dossier, file, *, kind: str, **meta) -> Dos
     require(_filer(user, current))
     if current.status not in DossierStatus.editable():
         _editable(user, current)  # raises the frozen message
-    with transaction.atomic():
-        doc = library.upload(user, current.entity, file, kind=kind, **meta)
-        return attach(user, current, doc, kind)
+    stored = []
+    try:
+        with transaction.atomic():
+            doc = library.upload(user, current.entity, file, kind=kind, **meta)
+            stored.append(doc.file.name)
+            return attach(user, current, doc, kind)
+    except Exception:
+        # The library row rolled back with the attachment; its file must go too.
+        for name in stored:
+            EvidenceDocument.file.field.storage.delete(name)
+        raise
 
 
 # ------------------------------------------------------------------------------------------ checks
@@ -502,7 +510,9 @@ def submit(user, dossier: Dossier) -> Dossier:
     """Files the dossier with the commune: receipt number, product code, the 15-working-day deadline.
     A returned dossier keeps its numbers and gets a new receipt date and deadline."""
     current = (
-        Dossier.objects.select_for_update().select_related("product", "commune", "round").get(pk=dossier.pk)
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("product", "commune", "round")
+        .get(pk=dossier.pk)
     )
     require(_filer(user, current))
     if current.status not in DossierStatus.editable():
