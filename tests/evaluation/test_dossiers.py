@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate
@@ -421,3 +423,33 @@ def test_upload_and_attach_is_both_or_neither(settings):
         user, dossier, SimpleUploadedFile("b.pdf", MINIMAL_PDF), kind="label", title="Nhãn"
     )
     assert att.dossier == dossier and att.document.entity == dossier.entity
+
+
+def test_submit_refuses_too_few_samples():
+    user, dossier = ready_dossier()
+    ds.update_form01(user, dossier, {"sample_count": 2})
+    before = row(dossier)
+    with pytest.raises(ValidationError, match="5"):
+        ds.submit(user, dossier)
+    assert row(dossier) == before
+
+
+# ------------------------------------------------------------------------------------------ checklist (pure)
+
+GROUPS = st.sampled_from(["I", "II", "III", "IV", "V", "VI", None])
+KINDS = st.sets(st.sampled_from([k for k, _label in DocumentKind.choices]))
+
+
+@given(group=GROUPS, attached=KINDS)
+def test_checklist_missing_is_exactly_the_required_kinds_not_attached(group, attached):
+    missing = checklist.missing(group, attached)
+    required = set(checklist.required_kinds(group))
+    assert set(missing) == required - attached
+    assert len(missing) == len(set(missing))
+    rows = checklist.rows(group, attached)
+    assert [item.kind for item, _t in rows] == [i.kind for i in checklist.items_for(group)]
+    assert all(ticked == (item.kind in attached) for item, ticked in rows)
+    assert len({i.kind for i in checklist.items_for(group)}) == len(checklist.items_for(group))
+    assert "business_registration" in required
+    if group == "VI":
+        assert not required & {"lab_result", "food_safety", "quality_declaration", "label"}

@@ -491,6 +491,12 @@ def missing(dossier: Dossier) -> list[str]:
             _("Missing documents: %(items)s.")
             % {"items": ", ".join(str(DocumentKind(k).label) for k in absent)}
         )
+    required_samples = settings.OCOP_SAMPLES_REQUIRED
+    if checklist.needs_samples(group_code(dossier.product)) and dossier.sample_count < required_samples:
+        problems.append(
+            _("Form 01: %(n)s product samples are required (the dossier lists %(given)s).")
+            % {"n": required_samples, "given": dossier.sample_count}
+        )
     panel = part3(dossier)
     if panel is None:
         problems.append(_("Part III does not fit the scoring sheet; take the latest self-assessment again."))
