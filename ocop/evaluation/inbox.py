@@ -60,16 +60,25 @@ DOSSIER_FIELDS = (
 )
 
 
+def deadline_of(
+    status: str, commune_deadline: dt.date | None, commune_cutoff: dt.date, decision_due: dt.date
+) -> dt.date | None:
+    """The deadline that matters in a state: the commune's check while submitted, the round's cut-off
+    while at the province, the round's decision date afterwards; none once finished or returned."""
+    if status == S.SUBMITTED:
+        return commune_deadline
+    if status in PROVINCE_STATES:
+        return commune_cutoff
+    if status in LATER_STATES:
+        return decision_due
+    return None
+
+
 def deadline_for(dossier: Dossier) -> dt.date | None:
     """The deadline that matters in the dossier's current state."""
-    status = dossier.status
-    if status == S.SUBMITTED:
-        return dossier.commune_deadline
-    if status in PROVINCE_STATES:
-        return dossier.round.commune_cutoff
-    if status in LATER_STATES:
-        return dossier.round.decision_due
-    return None
+    return deadline_of(
+        dossier.status, dossier.commune_deadline, dossier.round.commune_cutoff, dossier.round.decision_due
+    )
 
 
 @dataclass

@@ -6,12 +6,12 @@ message or form errors and changes nothing."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -209,16 +209,29 @@ def round_close(request, pk: int):
     return redirect("evaluation:round_board", pk=round_.pk)
 
 
-BOARD_FIELDS = (
-    *inbox_logic.DOSSIER_FIELDS,
+BOARD_COLUMNS = (
+    "pk",
+    "status",
+    "request_type",
+    "receipt_number",
+    "commune_deadline",
+    "points",
+    "stars",
+    "product__name_vi",
+    "entity__name",
+    "commune__name",
     "council__name",
 )
+CHECK_STATES = (DossierStatus.AT_PROVINCE, DossierStatus.CHECKED)
 
 
 @role_required(Role.PROVINCE_OFFICER)
 @require_GET
 def round_board(request, pk: int):
-    """Every dossier of the round (drafts aside) with its state, deadline and result, at a glance."""
+    """Every dossier of the round (drafts aside) with its state, deadline and result, at a glance.
+
+    Five queries whatever the size (round, counts, communes, rows, plus the session's): the rows are
+    read as plain values and every deadline is worked out here, so the template only prints."""
     round_ = get_object_or_404(round_services.rounds_of(request.user), pk=pk)
     base = Dossier.objects.filter(round=round_).exclude(status=DossierStatus.DRAFT)
     status_counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
@@ -230,36 +243,44 @@ def round_board(request, pk: int):
             rows = rows.filter(status=filters.cleaned_data["status"])
         if filters.cleaned_data["commune"]:
             rows = rows.filter(commune_id=filters.cleaned_data["commune"])
-    rows = (
-        rows.select_related("product", "entity", "commune", "round", "council")
-        .only(*BOARD_FIELDS)
-        .order_by("commune__name", "receipt_number", "id")
-    )
+    rows = rows.order_by("commune__name", "receipt_number", "id").values_list(*BOARD_COLUMNS)
     today = local_today()
     between = default_calendar().working_days_between
     status_label = dict(DossierStatus.choices)
     request_label = dict(Dossier._meta.get_field("request_type").choices)
+    cutoff, due = round_.commune_cutoff, round_.decision_due
+    check_url = reverse("evaluation:province_check", args=[0]).replace("/0/", "/%d/")
     board = []
-    overdue = Counter()
-    for d in rows:
-        deadline = inbox_logic.deadline_for(d)  # None once finished (or withdrawn)
+    overdue = 0
+    for pk_, status, request_type, receipt, commune_deadline, points, stars, *names in rows:
+        product, entity, commune, council = names
+        deadline = inbox_logic.deadline_of(status, commune_deadline, cutoff, due)
         late = deadline is not None and today > deadline
-        if late:
-            overdue[d.status] += 1
+        overdue += late
         board.append(
             {
-                "d": d,
-                "status_label": status_label.get(d.status, d.status),
-                "request_label": request_label.get(d.request_type, d.request_type),
+                "pk": pk_,
+                "status": status,
+                "status_label": status_label.get(status, status),
+                "request_label": request_label.get(request_type, request_type),
+                "receipt_number": receipt,
+                "product": product,
+                "entity": entity,
+                "commune": commune,
+                "council": council,
+                "points": None if points is None else number_format(points, 2),
+                "stars": stars,
+                "url": check_url % pk_ if status in CHECK_STATES else "",
                 "deadline": deadline,
+                "deadline_text": deadline.strftime("%d/%m/%Y") if deadline else "—",
                 "days_left": between(today, deadline) if deadline else None,
                 "overdue": late,
             }
         )
     counts = [
-        (value, label, status_counts.get(value, 0))
+        (value, label, status_counts[value])
         for value, label in DossierStatus.choices
-        if status_counts.get(value)
+        if value in status_counts
     ]
     return render(
         request,
@@ -269,7 +290,7 @@ def round_board(request, pk: int):
             "rows": board,
             "counts": counts,
             "total": sum(status_counts.values()),
-            "overdue_total": sum(overdue.values()),
+            "overdue_total": overdue,
             "filters": filters,
             "can_close": round_.status == RoundStatus.OPEN,
             "today": today,

@@ -55,7 +55,7 @@ def test_board_shows_each_dossier_with_the_deadline_of_its_state(officer, client
 
     response = board(client_of(officer), round_)
     html = response.content.decode()
-    rows = {row["d"].pk: row for row in response.context["rows"]}
+    rows = {row["pk"]: row for row in response.context["rows"]}
     assert set(rows) == {submitted.pk, at_province.pk, scored.pk, recognised.pk}  # no draft, no other round
     assert draft.pk not in rows and other_round.pk not in rows
 
@@ -94,9 +94,9 @@ def test_board_filters_by_status_and_commune(officer, client_of):
     there = dossier_at(S.AT_PROVINCE, round_=round_, product=ProductFactory(entity=there_entity))
     checked = dossier_at(S.CHECKED, round_=round_)
     c = client_of(officer)
-    only = {r["d"].pk for r in board(c, round_, status=S.CHECKED).context["rows"]}
+    only = {r["pk"] for r in board(c, round_, status=S.CHECKED).context["rows"]}
     assert only == {checked.pk}
-    only = {r["d"].pk for r in board(c, round_, commune=there_entity.commune_id).context["rows"]}
+    only = {r["pk"] for r in board(c, round_, commune=there_entity.commune_id).context["rows"]}
     assert only == {there.pk}
     # The counts on top stay those of the whole round.
     response = board(c, round_, commune=there_entity.commune_id)
