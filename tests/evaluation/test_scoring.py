@@ -455,3 +455,75 @@ def test_required_count_is_the_exact_ceiling(quorum, eligible):
     required = svc.required_count(quorum, eligible)
     assert required >= quorum * eligible
     assert required - 1 < quorum * eligible or required == 0
+
+
+# ------------------------------------------------------------------------------------------ pure rules
+
+from ocop.evaluation import scoring as rules  # noqa: E402
+
+TINY = {
+    "number": 99,
+    "parts": [
+        {
+            "code": "A",
+            "max_points": 10,
+            "sections": [
+                {
+                    "code": "1",
+                    "max_points": 10,
+                    "criteria": [
+                        {"code": "1.1", "max_points": 5, "options": [{"points": p} for p in (0, 2, 5)]},
+                        {
+                            "code": "1.2",
+                            "max_points": 5,
+                            "note_vi": "Chỉ áp dụng khi có câu chuyện sản phẩm",
+                            "options": [{"points": p} for p in (0, 3, 5)],
+                        },
+                    ],
+                }
+            ],
+        }
+    ],
+    "disqualifiers_vi": ["Vi phạm an toàn thực phẩm", "Hàng giả"],
+}
+
+
+sheet_strategy = st.builds(
+    rules.MemberSheet,
+    answers=st.fixed_dictionaries(
+        {"1.1": st.sampled_from([0, 2, 5])}, optional={"1.2": st.sampled_from([0, 3, 5])}
+    ),
+    disqualifiers=st.lists(st.integers(0, 1), max_size=2),
+)
+
+
+@given(sheets=st.lists(sheet_strategy, min_size=1, max_size=7))
+def test_council_input_rules(sheets):
+    comp = engine.compile_sheet(TINY)
+    # A sheet without 1.2 marked it not applicable (the only way to leave it out).
+    sheets = [
+        rules.MemberSheet(s.answers, () if "1.2" in s.answers else ("1.2",), s.disqualifiers) for s in sheets
+    ]
+    prepared = rules.council_input(comp, sheets)
+    # Not applicable for the council only when every sheet said so.
+    assert prepared.not_applicable == (["1.2"] if all("1.2" not in s.answers for s in sheets) else [])
+    # A sheet's total never changes by the preparation (not applicable = 0 points).
+    for s, answers in zip(sheets, prepared.answers, strict=True):
+        assert sum(answers.values()) == sum(s.answers.values())
+    # Majority rule for disqualifiers.
+    for i in (0, 1):
+        ticked = sum(1 for s in sheets if i in s.disqualifiers)
+        assert (i in prepared.disqualifiers) == (ticked * 2 > len(sheets))
+    # The engine accepts what was prepared.
+    combined = engine.combine(
+        comp, prepared.answers, disqualifiers=prepared.disqualifiers, not_applicable=prepared.not_applicable
+    )
+    assert combined.mean == Fraction(sum(sum(s.answers.values()) for s in sheets), len(sheets))
+
+
+@given(points=st.lists(st.integers(0, 10), max_size=9))
+def test_distribution_and_range(points):
+    dist = rules.distribution(points)
+    assert sum(n for _p, n in dist) == len(points)
+    assert [p for p, _n in dist] == sorted(set(points), reverse=True)
+    assert rules.point_range(points) == (max(points) - min(points) if points else 0)

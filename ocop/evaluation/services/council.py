@@ -21,7 +21,6 @@ Council decisions common to all sheets, where members' sheets differ:
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,6 +41,7 @@ from ocop.criteria.services import ScoreInputError, check_input, compiled_sheet
 from ocop.registry.models import Entity
 
 from ..models import Council, CouncilMember, Dossier, DossierAttachment, MemberRole, MemberScore, Round
+from ..scoring import MemberSheet, council_input, required_count
 from ..workflow import DossierStatus, IllegalTransition
 from . import can_view, in_scope, locked, require, transition
 
@@ -107,11 +107,6 @@ def eligible_members(dossier: Dossier) -> list[CouncilMember]:
         .select_related("user")
         .order_by("role", "id")
     )
-
-
-def required_count(quorum: Decimal, eligible: int) -> int:
-    """ceil(quorum × eligible scoring members), exactly (no float rounding: 0.75 × 4 = 3)."""
-    return math.ceil(Decimal(quorum) * eligible)
 
 
 def council_quorum_problem(council: Council, entity_id: int | None = None) -> ValidationError | None:
@@ -538,22 +533,6 @@ def chair_seat(user, dossier: Dossier) -> CouncilMember:
     return seat
 
 
-def _council_inputs(comp: engine.Sheet, sheets: list[MemberScore]) -> tuple[list[dict], list[str], list[int]]:
-    """(answers per sheet, the council's not-applicable codes, the council's disqualifiers)."""
-    common_na = set.intersection(*(set(s.not_applicable) for s in sheets)) if sheets else set()
-    answers_list = []
-    for s in sheets:
-        answers = dict(s.answers)
-        for code in s.not_applicable:
-            if code not in common_na and code not in answers:
-                crit = comp.by_code[code]
-                answers[code] = 0 if 0 in crit.allowed else crit.allowed_sorted[0]
-        answers_list.append(answers)
-    ticks = Counter(i for s in sheets for i in set(s.disqualifiers))
-    disqualifiers = sorted(i for i, n in ticks.items() if n * 2 > len(sheets))
-    return answers_list, sorted(common_na), disqualifiers
-
-
 @dataclass
 class CloseOutcome:
     dossier: Dossier
@@ -594,7 +573,10 @@ def close_scoring(user, dossier: Dossier) -> CloseOutcome:
                 member_id__in=q.submitted_ids,
             ).order_by("member_id")
         )
-        answers_list, na, dq = _council_inputs(comp, sheets)
+        prepared = council_input(
+            comp, [MemberSheet(s.answers, s.not_applicable, s.disqualifiers) for s in sheets]
+        )
+        answers_list, na, dq = prepared.answers, prepared.not_applicable, prepared.disqualifiers
         combined = engine.combine(
             comp, answers_list, spread_limit=council.spread_limit, disqualifiers=dq, not_applicable=na
         )
