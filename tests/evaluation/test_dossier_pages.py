@@ -460,3 +460,36 @@ def test_download_only_through_the_checked_view(client_of):
     DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
     assert province.get(reverse("evaluation:library_download", args=[doc.pk])).status_code == 200
     assert "giấy" not in doc.file.name and len(doc.file.name.rsplit("/", 1)[-1]) > 30  # unguessable name
+
+
+def test_library_list_query_count_is_fixed(client_of, django_assert_max_num_queries):
+    product = ProductFactory()
+    producer = make_user(Role.PRODUCER, entity=product.entity)
+    client = client_of(producer)
+    dossier = dossier_at(S.DRAFT, product=product)
+    doc = document(product.entity, expires_on=dt.date(2026, 12, 1))
+    DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
+    client.get(reverse("evaluation:library"))
+    with django_assert_max_num_queries(10) as small:
+        assert client.get(reverse("evaluation:library")).status_code == 200
+    for kind in (DocumentKind.LABEL, DocumentKind.LAB_RESULT, DocumentKind.IP, DocumentKind.PHOTO):
+        extra = document(product.entity, kind, product=product)
+        DossierAttachment.objects.create(dossier=dossier, document=extra, kind=kind)
+    with django_assert_max_num_queries(10) as large:
+        assert client.get(reverse("evaluation:library")).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_hub_query_count_does_not_grow_with_attachments(client_of, django_assert_max_num_queries):
+    dossier = dossier_at(S.DRAFT)
+    client = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
+    url = reverse("evaluation:dossier_detail", args=[dossier.pk])
+    client.get(url)
+    with django_assert_max_num_queries(40) as small:
+        assert client.get(url).status_code == 200
+    for kind in (DocumentKind.LABEL, DocumentKind.LAB_RESULT, DocumentKind.IP, DocumentKind.PHOTO):
+        doc = document(dossier.entity, kind)
+        DossierAttachment.objects.create(dossier=dossier, document=doc, kind=kind)
+    with django_assert_max_num_queries(40) as large:
+        assert client.get(url).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)

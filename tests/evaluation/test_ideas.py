@@ -172,3 +172,17 @@ def test_commune_officer_sets_status_through_the_page(client_of):
     assert officer.post(url, {"op": "comment", "text": "Không phù hợp vùng nguyên liệu"}).status_code == 302
     idea.refresh_from_db()
     assert idea.status == IdeaStatus.NOT_SUITABLE and idea.comments.count() == 1
+
+
+def test_idea_list_query_count_is_fixed(client_of, django_assert_max_num_queries):
+    officer = make_user(Role.COMMUNE_OFFICER, commune=commune())
+    client = client_of(officer)
+    new_idea(EntityFactory(commune=officer.commune))
+    client.get(reverse("evaluation:idea_list"))
+    with django_assert_max_num_queries(10) as small:
+        assert client.get(reverse("evaluation:idea_list")).status_code == 200
+    for _ in range(8):
+        new_idea(EntityFactory(commune=officer.commune))
+    with django_assert_max_num_queries(10) as large:
+        assert client.get(reverse("evaluation:idea_list")).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
