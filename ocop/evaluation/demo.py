@@ -415,7 +415,7 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
             decision=decisions[(level, r.decision_number)],
         )
         dossiers.append(dossier)
-    Dossier.objects.bulk_create(dossiers, batch_size=BATCH_SIZE)
+    _insert(Dossier, dossiers)
     summary.dossiers = len(dossiers)
 
     scores = []
@@ -481,7 +481,7 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
             )
             cert.revocation_decision = "2315/QĐ-UBND"
         certificates.append(cert)
-    Certificate.objects.bulk_create(certificates, batch_size=BATCH_SIZE)
+    _insert(Certificate, certificates)
     newest = {}
     for rp, cert in zip(p.ratings, certificates, strict=True):
         if not rp.superseded:
@@ -507,6 +507,52 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
         update_fields=["value"],
     )
     return summary
+
+
+def _insert(model, objs: list) -> None:
+    """bulk_create, or on PostgreSQL for large lists COPY with ids drawn from the table's sequence in
+    one query: Django's bulk_create prepares every value of these wide rows in Python, which made the
+    national demo three times slower."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or len(objs) < 2000:
+        model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+        return
+    import json
+
+    meta = model._meta
+    fields = list(meta.concrete_fields)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [meta.db_table, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        for obj, pk in zip(objs, ids, strict=True):
+            obj.pk = pk
+            obj._state.adding, obj._state.db = False, connection.alias
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        table = connection.ops.quote_name(meta.db_table)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                row = []
+                for f in fields:
+                    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                        value = getattr(obj, f.attname) or now
+                        setattr(obj, f.attname, value)
+                    elif f.is_relation:
+                        value = getattr(obj, f.attname)
+                        if value is None:
+                            related = f.get_cached_value(obj, None)
+                            value = related.pk if related is not None else None
+                            setattr(obj, f.attname, value)
+                    else:
+                        value = getattr(obj, f.attname)
+                    if value is not None and f.get_internal_type() == "JSONField":
+                        value = json.dumps(value, ensure_ascii=False)
+                    row.append(value)
+                copy.write_row(row)
 
 
 def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:
