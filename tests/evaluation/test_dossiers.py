@@ -453,3 +453,14 @@ def test_checklist_missing_is_exactly_the_required_kinds_not_attached(group, att
     assert "business_registration" in required
     if group == "VI":
         assert not required & {"lab_result", "food_safety", "quality_declaration", "label"}
+
+
+def test_form_edits_are_audited_field_by_field():
+    from ocop.core import audit
+
+    user, dossier = ready_dossier()
+    ds.update_form02(user, dossier, {"part2": {"revenue": "900.000.000"}})
+    event = audit.history(dossier).filter(action=AuditEvent.Action.UPDATE).first()
+    assert event.changes == {"form02.part2.revenue": ["", "900.000.000"]}
+    ds.update_form02(user, dossier, {"part2": {"revenue": "900.000.000"}})  # no change, no event
+    assert audit.history(dossier).filter(action=AuditEvent.Action.UPDATE).first() == event

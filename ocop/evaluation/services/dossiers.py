@@ -356,7 +356,18 @@ def open_dossier(user, product: Product, round_: Round, request_type: str) -> Do
 
 
 def _save(user, current: Dossier, before: dict, names: list[str]) -> Dossier:
-    changes = audit.diff(before, audit.snapshot(current, names))
+    """Saves and audits the changed fields; a form's JSON is audited key by key (form01.product_name)."""
+    after = audit.snapshot(current, names)
+    changes: dict[str, list] = {}
+    for name in names:
+        old, new = before.get(name), after.get(name)
+        if isinstance(old, dict) and isinstance(new, dict) and name.startswith("form"):
+            a, b = _flat(old), _flat(new)
+            for key in sorted(a.keys() | b.keys()):
+                if a.get(key) != b.get(key):
+                    changes[f"{name}.{key}"] = [a.get(key), b.get(key)]
+        elif old != new:
+            changes[name] = [old, new]
     if changes:
         current.save()
         audit.record(user, current, AuditEvent.Action.UPDATE, changes)
