@@ -5,11 +5,12 @@ strings, or through the dossier's history; only how many sheets were submitted."
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
-from ocop.evaluation.models import CouncilMember, DossierAttachment, MemberScore
+from ocop.evaluation.models import CouncilMember, Dossier, DossierAttachment, MemberScore
 from ocop.evaluation.services import council as svc
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import council, document, dossier_at
@@ -170,9 +171,19 @@ def test_forged_urls_from_another_council(scene, client_of):
 
 
 def test_history_never_holds_points(scene):
-    d = scene["d"]
-    events = AuditEvent.objects.filter(object_id=str(d.pk))
-    assert events.exists()
-    for event in events:
-        text = str(event.changes)
-        assert "total" not in text and "answers" not in text and SECRET_A not in text
+    d, a = scene["d"], scene["a"]
+    sheet_events = AuditEvent.objects.filter(object_id=str(scene["sheet_a"].pk), actor=a.user)
+    assert sheet_events.exists()
+    # Nothing on the dossier's own history says who scored.
+    dossier_type = ContentType.objects.get_for_model(Dossier)
+    assert not AuditEvent.objects.filter(
+        content_type=dossier_type, object_id=str(d.pk), actor__in=[a.user, scene["c"].user]
+    ).exists()
+    for event in AuditEvent.objects.all():
+        text = str(event.changes) + event.note
+        assert (
+            "total" not in text
+            and "answers" not in text
+            and SECRET_A not in text
+            and SECRET_DRAFT not in text
+        )

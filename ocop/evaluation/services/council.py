@@ -468,8 +468,8 @@ def save_sheet(
     """Saves the member's sheet of the current scoring round as a draft, or submits it (every criterion
     answered or, when conditional, marked not applicable). A submitted sheet never changes again.
 
-    The audit event says that a sheet was saved or submitted, never its points (the history of a dossier
-    must not reveal a score before the close)."""
+    The audit event (on the sheet, not on the dossier) says that it was saved or submitted, never its
+    points or answers."""
     with transaction.atomic():
         current = locked(dossier)
         seat = scoring_seat(user, current)
@@ -520,7 +520,9 @@ def save_sheet(
         changes: dict[str, list] = {"scoring_round": [None, sheet.scoring_round]}
         changes["sheet"] = [None, "submitted" if submit else "draft saved"]
         action = AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE
-        audit.record(user, current, action, changes, note=_("Council member's sheet"))
+        # On the sheet, not the dossier: the dossier's history is read by other members, who may learn
+        # how many sheets were submitted but not whose.
+        audit.record(user, sheet, action, changes)
     return sheet
 
 
