@@ -236,9 +236,11 @@ def record_conflict(user, member: CouncilMember, entities, note: str) -> Council
     return locked_member
 
 
+@transaction.atomic
 def assign(user, council: Council, dossier: Dossier) -> Dossier:
     """Gives a CHECKED dossier of the council's round to the council (scoring round 1)."""
     require(can_manage(user, council))
+    dossier = locked(dossier)  # judged on the stored row, under the lock the transition takes again
     if dossier.round_id != council.round_id:
         raise ValidationError(_("The dossier belongs to another round than the council."), code="other_round")
     if dossier.status != DossierStatus.CHECKED:
