@@ -4,7 +4,8 @@
    postgres://postgres@127.0.0.1:5432/ocop_bench — and migrate it.
 2. Load national-scale demo data (`manage.py ocop_demo --scale national`: 9,000 producers, 20,000
    products over the 34 provinces) unless it is already there.
-3. Run bench_product_list.py, bench_import.py and bench_engine.py (the scoring engine, in-process).
+3. Run bench_product_list.py, bench_import.py, bench_engine.py (the scoring engine, in-process),
+   bench_round_board.py (the round board with 100 and 500 dossiers) and bench_certificate_pdf.py.
 
 Benchmarks print figures; they are not timed tests and do not fail on a slow machine. The exit status is
 non-zero only when a benchmark could not run properly (an error page, a query count that grows with the
@@ -32,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="demo data seed when (re)loading")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per product-list case")
     parser.add_argument("--no-http", action="store_true", help="skip the run through a real HTTP server")
-    parser.add_argument("--only", choices=["product_list", "import", "engine"], help="run one benchmark only")
+    parser.add_argument(
+        "--only",
+        choices=["product_list", "import", "engine", "round_board", "certificate_pdf"],
+        help="run one benchmark only",
+    )
     args, rest = parser.parse_known_args(argv)
 
     started = time.perf_counter()
@@ -61,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
             print("\n(bench/bench_import.py not present: import benchmark skipped)")
     if args.only in (None, "engine"):
         benchmarks.append(("bench_engine", []))
+    if args.only in (None, "round_board"):
+        benchmarks.append(("bench_round_board", []))
+    if args.only in (None, "certificate_pdf"):
+        benchmarks.append(("bench_certificate_pdf", []))
     for module_name, module_argv in benchmarks:
         try:
             module = importlib.import_module(module_name)
