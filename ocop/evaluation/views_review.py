@@ -41,6 +41,12 @@ def _dossier(request, pk: int) -> Dossier:
     )
 
 
+def _attachments(dossier: Dossier):
+    return dossier.attachments.select_related("document").only(
+        "id", "kind", "dossier_id", "document__title", "document__expires_on"
+    )
+
+
 def _apply(form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form (on its fields where they exist)."""
     if hasattr(error, "error_dict"):
@@ -89,6 +95,7 @@ def commune_review(request, pk: int):
         {
             "dossier": dossier,
             "due": review_services.deadline_info(dossier.commune_deadline),
+            "attachments": _attachments(dossier),
             "can_act": dossier.status == DossierStatus.SUBMITTED,
             "return_form": return_form,
             "form03": form03,
@@ -147,6 +154,7 @@ def province_check(request, pk: int):
         {
             "dossier": dossier,
             "records": dossier.advisory_records.select_related("document", "created_by"),
+            "attachments": _attachments(dossier),
             "can_record": dossier.status in review_services.CHECK_STATES,
             "can_check": dossier.status == DossierStatus.AT_PROVINCE,
             "record_form": record_form,

@@ -393,3 +393,19 @@ def test_province_page_refuses_a_foreign_document(province_officer, client_of):
     assert response.status_code == 400
     assert "document" in response.context["record_form"].errors
     assert_unchanged(dossier, before, events)
+
+
+def test_review_page_lists_evidence_and_flags_documents_expiring_before_the_decision(officer, client_of):
+    from ocop.evaluation.models import DossierAttachment
+
+    dossier = dossier_at(S.SUBMITTED)  # the round's decision is due 30/12/2026
+    lapsing = document(dossier.entity, DocumentKind.FOOD_SAFETY, expires_on=dt.date(2026, 11, 30))
+    lasting = document(dossier.entity, DocumentKind.LAB_RESULT, expires_on=dt.date(2027, 6, 30))
+    for doc in (lapsing, lasting):
+        DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
+    html = client_of(officer).get(reverse("evaluation:commune_review", args=[dossier.pk])).content.decode()
+    rows = html.split('id="attachments"', 1)[1].split("</section>", 1)[0].split("<tr>")
+    lapsing_row = next(r for r in rows if lapsing.title in r)
+    lasting_row = next(r for r in rows if lasting.title in r)
+    assert "30/11/2026" in lapsing_row and 'class="overdue"' in lapsing_row
+    assert "30/06/2027" in lasting_row and 'class="overdue"' not in lasting_row
