@@ -371,6 +371,8 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
     summary.decisions = len(decisions)
 
     # Recognised dossiers, one per rating.
+    calendar = default_calendar()
+    deadlines: dict[datetime.date, datetime.date] = {}
     dossiers = []
     for rp in p.ratings:
         r, product = rp.rating, rp.rating.product
@@ -396,7 +398,8 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
             product_code=rp.product_code,
             submitted_at=submitted,
             received_on=submitted.date(),
-            commune_deadline=default_calendar().add_working_days(submitted.date(), 15),
+            commune_deadline=deadlines.get(submitted.date())
+            or deadlines.setdefault(submitted.date(), calendar.add_working_days(submitted.date(), 15)),
             form03={
                 "local_raw_materials": "Nguyên liệu tại địa phương",
                 "local_labour": "Lao động tại địa phương",
