@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import re
 import sys
 import time
 from decimal import Decimal
@@ -228,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"!! {url} answered {response.status_code} at {size} dossiers.")
                     status = 1
                 counts[size] = queries
+                shown = len(set(re.findall(r"\b(9\d{3})/PĐK-", response.content.decode())))
+                if shown < size:
+                    print(f"!! The board shows {shown} of the round's {size} dossiers.")
                 s = common.summarize_ms(timings)
                 rows.append(
                     [
