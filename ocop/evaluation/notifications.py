@@ -81,11 +81,8 @@ def _language(user) -> str:
 
 
 def _link(dossier) -> str:
-    try:
-        path = reverse("evaluation:dossier_detail", args=[dossier.pk])
-    except Exception:  # the dossier pages may not be installed
-        path = reverse("evaluation:inbox")
-    return getattr(settings, "OCOP_SITE_URL", "").rstrip("/") + path
+    path = reverse("evaluation:dossier_detail", args=[dossier.pk])
+    return settings.OCOP_PUBLIC_BASE_URL.rstrip("/") + path
 
 
 def render_mail(dossier, action: str, user) -> tuple[str, str]:

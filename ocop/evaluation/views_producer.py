@@ -38,7 +38,7 @@ from .forms_producer import (
     UploadForm,
 )
 from .models import AdvisoryRecord, DocumentKind, Dossier, DossierAttachment, EvidenceDocument, Round
-from .services import IllegalTransition, in_scope, library
+from .services import IllegalTransition, dossiers_visible_to, in_scope, library
 from .services import dossiers as ds
 from .services import ideas as idea_services
 from .workflow import DossierStatus, available
@@ -353,7 +353,7 @@ def library_download(request, pk: int):
 
 def _dossier(request, pk: int) -> Dossier:
     return get_object_or_404(
-        ds.dossiers_for(request.user).select_related(
+        dossiers_visible_to(request.user).select_related(
             "product__entity__commune",
             "entity",
             "commune__province",
@@ -377,7 +377,7 @@ def _filer_dossier(request, pk: int) -> Dossier:
 
 @role_required(*REGISTRY_READERS)
 def dossier_list(request):
-    qs = ds.dossiers_for(request.user).select_related("product", "entity", "commune", "round")
+    qs = dossiers_visible_to(request.user).select_related("product", "entity", "commune", "round")
     rounds = Round.objects.filter(pk__in=qs.values("round_id")).order_by("-year", "-commune_cutoff")
     communes = Commune.objects.filter(pk__in=qs.values("commune_id")).order_by("name")
     chosen = {k: request.GET.get(k, "") for k in ("round", "status", "commune")}

@@ -58,7 +58,7 @@ def _active(user) -> bool:
 def dossiers_visible_to(user, queryset=None):
     """Deny by default: the dossiers a user may read, as one query.
 
-    Producer: its own. Commune officer: its commune's, once submitted. Provincial officer: its
+    Producer: its own. Commune officer: its commune's. Provincial officer: its
     province's, once sent to the province (and any it has returned). Council member: those assigned
     to a council it sits on. Ministry: those forwarded to it and their outcome."""
     qs = Dossier.objects.all() if queryset is None else queryset
@@ -70,7 +70,8 @@ def dossiers_visible_to(user, queryset=None):
     if role == Role.PRODUCER and user.entity_id:
         return qs.filter(entity_id=user.entity_id)
     if role == Role.COMMUNE_OFFICER and user.commune_id:
-        return qs.filter(commune_id=user.commune_id).exclude(status=DossierStatus.DRAFT)
+        # Drafts too: a commune officer may prepare a dossier on a producer's behalf.
+        return qs.filter(commune_id=user.commune_id)
     if role == Role.PROVINCE_OFFICER and user.province_id:
         return qs.filter(round__province_id=user.province_id).exclude(
             status__in=(DossierStatus.DRAFT, DossierStatus.SUBMITTED, DossierStatus.WITHDRAWN)

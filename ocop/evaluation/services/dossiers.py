@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,7 @@ from ocop.core.calendar import default_calendar, local_today
 from ocop.core.models import AuditEvent
 from ocop.criteria import engine
 from ocop.criteria import selfassessment as sa
-from ocop.registry.models import Product
+from ocop.registry.models import Product, ProductStatus
 
 from .. import checklist
 from ..models import (
@@ -38,7 +37,7 @@ from ..models import (
     RoundStatus,
 )
 from ..workflow import DossierStatus, IllegalTransition
-from . import dossiers_visible_to, in_scope, library, next_serial, require, transition
+from . import in_scope, library, next_serial, require, transition
 
 FORM01_FIELDS = (
     "entity_name",
@@ -83,23 +82,6 @@ FILERS = (Role.PRODUCER, Role.COMMUNE_OFFICER)
 def can_file_for(user, entity) -> bool:
     """The producer itself or the officer of its commune (or a superuser)."""
     return library.can_manage(user, entity)
-
-
-def dossiers_for(user):
-    """What `dossiers_visible_to` shows, plus for a commune officer the drafts of its commune (a commune
-    officer may open and prepare a dossier on a producer's behalf)."""
-    qs = dossiers_visible_to(user)
-    if (
-        user.is_authenticated
-        and user.is_active
-        and not user.is_superuser
-        and user.role == Role.COMMUNE_OFFICER
-        and user.commune_id
-    ):
-        qs = Dossier.objects.filter(
-            Q(pk__in=qs.values("pk")) | Q(commune_id=user.commune_id, status=DossierStatus.DRAFT)
-        )
-    return qs
 
 
 def can_edit(user, dossier: Dossier) -> bool:
@@ -563,7 +545,20 @@ def submit(user, dossier: Dossier) -> Dossier:
             code = f"{province}-{commune}-{serial:03d}-{year}"
             Product.objects.filter(pk=product.pk).update(ocop_code=code)
         fields["product_code"] = code
+    _mark_in_evaluation(user, current.product_id)
     return transition(user, current, "submit", fields=fields)
+
+
+def _mark_in_evaluation(user, product_id: int) -> None:
+    """A product that was only an idea is "in evaluation" from its first submission on."""
+    product = Product.objects.get(pk=product_id)
+    if product.status == ProductStatus.IDEA:
+        before = audit.snapshot(product, ["status"])
+        product.status = ProductStatus.IN_EVALUATION
+        product.save(update_fields=["status", "updated_at"])
+        audit.record(
+            user, product, AuditEvent.Action.UPDATE, audit.diff(before, audit.snapshot(product, ["status"]))
+        )
 
 
 def withdraw(user, dossier: Dossier, note: str = "") -> Dossier:
