@@ -10,14 +10,13 @@ the council with its members, and the product's self-assessment draft (the crite
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import shutil
 import subprocess
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate, CertificateStatus
@@ -27,12 +26,10 @@ from ocop.evaluation.models import DocumentKind, Dossier, RoundKind
 from ocop.evaluation.services import rounds as round_svc
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import MINIMAL_PDF
-from tests.evaluation.test_whole_path import answers_for, comp_of, make_council
+from tests.evaluation.test_whole_path import answers_for, comp_of, make_council, months_later
 from tests.factories import TAY_NINH, EntityFactory, ProductFactory, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
-
-DECISION_DATE = dt.date(2026, 8, 31)  # in the past; the certificate runs to 31/08/2029
 
 
 def qr_urls_in(pdf: bytes, tmp_path) -> list[str]:
@@ -190,13 +187,14 @@ def test_dossier_from_filing_to_verified_certificate(page, sign_in, live_server,
     switch_user(page, sign_in, officer)
     page.goto(f"/evaluation/rounds/{round_.pk}/decisions/new/")
     page.fill("#decision-form input[name=number]", "345/QĐ-UBND")
-    page.fill("#decision-form input[name=date]", DECISION_DATE.isoformat())
+    decided = timezone.localdate()
+    page.fill("#decision-form input[name=date]", decided.isoformat())
     page.fill("#decision-form input[name=signed_by]", "Chủ tịch UBND tỉnh Tây Ninh")
     page.check(f"#decision-form input[name=dossiers][value='{dossier.pk}']")
     with page.expect_navigation():
         page.click("#decision-form button[type=submit]")
     certificate = Certificate.objects.get(dossier=dossier)
-    assert certificate.stars == 4 and certificate.expires_on == dt.date(2029, 8, 31)
+    assert certificate.stars == 4 and certificate.expires_on == months_later(decided)
 
     # --- The certificate PDF downloads; its QR code opens the verification page. ---
     page.context.clear_cookies()
@@ -227,5 +225,5 @@ def test_dossier_from_filing_to_verified_certificate(page, sign_in, live_server,
     with translation.override("vi"):
         label = str(CertificateStatus.VALID.label)
     text = status.inner_text()
-    assert label in text and "31/08/2029" in text
+    assert label in text and certificate.expires_on.strftime("%d/%m/%Y") in text
     assert certificate.number in page.content() and product.name_vi in page.content()

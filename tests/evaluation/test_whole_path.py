@@ -11,17 +11,18 @@ the round and the council (through their services) are set up by hand."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ocop.accounts.models import Role
 from ocop.certificates import services as cert_services
@@ -57,10 +58,25 @@ from tests.factories import TAY_NINH, EntityFactory, ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
-# A decision date in the past (a decision cannot be dated in the future); its certificate expires
-# exactly 36 months later: 31/08/2026 → 31/08/2029.
-DECISION_DATE = dt.date(2026, 8, 31)
-EXPIRES = dt.date(2029, 8, 31)
+
+def decision_date() -> dt.date:
+    """Decisions are dated the day they are recorded (never in the future, never before the scoring)."""
+    return timezone.localdate()
+
+
+def months_later(day: dt.date, months: int = 36) -> dt.date:
+    """The same day `months` later, the month's last day when it has none (31/08 → 31/08, 29/02 → 28/02);
+    counted by hand, not with the library the service uses."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def test_months_later_by_hand():
+    assert months_later(dt.date(2026, 8, 31)) == dt.date(2029, 8, 31)
+    assert months_later(dt.date(2028, 2, 29)) == dt.date(2031, 2, 28)
+    assert months_later(dt.date(2026, 11, 30)) == dt.date(2029, 11, 30)
+
 
 FORM03 = {
     "local_raw_materials": "Gạo và khoai mì của nông dân trong xã",
@@ -272,11 +288,13 @@ def scored(w: World, stars: int, sheets=None) -> Dossier:
     return d
 
 
-def assert_certificate(w: World, dossier: Dossier, stars: int, decision_date=DECISION_DATE, expires=EXPIRES):
+def assert_certificate(w: World, dossier: Dossier, stars: int):
     cert = Certificate.objects.get(dossier=dossier)
+    decided = decision_date()
+    expires = months_later(decided)
     assert cert.stars == stars
-    assert cert.issued_on == decision_date and cert.decision_date == decision_date
-    assert cert.expires_on == expires == decision_date + relativedelta(months=36)
+    assert cert.issued_on == decided and cert.decision_date == decided
+    assert cert.expires_on == expires
     assert cert.status == CertificateStatus.VALID
     product = Product.objects.get(pk=w.product.pk)
     assert product.stars == stars and product.status == ProductStatus.RATED
@@ -312,7 +330,7 @@ def test_whole_path_province_recognises(stars, client_of):
     assert d.points == Decimal(total_of(comp, answers_for(comp, stars)))
     assert not decision_svc.may_forward(d)
     decision = decision_svc.recognise(
-        w.province_officer, w.round, f"{stars}01/QĐ-UBND", DECISION_DATE, "Chủ tịch UBND tỉnh", [d]
+        w.province_officer, w.round, f"{stars}01/QĐ-UBND", decision_date(), "Chủ tịch UBND tỉnh", [d]
     )
     d = Dossier.objects.get(pk=d.pk)
     assert d.status == S.RECOGNISED and d.decision_id == decision.pk
@@ -336,7 +354,7 @@ def test_whole_path_five_stars_through_the_ministry(client_of):
     assert decision_svc.may_forward(d)
     # The province cannot recognise a 5★ result itself.
     with pytest.raises(ValidationError):
-        decision_svc.recognise(w.province_officer, w.round, "9/QĐ-UBND", DECISION_DATE, "", [d])
+        decision_svc.recognise(w.province_officer, w.round, "9/QĐ-UBND", decision_date(), "", [d])
     d = decision_svc.forward(w.province_officer, d)
     assert d.status == S.AT_MINISTRY and d.forwarded_at is not None
     # Only the Ministry records the central council's result.
@@ -345,9 +363,9 @@ def test_whole_path_five_stars_through_the_ministry(client_of):
     d = decision_svc.record_central(w.ministry, d, "93.50", 5)
     assert d.status == S.CENTRAL_SCORED and d.central_points == Decimal("93.50") and d.central_stars == 5
     with pytest.raises(PermissionDenied):
-        decision_svc.ministry_recognise(w.province_officer, "1/QĐ-BNNMT", DECISION_DATE, "", [d])
+        decision_svc.ministry_recognise(w.province_officer, "1/QĐ-BNNMT", decision_date(), "", [d])
     decision = decision_svc.ministry_recognise(
-        w.ministry, "15/QĐ-BNNMT", DECISION_DATE, "Bộ trưởng Bộ Nông nghiệp và Môi trường", [d]
+        w.ministry, "15/QĐ-BNNMT", decision_date(), "Bộ trưởng Bộ Nông nghiệp và Môi trường", [d]
     )
     assert decision.level == "ministry"
     d = Dossier.objects.get(pk=d.pk)
@@ -362,7 +380,7 @@ def test_whole_path_two_stars_not_recognised_and_the_producer_sees_why(client_of
     assert d.stars == 2
     # A 2★ result cannot be recognised, nor forwarded.
     with pytest.raises(ValidationError):
-        decision_svc.recognise(w.province_officer, w.round, "7/QĐ-UBND", DECISION_DATE, "", [d])
+        decision_svc.recognise(w.province_officer, w.round, "7/QĐ-UBND", decision_date(), "", [d])
     with pytest.raises(ValidationError):
         decision_svc.forward(w.province_officer, d)
     d = decision_svc.not_recognise(w.province_officer, d, note="Dưới 3 sao")
@@ -430,7 +448,7 @@ def test_whole_path_returned_dossier_keeps_its_numbers(monkeypatch, client_of):
     council_svc.close_scoring(w.chair.user, d)
     d = Dossier.objects.get(pk=d.pk)
     assert d.status == S.SCORED and d.stars == 4
-    decision_svc.recognise(w.province_officer, w.round, "44/QĐ-UBND", DECISION_DATE, "", [d])
+    decision_svc.recognise(w.province_officer, w.round, "44/QĐ-UBND", decision_date(), "", [d])
     assert_certificate(w, Dossier.objects.get(pk=d.pk), 4)
 
 
@@ -469,6 +487,9 @@ def test_council_independence_through_pages_and_api(client_of):
     own = client_of(member_a.user).get(f"/api/v1/dossiers/{d.pk}/result").json()["member_scores"]
     assert [(s["own"], s["total"]) for s in own] == [(True, float(total_a))]
     assert client_of(w.chair.user).get(f"/api/v1/dossiers/{d.pk}/result").json()["member_scores"] == []
+    # Nor the province before the close (it sees how many, never what).
+    province = client_of(w.province_officer).get(f"/api/v1/dossiers/{d.pk}/result").json()
+    assert province["member_scores"] == [] and province["points"] is None
     # Not through the service either.
     assert not council_svc.visible_scores(member_b.user, d).exists()
     # B and the chair score; the chair closes; now every sheet is visible to the council.
@@ -507,7 +528,7 @@ def test_quorum_two_of_four_refused_and_nothing_changes():
     assert council_svc.close_scoring(w.chair.user, d).dossier.status == S.SCORED
 
 
-def test_spread_over_ten_sends_back_and_both_rounds_are_kept():
+def test_spread_over_ten_sends_back_and_both_rounds_are_kept(client_of):
     w = world()
     d = to_council(w, submit(w, file_dossier(w, 4)))
     comp = comp_of(d)
@@ -519,6 +540,10 @@ def test_spread_over_ten_sends_back_and_both_rounds_are_kept():
     assert outcome.rescored and outcome.combined.spread > 10
     d = Dossier.objects.get(pk=d.pk)
     assert d.status == S.RESCORING and d.scoring_round == 2 and d.closed_at is None and d.points is None
+    # The discussion shows where the sheets differ, without names before the close.
+    page = client_of(w.members[1].user).get(reverse("evaluation:discussion", args=[d.pk]))
+    assert page.status_code == 200 and page.context["rows"] and page.context["names"] is False
+    assert str(w.members[0].user) not in page.content.decode()
     # Round two: the members agree within the limit; the chair closes.
     close = answers_for(comp, 4, aim=78)
     score_all(w, d, [close, close, low])
@@ -563,39 +588,42 @@ def test_working_day_deadline_across_tet_2027(monkeypatch, client_of):
 def recognised_world(stars: int = 4) -> tuple[World, Dossier, Certificate]:
     w = world()
     d = scored(w, stars)
-    decision_svc.recognise(w.province_officer, w.round, f"{stars}9/QĐ-UBND", DECISION_DATE, "", [d])
+    decision_svc.recognise(w.province_officer, w.round, f"{stars}9/QĐ-UBND", decision_date(), "", [d])
     d = Dossier.objects.get(pk=d.pk)
     return w, d, Certificate.objects.get(dossier=d)
 
 
 def test_reevaluation_window_edges(monkeypatch, client_of):
     w, _first, cert = recognised_world(4)
-    assert cert.expires_on == EXPIRES
+    expires = cert.expires_on
+    assert expires == months_later(decision_date())
 
     # open_dossier reads today itself (no `today` parameter): the day is set here for each edge.
     def on(day: dt.date):
         monkeypatch.setattr(ds, "local_today", lambda: day)
 
     # 181 days before expiry: too early, nothing opened.
-    on(EXPIRES - dt.timedelta(days=181))
+    on(expires - dt.timedelta(days=181))
     count, events = Dossier.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as excinfo:
         ds.open_dossier(w.producer, w.product, w.round, RequestType.REEVALUATION)
-    assert "04/03/2029" in str(excinfo.value)  # the window opens 180 days before 31/08/2029
+    opens = (expires - dt.timedelta(days=180)).strftime("%d/%m/%Y")
+    assert f"from {opens}" in str(excinfo.value)  # the window opens 180 days before expiry
     assert Dossier.objects.count() == count and AuditEvent.objects.count() == events
     # 180 and 120 days before: allowed, no warning (each withdrawn to try the next edge).
     for days in (180, 120):
-        on(EXPIRES - dt.timedelta(days=days))
+        on(expires - dt.timedelta(days=days))
         d = ds.open_dossier(w.producer, w.product, w.round, RequestType.REEVALUATION)
         assert d.status == S.DRAFT and d.previous_id == _first.pk
         assert ds.window_warning(ds.reevaluation_window(w.product)) == ""
         ds.withdraw(w.producer, d)
     # 119 days before: late — allowed, with the warning that the certificate is kept while pending.
-    on(EXPIRES - dt.timedelta(days=119))
+    on(expires - dt.timedelta(days=119))
     info = ds.reevaluation_window(w.product)
-    assert info.state == "late" and info.closes == EXPIRES - dt.timedelta(days=120)
+    assert info.state == "late" and info.closes == expires - dt.timedelta(days=120)
     warning = ds.window_warning(info)
-    assert cert.number in warning and "03/05/2029" in warning  # the window closed 120 days before
+    closes = (expires - dt.timedelta(days=120)).strftime("%d/%m/%Y")
+    assert cert.number in warning and closes in warning  # the window closed 120 days before expiry
     response = client_of(w.producer).post(
         reverse("evaluation:dossier_open", args=[w.product.pk]),
         {"round": w.round.pk, "request_type": RequestType.REEVALUATION},
@@ -610,16 +638,16 @@ def test_reevaluation_window_edges(monkeypatch, client_of):
     late = ds.submit(w.producer, late)
     assert late.status == S.SUBMITTED and late.receipt_number
     monkeypatch.undo()
-    counts = cert_services.expire_and_remind(today=EXPIRES + dt.timedelta(days=1))
+    counts = cert_services.expire_and_remind(today=expires + dt.timedelta(days=1))
     assert counts["kept_valid"] == 1 and counts["expired"] == 0
     cert.refresh_from_db()
-    assert cert.status == CertificateStatus.VALID and cert.grace_until == EXPIRES + dt.timedelta(days=180)
+    assert cert.status == CertificateStatus.VALID and cert.grace_until == expires + dt.timedelta(days=180)
 
 
 def test_revocation_by_the_wrong_authority_is_refused(client_of):
     w, d, cert = recognised_world(4)
-    today = dt.date(2026, 11, 20)
-    finding = dt.date(2026, 11, 15)
+    today = timezone.localdate()
+    finding = today - dt.timedelta(days=5)
     other_province = make_user(Role.PROVINCE_OFFICER, province_id="01")
     wrong = [w.ministry, other_province, w.commune_officer, w.producer, w.chair.user]
     before = Certificate.objects.filter(pk=cert.pk).values().get()
@@ -667,7 +695,7 @@ def test_five_star_certificate_is_revoked_by_the_ministry_only():
     w = world()
     d = decision_svc.forward(w.province_officer, scored(w, 5))
     d = decision_svc.record_central(w.ministry, d, "95", 5)
-    decision_svc.ministry_recognise(w.ministry, "16/QĐ-BNNMT", DECISION_DATE, "", [d])
+    decision_svc.ministry_recognise(w.ministry, "16/QĐ-BNNMT", decision_date(), "", [d])
     cert = Certificate.objects.get(dossier=d)
     before = Certificate.objects.filter(pk=cert.pk).values().get()
     with pytest.raises(PermissionDenied):
@@ -677,8 +705,7 @@ def test_five_star_certificate_is_revoked_by_the_ministry_only():
             ground=RevocationGround.values[0],
             reason="x",
             decision_number="1/QĐ-UBND",
-            finding_date=dt.date(2026, 11, 15),
-            today=dt.date(2026, 11, 20),
+            finding_date=timezone.localdate() - dt.timedelta(days=5),
         )
     assert Certificate.objects.filter(pk=cert.pk).values().get() == before
     cert_services.revoke(
@@ -687,8 +714,7 @@ def test_five_star_certificate_is_revoked_by_the_ministry_only():
         ground=RevocationGround.values[0],
         reason="Sai phạm",
         decision_number="2/QĐ-BNNMT",
-        finding_date=dt.date(2026, 11, 15),
-        today=dt.date(2026, 11, 20),
+        finding_date=timezone.localdate() - dt.timedelta(days=5),
     )
     assert Certificate.objects.get(pk=cert.pk).status == CertificateStatus.REVOKED
 
