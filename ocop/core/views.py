@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from ocop.accounts.access import public
+from ocop.evaluation import inbox
 from ocop.places.models import Province
 from ocop.registry.models import Entity, Product, ProductStatus
 
@@ -28,6 +29,7 @@ def home(request):
         context = {
             "counts": star_counts(Product.objects.visible_to(request.user)),
             "entity_count": Entity.objects.visible_to(request.user).count(),
+            "waiting": [s for s in inbox.sections(request.user) if s.items],
         }
     else:
         province = Province.objects.filter(pk=settings.OCOP_DEFAULT_PROVINCE_CODE).first()
