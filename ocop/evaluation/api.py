@@ -27,7 +27,8 @@ from ocop.criteria.services import compiled_sheet
 from ocop.registry.api import API_READERS
 
 from . import services
-from .models import Dossier, DossierAttachment, MemberScore, RequestType
+from .models import Dossier, DossierAttachment, RequestType
+from .services.council import visible_scores
 from .workflow import DossierStatus
 
 router = Router(tags=["Dossiers"], auth=api_auth(*API_READERS))
@@ -238,23 +239,13 @@ def _visible_dossier(user, dossier_id: int, detail: bool = False) -> Dossier:
     return dossier
 
 
-def _own_or_closed_scores(user, dossier: Dossier):
-    """The member sheets this user may see: its own always, everyone's once the scoring is closed."""
-    qs = MemberScore.objects.filter(dossier=dossier)
-    if dossier.closed_at is not None:
-        return qs.filter(submitted_at__isnull=False) | qs.filter(member__user=user)
-    return qs.filter(member__user=user)
-
-
 def visible_member_scores(user, dossier: Dossier):
-    """Council independence, through the council service when it is there (one rule for pages and API)."""
-    try:
-        from .services.council import visible_scores
-    except ImportError:
-        qs = _own_or_closed_scores(user, dossier)
-    else:
-        qs = visible_scores(user, dossier)
-    return qs.select_related("member__user").order_by("scoring_round", "member__role", "member_id")
+    """Council independence: the council service's rule, the same for the pages and the API."""
+    return (
+        visible_scores(user, dossier)
+        .select_related("member__user")
+        .order_by("scoring_round", "member__role", "member_id")
+    )
 
 
 def _download_url(request, attachment: DossierAttachment) -> str | None:
