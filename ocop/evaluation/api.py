@@ -1,12 +1,13 @@
 """Read endpoints for dossiers and their results, within the caller's scope.
 
 The scope is `services.dossiers_visible_to(user)`: a producer its own dossiers, a commune officer its
-commune's once submitted, a provincial officer its province's once sent up, a council member those
-assigned to a council it sits on, the Ministry those forwarded to it. A machine client sees none. A
-dossier outside the scope answers 404, exactly as one that does not exist.
+commune's, a provincial officer its province's once sent up, a council member those assigned to a
+council it sits on, the Ministry those forwarded to it. A machine client sees none. A dossier outside
+the scope answers 404, exactly as one that does not exist.
 
-Council independence: a member's sheet is shown to that member; everyone else's totals appear only
-once the chair has closed the scoring (`closed_at`).
+Council independence (`services.council.visible_scores`): a member's own sheet is shown to that member;
+the other members' totals only once the chair has closed the scoring (`closed_at`), and only to the
+council and the province. Points and stars appear once the scoring is closed.
 """
 
 from __future__ import annotations
