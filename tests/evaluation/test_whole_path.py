@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -830,3 +831,20 @@ def test_forged_posts_are_refused_and_change_nothing(client_of):
     assert snapshot(d) == rows_before
     assert list(MemberScore.objects.filter(dossier=d).order_by("pk").values()) == sheets
     assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="decisions.recognise accepts a decision dated before the council closed the scoring (only "
+    "future dates are refused): the certificate is issued already expired",
+)
+def test_a_decision_cannot_predate_the_councils_result():
+    w = world()
+    d = scored(w, 4)
+    closed_on = timezone.localtime(d.closed_at).date()
+    long_ago = closed_on - relativedelta(years=4)
+    before, events = snapshot(d), AuditEvent.objects.count()
+    with pytest.raises(ValidationError):
+        decision_svc.recognise(w.province_officer, w.round, "1/QĐ-UBND", long_ago, "", [d])
+    assert snapshot(d) == before and AuditEvent.objects.count() == events
+    assert not Certificate.objects.filter(dossier=d).exists()
