@@ -305,10 +305,16 @@ class DecisionLevel(models.TextChoices):
 
 
 class Decision(models.Model):
-    """A decision recognising products (3★/4★ by the provincial chair, 5★ by the Minister)."""
+    """A decision recognising products (3★/4★ by the provincial chair, 5★ by the Minister). A provincial
+    decision belongs to its province; the Minister's may list products of several provinces."""
 
     province = models.ForeignKey(
-        "places.Province", verbose_name=_("province"), on_delete=models.PROTECT, related_name="+"
+        "places.Province",
+        verbose_name=_("province"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     round = models.ForeignKey(
         Round,
@@ -329,7 +335,17 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-date", "-id"]
-        constraints = [models.UniqueConstraint(fields=["level", "number"], name="evaluation_decision_number")]
+        constraints = [
+            # Provinces number their decisions independently; the Ministry's numbers are its own.
+            models.UniqueConstraint(
+                fields=["province", "number"],
+                condition=Q(level="province"),
+                name="evaluation_province_decision",
+            ),
+            models.UniqueConstraint(
+                fields=["number"], condition=Q(level="ministry"), name="evaluation_ministry_decision"
+            ),
+        ]
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -255,7 +255,9 @@ def _decisions(user):
     if user.is_superuser or user.role == Role.MINISTRY:
         return qs
     if user.role == Role.PROVINCE_OFFICER and user.province_id:
-        return qs.filter(province_id=user.province_id)
+        # A Minister's decision spanning provinces has no province: the province sees it by its products.
+        mine = Dossier.objects.filter(round__province_id=user.province_id).values("decision_id")
+        return qs.filter(Q(province_id=user.province_id) | Q(pk__in=mine))
     return qs.none()
 
 

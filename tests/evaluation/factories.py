@@ -19,8 +19,8 @@ from ocop.criteria.selfassessment import sheet_for
 from ocop.evaluation.models import (
     Council,
     CouncilMember,
-    Dossier,
     DocumentKind,
+    Dossier,
     EvidenceDocument,
     MemberRole,
     RequestType,
@@ -50,7 +50,9 @@ class RoundFactory(DjangoModelFactory):
     decision_due = datetime.date(2026, 12, 30)
 
 
-def document(entity, kind: str = DocumentKind.BUSINESS_REGISTRATION, *, expires_on=None, product=None, user=None):
+def document(
+    entity, kind: str = DocumentKind.BUSINESS_REGISTRATION, *, expires_on=None, product=None, user=None
+):
     """A PDF in the producer's evidence library."""
     doc = EvidenceDocument(
         entity=entity,
@@ -73,11 +75,15 @@ def document(entity, kind: str = DocumentKind.BUSINESS_REGISTRATION, *, expires_
 def council(round_: Round, members: int = 3, advisors: int = 0) -> Council:
     """A council of the round: one chair and `members - 1` members (council-member users of the
     round's province), plus advisors."""
-    c = Council.objects.create(round=round_, name=f"Hội đồng OCOP {round_.name}", decision_number="12/QĐ-UBND")
+    c = Council.objects.create(
+        round=round_, name=f"Hội đồng OCOP {round_.name}", decision_number="12/QĐ-UBND"
+    )
     for i in range(members):
         role = MemberRole.CHAIR if i == 0 else MemberRole.MEMBER
         user = make_user(Role.COUNCIL_MEMBER, province_id=round_.province_id)
-        CouncilMember.objects.create(council=c, user=user, role=role, department="Sở Nông nghiệp và Môi trường")
+        CouncilMember.objects.create(
+            council=c, user=user, role=role, department="Sở Nông nghiệp và Môi trường"
+        )
     for _ in range(advisors):
         user = make_user(Role.COUNCIL_MEMBER, province_id=round_.province_id)
         CouncilMember.objects.create(council=c, user=user, role=MemberRole.ADVISOR, department="Tổ tư vấn")
@@ -121,7 +127,7 @@ def dossier_at(
         form01={"product_name": product.name_vi},
     )
     reached = _ORDER.index(status) if status in _ORDER else len(_ORDER)
-    now = datetime.datetime(2026, 9, 1, 8, 0, tzinfo=datetime.UTC)
+    now = datetime.datetime(2025, 6, 2, 8, 0, tzinfo=datetime.UTC)
     if reached >= 1 or status == S.RETURNED:
         province, commune = product.entity.commune.province_id, product.entity.commune_id
         dossier.receipt_number = f"{dossier.pk}/PĐK-{province}-{commune}-{round_.year}"

@@ -26,6 +26,13 @@ pytestmark = pytest.mark.django_db
 DECIDED = datetime.date(2026, 8, 31)
 
 
+def _backdate_central(dossier) -> None:
+    """The central result was recorded now; the tests' decisions are dated DECIDED, which may not come
+    before the result it rests on: say the central council reported a week before."""
+    recorded = datetime.datetime.combine(DECIDED - datetime.timedelta(days=7), datetime.time(9), datetime.UTC)
+    Dossier.objects.filter(pk=dossier.pk).update(central_recorded_at=recorded)
+
+
 def province_officer(province="80"):
     return make_user(Role.PROVINCE_OFFICER, province_id=province)
 
@@ -163,6 +170,7 @@ def test_central_result_5_stars_by_ministry_only():
     dossier.refresh_from_db()
     assert dossier.status == S.AT_MINISTRY and dossier.central_points is None
     svc.record_central(ministry, dossier, "92.50", 5)
+    _backdate_central(dossier)
     dossier.refresh_from_db()
     assert dossier.status == S.CENTRAL_SCORED and dossier.central_points == Decimal("92.50")
 
@@ -189,6 +197,7 @@ def test_central_below_90_goes_back_to_province_on_central_result():
     officer = province_officer()
     dossier = dossier_at(S.AT_MINISTRY, points="91.00", stars=5)
     svc.record_central(ministry, dossier, "86.00", 4)
+    _backdate_central(dossier)
     dossier.refresh_from_db()
     assert svc.recognisable_by_province(dossier) and not svc.recognisable_by_ministry(dossier)
     with pytest.raises(ValidationError):
@@ -312,9 +321,9 @@ def test_decide_page_shows_reevaluation_due_date(client_of):
 
     dossier = dossier_at(S.SCORED, points="75.00", stars=4, request_type=RequestType.REEVALUATION)
     response = client_of(province_officer()).get(reverse("evaluation:decide", args=[dossier.pk]))
-    # sent to the province 01/09/2026 + 45 days
-    assert response.context["reevaluation_due"] == datetime.date(2026, 10, 16)
-    assert "16/10/2026" in response.content.decode()
+    # sent to the province 02/06/2025 (the factory's day) + 45 days
+    assert response.context["reevaluation_due"] == datetime.date(2025, 7, 17)
+    assert "17/07/2025" in response.content.decode()
 
 
 def test_decision_create_page(client_of):
@@ -353,6 +362,7 @@ def test_ministry_pages(client_of):
     assert client.get(url).status_code == 200
     response = client.post(url, {"points": "94", "stars": "5"})
     assert response.status_code == 302
+    _backdate_central(dossier)
     dossier.refresh_from_db()
     assert dossier.status == S.CENTRAL_SCORED
 
@@ -410,6 +420,7 @@ def test_central_90_with_a_missed_mark_is_recognised_4_stars_by_the_province():
     ministry = make_user(Role.MINISTRY)
     dossier = dossier_at(S.AT_MINISTRY, points="92.00", stars=5)
     svc.record_central(ministry, dossier, "91.00", 4)
+    _backdate_central(dossier)
     dossier.refresh_from_db()
     assert svc.recognisable_by_province(dossier) and not svc.recognisable_by_ministry(dossier)
     svc.recognise(province_officer(), dossier.round, "8/QĐ-UBND", DECIDED, "", [dossier])
@@ -419,6 +430,7 @@ def test_central_90_with_a_missed_mark_is_recognised_4_stars_by_the_province():
 def test_central_two_stars_closed_by_the_province():
     dossier = dossier_at(S.AT_MINISTRY, points="92.00", stars=5)
     svc.record_central(make_user(Role.MINISTRY), dossier, "45.00", 2)
+    _backdate_central(dossier)
     dossier.refresh_from_db()
     assert not svc.recognisable_by_province(dossier)
     assert svc.not_recognise(province_officer(), dossier).status == S.NOT_RECOGNISED
@@ -438,3 +450,23 @@ def test_result_page_after_recognition_shows_the_certificate(client_of):
         assert cert.number in body and "31/08/2029" in body and "11/QĐ-UBND" in body
     detail = client_of(province_officer()).get(reverse("evaluation:decision_detail", args=[cert.decision_id]))
     assert cert.number in detail.content.decode()
+
+
+def test_a_ministers_decision_may_list_products_of_several_provinces(client_of):
+    from ocop.evaluation.services import decisions as svc
+    from tests.factories import EntityFactory, ProductFactory, commune
+
+    here = dossier_at(S.CENTRAL_SCORED)
+    there = dossier_at(
+        S.CENTRAL_SCORED, product=ProductFactory(entity=EntityFactory(commune=commune(province="01")))
+    )
+    ministry = make_user(Role.MINISTRY)
+    decision = svc.ministry_recognise(
+        ministry, "88/QĐ-BNNMT", datetime.date(2026, 9, 20), "Bộ trưởng", [here, there]
+    )
+    assert decision.province_id is None
+    assert set(decision.dossiers.values_list("pk", flat=True)) == {here.pk, there.pk}
+    # each province's office finds it through its own products
+    officer = make_user(Role.PROVINCE_OFFICER)
+    page = client_of(officer).get(reverse("evaluation:decision_detail", args=[decision.pk]))
+    assert page.status_code == 200

@@ -833,11 +833,6 @@ def test_forged_posts_are_refused_and_change_nothing(client_of):
     assert AuditEvent.objects.count() == events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decisions.recognise accepts a decision dated before the council closed the scoring (only "
-    "future dates are refused): the certificate is issued already expired",
-)
 def test_a_decision_cannot_predate_the_councils_result():
     w = world()
     d = scored(w, 4)

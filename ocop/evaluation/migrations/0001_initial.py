@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('signed_by', models.CharField(blank=True, max_length=200, verbose_name='signed by')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('province', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.province', verbose_name='province')),
+                ('province', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.province', verbose_name='province')),
             ],
             options={
                 'verbose_name': 'decision',
@@ -318,6 +318,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='decision',
-            constraint=models.UniqueConstraint(fields=('level', 'number'), name='evaluation_decision_number'),
+            constraint=models.UniqueConstraint(condition=models.Q(('level', 'province')), fields=('province', 'number'), name='evaluation_province_decision'),
+        ),
+        migrations.AddConstraint(
+            model_name='decision',
+            constraint=models.UniqueConstraint(condition=models.Q(('level', 'ministry')), fields=('number',), name='evaluation_ministry_decision'),
         ),
     ]

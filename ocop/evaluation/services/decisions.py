@@ -191,12 +191,38 @@ def _rate(user, certificate, dossier: Dossier) -> None:
 # ---------------------------------------------------------------------------------------- decisions
 
 
-def _check_header(level: str, number: str, date: dt.date | None) -> tuple[str, dt.date]:
+def _refuse_predating(rows, date: dt.date) -> None:
+    """A decision cannot be dated before the result it rests on (the central council's result, else
+    the council's close): it would issue a certificate already running before the product was scored."""
+    late = []
+    for d in rows:
+        rested_on = d.central_recorded_at or d.closed_at
+        if rested_on and date < timezone.localdate(rested_on):
+            late.append((d, timezone.localdate(rested_on)))
+    if late:
+        raise ValidationError(
+            {
+                "date": [
+                    _("The decision cannot be dated before the result of %(dossier)s (%(day)s).")
+                    % {"dossier": d, "day": day.strftime("%d/%m/%Y")}
+                    for d, day in late
+                ]
+            }
+        )
+
+
+def _check_header(
+    level: str, number: str, date: dt.date | None, province_id: str | None = None
+) -> tuple[str, dt.date]:
     number = (number or "").strip()
     errors: dict[str, list[str]] = {}
     if not number:
         errors["number"] = [_("Enter the decision number.")]
-    elif Decision.objects.filter(level=level, number=number).exists():
+    elif Decision.objects.filter(
+        level=level,
+        number=number,
+        **({"province_id": province_id} if level == DecisionLevel.PROVINCE else {}),
+    ).exists():
         errors["number"] = [_("A decision with this number is already recorded.")]
     if date is None:
         errors["date"] = [_("Enter the decision date.")]
@@ -238,7 +264,7 @@ def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by:
     dossiers = list(dossiers)
     if not dossiers:
         raise ValidationError({"dossiers": [_("Tick at least one dossier.")]})
-    number, date = _check_header(DecisionLevel.PROVINCE, number, date)
+    number, date = _check_header(DecisionLevel.PROVINCE, number, date, round_.province_id)
     with transaction.atomic():
         rows = list(
             Dossier.objects.select_for_update()
@@ -258,6 +284,7 @@ def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by:
                     or [_("A ticked dossier no longer exists.")]
                 }
             )
+        _refuse_predating(rows, date)
         decision = _create_decision(
             province_id=round_.province_id,
             round=round_,
@@ -297,12 +324,11 @@ def ministry_recognise(user, number: str, date: dt.date | None, signed_by: str, 
                     or [_("A ticked dossier no longer exists.")]
                 }
             )
+        _refuse_predating(rows, date)
         provinces = {d.round.province_id for d in rows}
-        if len(provinces) != 1:
-            # Decision.province is required: one decision per province.
-            raise ValidationError({"dossiers": [_("Tick dossiers of one province per decision.")]})
         decision = _create_decision(
-            province_id=provinces.pop(),
+            # The Minister's decision may list products of several provinces.
+            province_id=provinces.pop() if len(provinces) == 1 else None,
             round=None,
             level=DecisionLevel.MINISTRY,
             number=number,
