@@ -235,7 +235,7 @@ def test_frozen_dossier_edit_pages_refuse_and_nothing_changes(client_of):
     detail = reverse("evaluation:dossier_detail", args=[dossier.pk])
     response = producer.get(reverse("evaluation:dossier_form01", args=[dossier.pk]), follow=True)
     assert response.redirect_chain[-1][0] == detail
-    assert "frozen" in response.content.decode()
+    assert "đã được nộp và bị khóa" in response.content.decode()
     doc = document(dossier.entity, DocumentKind.AWARD)
     posts = [
         (

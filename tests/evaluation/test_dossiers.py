@@ -138,7 +138,7 @@ def test_round_must_be_open_and_of_the_products_province():
     product = ProductFactory()
     user = make_user(Role.PRODUCER, entity=product.entity)
     closed = RoundFactory(status=RoundStatus.CLOSED)
-    with pytest.raises(ValidationError, match="closed"):
+    with pytest.raises(ValidationError, match="đã đóng"):
         ds.open_dossier(user, product, closed, RequestType.FIRST)
     elsewhere = RoundFactory(province_id="01")
     with pytest.raises(ValidationError, match="another province"):
@@ -150,7 +150,7 @@ def test_one_open_dossier_per_product_with_a_clear_message():
     product = ProductFactory()
     user = make_user(Role.PRODUCER, entity=product.entity)
     first = ds.open_dossier(user, product, RoundFactory(), RequestType.FIRST)
-    with pytest.raises(ValidationError, match="already has a dossier in progress"):
+    with pytest.raises(ValidationError, match="đang có hồ sơ chưa hoàn tất"):
         ds.open_dossier(user, product, RoundFactory(), RequestType.FIRST)
     assert list(Dossier.objects.filter(product=product)) == [first]
     ds.withdraw(user, first)
@@ -172,10 +172,10 @@ def test_tourism_dossier_has_no_samples_and_no_lab_items():
 def test_upgrade_and_reevaluation_need_a_valid_certificate(request_type):
     product = ProductFactory()
     user = make_user(Role.PRODUCER, entity=product.entity)
-    with pytest.raises(ValidationError, match="valid OCOP certificate"):
+    with pytest.raises(ValidationError, match="giấy chứng nhận OCOP còn hiệu lực"):
         ds.open_dossier(user, product, RoundFactory(), request_type)
     certificate(product, dt.date.today() + dt.timedelta(days=150), status="revoked")
-    with pytest.raises(ValidationError, match="valid OCOP certificate"):
+    with pytest.raises(ValidationError, match="giấy chứng nhận OCOP còn hiệu lực"):
         ds.open_dossier(user, product, RoundFactory(), request_type)
     assert not Dossier.objects.exists()
 
@@ -194,7 +194,7 @@ def test_reevaluation_window_early_refused_open_allowed_late_warned(monkeypatch)
         monkeypatch.setattr(ds, "local_today", lambda day=day: day)
         assert ds.reevaluation_window(product).state == state
     monkeypatch.setattr(ds, "local_today", lambda: expires - dt.timedelta(days=181))
-    with pytest.raises(ValidationError, match="Too early"):
+    with pytest.raises(ValidationError, match="Quá sớm"):
         ds.open_dossier(user, product, RoundFactory(), RequestType.REEVALUATION)
     assert not Dossier.objects.exists()
     monkeypatch.setattr(ds, "local_today", lambda: expires - dt.timedelta(days=119))

@@ -142,7 +142,7 @@ def test_editing_details_and_refusal_once_filed():
     filed = dossier_at(S.SUBMITTED, product=product)
     DossierAttachment.objects.create(dossier=filed, document=doc, kind=doc.kind)
     before = EvidenceDocument.objects.filter(pk=doc.pk).values().get()
-    with pytest.raises(ValidationError, match="new version"):
+    with pytest.raises(ValidationError, match="phiên bản mới"):
         library.update(user, doc, expires_on=dt.date(2040, 1, 1))
     assert EvidenceDocument.objects.filter(pk=doc.pk).values().get() == before
 

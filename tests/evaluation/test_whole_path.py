@@ -609,7 +609,7 @@ def test_reevaluation_window_edges(monkeypatch, client_of):
     with pytest.raises(ValidationError) as excinfo:
         ds.open_dossier(w.producer, w.product, w.round, RequestType.REEVALUATION)
     opens = (expires - dt.timedelta(days=180)).strftime("%d/%m/%Y")
-    assert f"from {opens}" in str(excinfo.value)  # the window opens 180 days before expiry
+    assert f"từ ngày {opens}" in str(excinfo.value)  # the window opens 180 days before expiry
     assert Dossier.objects.count() == count and AuditEvent.objects.count() == events
     # 180 and 120 days before: allowed, no warning (each withdrawn to try the next edge).
     for days in (180, 120):
