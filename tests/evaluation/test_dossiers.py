@@ -141,7 +141,7 @@ def test_round_must_be_open_and_of_the_products_province():
     with pytest.raises(ValidationError, match="đã đóng"):
         ds.open_dossier(user, product, closed, RequestType.FIRST)
     elsewhere = RoundFactory(province_id="01")
-    with pytest.raises(ValidationError, match="another province"):
+    with pytest.raises(ValidationError, match="tỉnh khác"):
         ds.open_dossier(user, product, elsewhere, RequestType.FIRST)
     assert not Dossier.objects.exists()
 
@@ -199,7 +199,7 @@ def test_reevaluation_window_early_refused_open_allowed_late_warned(monkeypatch)
     assert not Dossier.objects.exists()
     monkeypatch.setattr(ds, "local_today", lambda: expires - dt.timedelta(days=119))
     dossier = ds.open_dossier(user, product, RoundFactory(), RequestType.REEVALUATION)
-    assert "late" in ds.window_warning(ds.reevaluation_window(product)).lower()
+    assert "nộp muộn" in ds.window_warning(ds.reevaluation_window(product)).lower()
     assert dossier.request_type == RequestType.REEVALUATION
 
 
