@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ocop.accounts.models import Role
@@ -43,7 +44,7 @@ COUNCIL_STATES = (
     DossierStatus.RECOGNISED,
     DossierStatus.NOT_RECOGNISED,
 )
-MINISTRY_STATES = (DossierStatus.AT_MINISTRY, DossierStatus.CENTRAL_SCORED)
+DECIDED_STATES = (DossierStatus.RECOGNISED, DossierStatus.NOT_RECOGNISED)
 
 
 def require(allowed: bool, message: str | None = None) -> None:
@@ -60,7 +61,7 @@ def dossiers_visible_to(user, queryset=None):
 
     Producer: its own. Commune officer: its commune's. Provincial officer: its
     province's, once sent to the province (and any it has returned). Council member: those assigned
-    to a council it sits on. Ministry: those forwarded to it and their outcome."""
+    to a council it sits on. Ministry: those forwarded to it, and every decided one."""
     qs = Dossier.objects.all() if queryset is None else queryset
     if not _active(user):
         return qs.none()
@@ -80,7 +81,8 @@ def dossiers_visible_to(user, queryset=None):
         seats = CouncilMember.objects.filter(user=user).values("council_id")
         return qs.filter(council_id__in=seats, status__in=COUNCIL_STATES)
     if role == Role.MINISTRY:
-        return qs.filter(forwarded_at__isnull=False)
+        # Forwarded dossiers, and every decided one: results are announced, the Ministry oversees them.
+        return qs.filter(Q(forwarded_at__isnull=False) | Q(status__in=DECIDED_STATES))
     return qs.none()
 
 
