@@ -25,7 +25,7 @@ from tests.factories import ProductFactory, make_user
 pytestmark = pytest.mark.django_db
 
 NUMBER = "12/2026/CN-OCOP-80"
-_serial = itertools.count(1)
+_serial = itertools.count(1000)  # above the fixed numbers the tests name (e.g. 12/2026/…)
 
 
 def make_certificate(number: str | None = None, *, product=None, issued_on=None, level=None, **fields):
