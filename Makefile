@@ -25,6 +25,7 @@ demo: migrate
 # Serves on http://127.0.0.1:$(PORT) with the background worker beside it (imports, e-mail).
 run: demo
 	@echo "OCOP: http://127.0.0.1:$(PORT)  (demo accounts: see README)"
+	$(PY) manage.py ocop_expire --schedule
 	$(PY) manage.py db_worker --interval 1 --no-reload & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

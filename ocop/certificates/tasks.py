@@ -1,19 +1,23 @@
 """Background tasks of the certificates (django-tasks; the database worker runs them: `manage.py
 db_worker`).
 
-`expire_certificates` is the daily job; schedule it once a day, e.g. with cron:
-    5 0 * * *  cd /srv/ocop && .venv/bin/python manage.py ocop_expire
-or enqueue it from any scheduler (`expire_certificates.enqueue()`), for the worker to run. Both are
-idempotent, so an extra run sends nothing twice.
+`expire_certificates` is the daily job. With the database worker it schedules itself: each run queues
+the next one for 00:05 tomorrow, and `manage.py ocop_expire --schedule` (run by `make run`) starts the
+chain when none is waiting. Cron works too (`5 0 * * * … manage.py ocop_expire`). Every run is
+idempotent, so an extra one sends nothing twice.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.utils import translation
-from django_tasks import task
+from django.utils import timezone, translation
+from django_tasks import default_task_backend, task
+
+DAILY_AT = dt.time(0, 5)
 
 
 @task()
@@ -21,7 +25,25 @@ def expire_certificates() -> dict:
     """Expire certificates and send the re-evaluation reminders that are due (see services)."""
     from .services import expire_and_remind
 
-    return expire_and_remind()
+    counts = expire_and_remind()
+    schedule_daily()
+    return counts
+
+
+def schedule_daily() -> bool:
+    """Queue the next daily run (00:05 tomorrow, local time) unless one is already waiting. Only with a
+    backend that can defer tasks (the database worker); returns whether a run was queued."""
+    if not default_task_backend.supports_defer:
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(task_path=expire_certificates.module_path, status="READY")
+    if waiting.exists():
+        return False
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    when = timezone.make_aware(dt.datetime.combine(tomorrow, DAILY_AT))
+    expire_certificates.using(run_after=when).enqueue()
+    return True
 
 
 @task()

@@ -134,3 +134,28 @@ def test_command_and_task_are_idempotent(cert, capsys):
 
     result = expire_certificates.enqueue()
     assert result.return_value["expired"] == 0
+
+
+def test_the_worker_runs_expiry_every_day_once(settings):
+    """With the database worker, one daily run waits at a time: `ocop_expire --schedule` starts the chain
+    and each run queues the next for 00:05 tomorrow."""
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from ocop.certificates import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("ocop_expire", "--schedule")
+    call_command("ocop_expire", "--schedule")
+    waiting = DBTaskResult.objects.filter(task_path=tasks.expire_certificates.module_path, status="READY")
+    assert waiting.count() == 1
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    assert timezone.localtime(waiting.get().run_after) == timezone.make_aware(
+        dt.datetime.combine(tomorrow, dt.time(0, 5))
+    )
+    # the immediate backend (tests, or no worker) never queues
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    assert tasks.schedule_daily() is False

@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from ocop.certificates.services import expire_and_remind
+from ocop.certificates.tasks import schedule_daily
 
 
 class Command(BaseCommand):
@@ -15,8 +16,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="Run as of this day (YYYY-MM-DD); today by default.")
+        parser.add_argument(
+            "--schedule",
+            action="store_true",
+            help="Only make sure the background worker runs this every day (queues tomorrow's run).",
+        )
 
     def handle(self, *args, **options):
+        if options["schedule"]:
+            queued = schedule_daily()
+            self.stdout.write(
+                "daily run queued" if queued else "daily run already queued (or no worker backend)"
+            )
+            return
         today = None
         if options.get("date"):
             try:
