@@ -495,6 +495,9 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
             cert.superseded_by = newest.get(rp.rating.product.pk)
             superseded.append(cert)
     Certificate.objects.bulk_update(superseded, ["superseded_by"], batch_size=BATCH_SIZE)
+    if p.revoked is not None:
+        # as the revocation service leaves it: the product keeps its stars, its status says revoked
+        Product.objects.filter(pk=p.revoked.rating.product.pk).update(status=ProductStatus.REVOKED)
     summary.certificates = len(certificates)
 
     summary.in_progress = _in_progress(

@@ -71,7 +71,11 @@ def test_province_scale_has_the_promised_numbers(demo_data):
     statuses = Counter(Product.objects.values_list("status", flat=True))
     assert statuses[ProductStatus.IN_EVALUATION] == 8
     assert statuses[ProductStatus.IDEA] == 5
-    assert statuses[ProductStatus.RATED] + statuses[ProductStatus.EXPIRED] == 397
+    assert (
+        statuses[ProductStatus.RATED] + statuses[ProductStatus.EXPIRED] + statuses[ProductStatus.REVOKED]
+        == 397
+    )
+    assert statuses[ProductStatus.REVOKED] == 1
     assert statuses[ProductStatus.EXPIRED] > 0
     types = Counter(Entity.objects.values_list("entity_type", flat=True))
     assert types == {
@@ -232,6 +236,8 @@ def test_rated_products_carry_decisions_that_follow_the_rules(demo_data):
             else:
                 assert re.fullmatch(r"\d+/QĐ-UBND", r.decision_number), r.decision_number
         expected = ProductStatus.EXPIRED if latest.valid_until < TODAY else ProductStatus.RATED
+        if product.certificates.filter(status="revoked").exists():
+            expected = ProductStatus.REVOKED
         assert product.status == expected
         if product.status == ProductStatus.RATED and latest.valid_until <= TODAY + datetime.timedelta(
             days=180
