@@ -95,6 +95,8 @@ def commune_review(request, pk: int):
         {
             "dossier": dossier,
             "due": review_services.deadline_info(dossier.commune_deadline),
+            # Art. 5: the round decides on what the communes send by its cut-off; later, the next round.
+            "past_round_cutoff": local_today() > dossier.round.commune_cutoff,
             "attachments": _attachments(dossier),
             "can_act": dossier.status == DossierStatus.SUBMITTED,
             "return_form": return_form,

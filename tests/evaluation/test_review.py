@@ -199,6 +199,19 @@ def test_review_page_marks_overdue(officer, client_of, monkeypatch):
     assert 'class="deadline overdue"' in response.content.decode()
 
 
+def test_review_page_warns_when_the_rounds_cutoff_has_passed(officer, client_of):
+    from tests.evaluation.factories import RoundFactory
+
+    today = dt.date.today()
+    late = dossier_at(S.SUBMITTED, round_=RoundFactory(commune_cutoff=today - dt.timedelta(days=1)))
+    on_time = dossier_at(S.SUBMITTED, round_=RoundFactory(commune_cutoff=today))
+    client = client_of(officer)
+    page = client.get(reverse("evaluation:commune_review", args=[late.pk])).content.decode()
+    assert 'data-testid="past-cutoff"' in page and "đợt tiếp theo" in page
+    page = client.get(reverse("evaluation:commune_review", args=[on_time.pk])).content.decode()
+    assert 'data-testid="past-cutoff"' not in page
+
+
 # --- Commune: page ---------------------------------------------------------------------------------
 
 
