@@ -10,7 +10,6 @@ urlpatterns = [
     path("criteria/", include("ocop.criteria.urls")),
     path("evaluation/", include("ocop.evaluation.urls")),
     path("", include("ocop.certificates.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
-from django.http import JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from ocop.accounts.access import public
 from ocop.evaluation import inbox
@@ -36,6 +39,33 @@ def home(request):
         counts = star_counts(Product.objects.filter(entity__commune__province=province)) if province else {}
         context = {"province": province, "counts": counts}
     return render(request, "core/home.html", context)
+
+
+@public
+@require_GET
+@never_cache
+def set_language(request, code: str):
+    """The language switch as a plain link, so that public pages carry no form and no CSRF cookie and
+    a shared cache can keep them (Django's own view takes only a POST). It sets the same cookie."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    next_url = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 @public

@@ -20,7 +20,7 @@ from tests.factories import make_user
 
 # These have their own authentication (admin login, API tokens) or none by design (language switch,
 # static files); everything else is audited.
-EXCLUDED_PREFIXES = ("admin/", "i18n/", "static/", "media/", "api/v1/")
+EXCLUDED_PREFIXES = ("admin/", "static/", "media/", "api/v1/")
 
 SIGNED_IN_ROLES = [
     Role.PROVINCE_OFFICER,

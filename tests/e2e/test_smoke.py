@@ -15,14 +15,14 @@ def test_home_switch_to_english_and_sign_in(page, sign_in):
     page.goto("/")
     # The browser asks for Vietnamese; the page is served in Vietnamese.
     assert page.get_attribute("html", "lang") == "vi"
-    assert page.get_attribute(".lang-switch button[value=vi]", "aria-current") == "true"
+    assert page.get_attribute(".lang-switch a[data-lang=vi]", "aria-current") == "true"
     with translation.override("vi"):
         assert page.locator("h1").inner_text() == translation.gettext("OCOP Platform")
 
     with page.expect_navigation():
-        page.click(".lang-switch button[value=en]")
+        page.click(".lang-switch a[data-lang=en]")
     assert page.get_attribute("html", "lang") == "en"
-    assert page.get_attribute(".lang-switch button[value=en]", "aria-current") == "true"
+    assert page.get_attribute(".lang-switch a[data-lang=en]", "aria-current") == "true"
     assert page.locator("h1").inner_text() == "OCOP Platform"
     assert page.locator(".site-header").get_by_role("link", name="Sign in").is_visible()
 
