@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ocop.accounts.models import Role, User
 from ocop.criteria import engine
+from ocop.registry.models import Entity
 
 from .models import Council, CouncilMember, Dossier, MemberRole
 from .workflow import DossierStatus
@@ -65,6 +66,22 @@ class ConflictForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = CouncilMember.objects.filter(council=council).select_related("user")
         self.fields["entities"].queryset = entities
+
+
+class SeatForm(forms.Form):
+    """Which seat (and which of its conflicts) a removal button on the council page names."""
+
+    member = forms.ModelChoiceField(queryset=CouncilMember.objects.none())
+    entity = forms.ModelChoiceField(queryset=Entity.objects.none(), required=False)
+
+    def __init__(self, council: Council, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = CouncilMember.objects.filter(council=council).select_related("user")
+        self.fields["entity"].queryset = Entity.objects.filter(
+            pk__in=CouncilMember.conflicts.through.objects.filter(councilmember__council=council).values(
+                "entity_id"
+            )
+        )
 
 
 class AssignForm(forms.Form):

@@ -36,6 +36,7 @@ from .forms_council import (
     ConflictForm,
     CouncilForm,
     MemberForm,
+    SeatForm,
     SendBackForm,
     SheetExtrasForm,
     comment_field,
@@ -157,6 +158,21 @@ def _council_action(request, council: Council) -> tuple[dict[str, Any], bool]:
                     form.cleaned_data["note"],
                 )
                 messages.success(request, _("Conflict of interest recorded."))
+                return bound, True
+        elif action in ("remove_member", "remove_conflict"):
+            form = SeatForm(council, request.POST)
+            if form.is_valid():
+                seat = form.cleaned_data["member"]
+                if action == "remove_member":
+                    svc.remove_member(request.user, seat)
+                    messages.success(
+                        request, _("%(name)s no longer sits on the council.") % {"name": seat.user}
+                    )
+                elif form.cleaned_data["entity"] is not None:
+                    svc.remove_conflict(request.user, seat, form.cleaned_data["entity"])
+                    messages.success(request, _("Conflict of interest withdrawn."))
+                else:
+                    raise ValidationError(_("Choose the producer whose conflict to withdraw."))
                 return bound, True
         elif action == "assign":
             form = AssignForm(council, request.POST)
@@ -515,7 +531,11 @@ def scoring(request, pk: int):
 @require_GET
 def discussion(request, pk: int):
     dossier = _dossier(request, pk)
-    _scoring_access(request, dossier)
+    seat, _names = _scoring_access(request, dossier)
+    if seat is not None and dossier.closed_at is None and svc.is_conflicted(seat, dossier):
+        raise PermissionDenied(
+            _("You are recorded as linked to this producer: the discussion opens to you after the close.")
+        )
     latest = svc.discussion_round(dossier)
     round_no = latest
     asked = request.GET.get("round", "")

@@ -4,9 +4,12 @@ the page (draft, submit, frozen), the chair's actions, and forged POSTs that cha
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from ocop.accounts.models import Role
+from ocop.core import audit
+from ocop.core.models import AuditEvent
 from ocop.evaluation.models import Council, CouncilMember, DossierAttachment, MemberRole, MemberScore
 from ocop.evaluation.services import council as svc
 from ocop.evaluation.workflow import DossierStatus as S
@@ -346,3 +349,142 @@ def test_chair_spread_redirects_to_discussion_and_send_back(client_of):
     assert fresh(d).scoring_round == 2
     assert client_of(chair.user).post(url, {"action": "rescore", "note": "Thảo luận lại"}).status_code == 302
     assert fresh(d).scoring_round == 3
+
+
+# ------------------------------------------------------------------------------------- seats and conflicts
+
+
+def _audit_count() -> int:
+    return AuditEvent.objects.count()
+
+
+def test_chair_conflict_refused_while_the_council_scores_the_producer():
+    """Recorded after assignment, a chair's conflict would leave the dossier unable ever to close."""
+    d = dossier_at(S.IN_COUNCIL)
+    chair, m1, _m2 = scoring_members(d)
+    off = officer()
+    events = _audit_count()
+    with pytest.raises(ValidationError) as exc:
+        svc.record_conflict(off, chair, [d.entity], "Họ hàng của chủ cơ sở")
+    assert [e.code for e in exc.value.error_list] == ["chair_conflict_while_scoring"]
+    assert d.entity.name in exc.value.messages[0]
+    assert list(fresh(chair).conflicts.all()) == [] and fresh(chair).conflict_note == ""
+    assert _audit_count() == events
+    # A member's conflict is still recorded; a chair's conflict on another producer too.
+    svc.record_conflict(off, m1, [d.entity], "Cổ đông")
+    other = dossier_at(S.CHECKED, round_=d.round)
+    svc.record_conflict(off, chair, [other.entity], "Họ hàng")
+    assert list(fresh(chair).conflicts.all()) == [other.entity]
+    # Once the scoring is closed, the conflict can be put on record.
+    d.status, d.closed_at = S.SCORED, d.sent_to_province_at
+    d.save()
+    svc.record_conflict(off, chair, [d.entity], "Họ hàng của chủ cơ sở")
+    assert d.entity in fresh(chair).conflicts.all()
+
+
+def test_chair_replaced_then_conflict_recorded_and_the_dossier_closes():
+    """The way out the refusal names: remove the chair's seat, seat another chair, seat the person again as
+    a member with the conflict; the dossier then closes under the new chair."""
+    d = dossier_at(S.IN_COUNCIL)
+    chair, m1, m2 = scoring_members(d)
+    off = officer()
+    svc.remove_member(off, chair)
+    new_chair = svc.add_member(off, d.council, make_user(Role.COUNCIL_MEMBER), role=MemberRole.CHAIR)
+    again = svc.add_member(off, d.council, chair.user, role=MemberRole.MEMBER)
+    svc.record_conflict(off, again, [d.entity], "Họ hàng của chủ cơ sở")
+    for m in (new_chair, m1, m2):
+        submit(m, d, 70)
+    outcome = svc.close_scoring(new_chair.user, d)
+    assert not outcome.rescored and fresh(d).status == S.SCORED
+
+
+def test_remove_member_refused_after_a_submitted_sheet_and_nothing_changes():
+    d = dossier_at(S.IN_COUNCIL)
+    chair, m1, m2 = scoring_members(d)
+    off = officer()
+    submit(m1, d, 70)
+    events = _audit_count()
+    with pytest.raises(ValidationError) as exc:
+        svc.remove_member(off, m1)
+    assert [e.code for e in exc.value.error_list] == ["submitted_open"]
+    assert CouncilMember.objects.filter(pk=m1.pk).exists() and MemberScore.objects.filter(member=m1).exists()
+    assert _audit_count() == events
+    # After the close the sheet is the record: still refused.
+    submit(chair, d, 70)
+    submit(m2, d, 70)
+    svc.close_scoring(chair.user, d)
+    events = _audit_count()
+    with pytest.raises(ValidationError) as exc:
+        svc.remove_member(off, m1)
+    assert [e.code for e in exc.value.error_list] == ["submitted_closed"]
+    assert CouncilMember.objects.filter(pk=m1.pk).exists() and _audit_count() == events
+
+
+def test_remove_member_with_a_draft_only_is_audited():
+    d = dossier_at(S.IN_COUNCIL)
+    _chair, _m1, m2 = scoring_members(d)
+    svc.save_sheet(m2.user, d, answers={})  # a draft
+    off = officer()
+    with pytest.raises(PermissionDenied):
+        svc.remove_member(officer("01"), m2)
+    with pytest.raises(PermissionDenied):
+        svc.remove_member(scoring_members(d)[0].user, m2)
+    assert CouncilMember.objects.filter(pk=m2.pk).exists()
+    svc.remove_member(off, m2)
+    assert not CouncilMember.objects.filter(pk=m2.pk).exists()
+    assert not MemberScore.objects.filter(dossier=d).exists()
+    event = audit.history(d.council).first()
+    assert event.actor == off and event.changes["member"][1] is None
+    assert str(m2.user) in event.changes["member"][0]
+    assert svc.quorum(fresh(d)).required == 2  # ceil(0.75 × 2)
+
+
+def test_remove_conflict_makes_the_member_eligible_again_and_is_audited():
+    d = dossier_at(S.IN_COUNCIL)
+    _chair, _m1, m2 = scoring_members(d)
+    off = officer()
+    svc.record_conflict(off, m2, [d.entity], "Cổ đông")
+    assert len(svc.quorum(fresh(d)).eligible) == 2
+    with pytest.raises(PermissionDenied):
+        svc.remove_conflict(officer("01"), m2, d.entity)
+    other = dossier_at(S.CHECKED, round_=d.round)
+    events = _audit_count()
+    with pytest.raises(ValidationError) as exc:
+        svc.remove_conflict(off, m2, other.entity)
+    assert [e.code for e in exc.value.error_list] == ["no_conflict"]
+    assert _audit_count() == events and list(fresh(m2).conflicts.all()) == [d.entity]
+    svc.remove_conflict(off, m2, d.entity)
+    m2 = fresh(m2)
+    assert list(m2.conflicts.all()) == [] and m2.conflict_note == ""
+    assert len(svc.quorum(fresh(d)).eligible) == 3
+    assert audit.history(d.council).first().changes == {f"conflicts of {m2.user}": [[str(d.entity)], []]}
+
+
+def test_remove_member_and_conflict_through_the_page(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    chair, m1, m2 = scoring_members(d)
+    m2.conflicts.add(d.entity)
+    url = reverse("evaluation:council_detail", args=[d.council_id])
+    client = client_of(officer())
+    page = client.get(url).content.decode()
+    assert f'id="remove-{m1.pk}"' in page and f'id="withdraw-{m2.pk}-{d.entity_id}"' in page
+    assert 'id="remove-' not in client_of(chair.user).get(url).content.decode()
+    # A member may not; a seat of another council is not on the form: nothing changes.
+    assert client_of(chair.user).post(url, {"action": "remove_member", "member": m1.pk}).status_code == 403
+    foreign = CouncilMember.objects.filter(council=council(d.round)).first()
+    events = _audit_count()
+    assert client.post(url, {"action": "remove_member", "member": foreign.pk}).status_code == 400
+    assert client.post(url, {"action": "remove_conflict", "member": m2.pk}).status_code == 400
+    assert CouncilMember.objects.filter(pk=foreign.pk).exists() and _audit_count() == events
+    # Refused by the service: the message says why, nothing changes.
+    submit(m1, d, 70)
+    response = client.post(url, {"action": "remove_member", "member": m1.pk}, follow=True)
+    assert response.status_code == 400 and CouncilMember.objects.filter(pk=m1.pk).exists()
+    assert str(m1.user) in response.content.decode()
+    assert (
+        client.post(url, {"action": "remove_conflict", "member": m2.pk, "entity": d.entity_id}).status_code
+        == 302
+    )
+    assert list(fresh(m2).conflicts.all()) == []
+    assert client.post(url, {"action": "remove_member", "member": m2.pk}).status_code == 302
+    assert not CouncilMember.objects.filter(pk=m2.pk).exists()

@@ -222,6 +222,23 @@ def record_conflict(user, member: CouncilMember, entities, note: str) -> Council
     if not note.strip():
         raise ValidationError(_("Say what the conflict of interest is."), code="note")
     locked_member = CouncilMember.objects.select_for_update().get(pk=member.pk)
+    if locked_member.role == MemberRole.CHAIR:
+        # A council cannot close a dossier its chair may not score: refuse rather than leave it stuck.
+        scoring = sorted(
+            Dossier.objects.filter(
+                council=council, status__in=SCORING_STATES, entity__in=[e.pk for e in entities]
+            ).values_list("entity__name", flat=True)
+        )
+        if scoring:
+            raise ValidationError(
+                _(
+                    "Nothing was recorded: the council is already scoring a dossier of %(producers)s, and "
+                    "without its chair that scoring could never close. Replace the chair first (remove the "
+                    "seat, seat another chair, then seat this person again as a member with the conflict)."
+                )
+                % {"producers": ", ".join(dict.fromkeys(scoring))},
+                code="chair_conflict_while_scoring",
+            )
     before = sorted(str(e) for e in locked_member.conflicts.all())
     locked_member.conflicts.add(*entities)
     locked_member.conflict_note = note.strip()[:300]
@@ -234,6 +251,69 @@ def record_conflict(user, member: CouncilMember, entities, note: str) -> Council
         {f"conflicts of {locked_member.user}": [before, after], "note": [None, locked_member.conflict_note]},
     )
     return locked_member
+
+
+@transaction.atomic
+def remove_conflict(user, member: CouncilMember, entity: Entity) -> CouncilMember:
+    """Withdraws a recorded conflict of interest (recorded in error, or the link ended): the member may
+    score that producer's dossiers again and counts toward their quorum."""
+    council = member.council
+    require(can_manage(user, council))
+    locked_member = CouncilMember.objects.select_for_update().get(pk=member.pk)
+    if locked_member.council_id != council.pk or not locked_member.conflicts.filter(pk=entity.pk).exists():
+        raise ValidationError(
+            _("This member has no recorded conflict with this producer. Nothing was changed."),
+            code="no_conflict",
+        )
+    before = sorted(str(e) for e in locked_member.conflicts.all())
+    locked_member.conflicts.remove(entity)
+    after = sorted(str(e) for e in locked_member.conflicts.all())
+    if not after and locked_member.conflict_note:
+        locked_member.conflict_note = ""
+        locked_member.save(update_fields=["conflict_note"])
+    audit.record(
+        user, council, AuditEvent.Action.UPDATE, {f"conflicts of {locked_member.user}": [before, after]}
+    )
+    return locked_member
+
+
+@transaction.atomic
+def remove_member(user, member: CouncilMember) -> None:
+    """Takes a seat off the council. Refused (nothing changes) once the member submitted a sheet: a sheet
+    of a dossier still being scored counts toward its quorum and result, and a closed dossier's sheets are
+    its record. The member's unsubmitted drafts go with the seat."""
+    council = member.council
+    require(can_manage(user, council))
+    Council.objects.select_for_update().get(pk=council.pk)  # one change to the seats at a time
+    seat = CouncilMember.objects.select_related("user").filter(pk=member.pk, council=council).first()
+    if seat is None:
+        raise ValidationError(_("This person does not sit on the council."), code="not_seated")
+    submitted = MemberScore.objects.filter(member=seat, submitted_at__isnull=False)
+    if submitted.filter(dossier__status__in=SCORING_STATES).exists():
+        raise ValidationError(
+            _(
+                "%(name)s already submitted a sheet for a dossier this council is still scoring: the seat "
+                "cannot be removed before the chair closes that scoring. Nothing was changed."
+            )
+            % {"name": seat.user},
+            code="submitted_open",
+        )
+    if submitted.exists():
+        raise ValidationError(
+            _(
+                "%(name)s scored dossiers whose scoring is closed: those sheets are part of the record, so "
+                "the seat stays. Nothing was changed."
+            )
+            % {"name": seat.user},
+            code="submitted_closed",
+        )
+    drafts = MemberScore.objects.filter(member=seat).delete()[0]
+    label = f"{seat.user} — {seat.get_role_display()}"
+    seat.delete()
+    changes: dict[str, list] = {"member": [label, None]}
+    if drafts:
+        changes["unsubmitted drafts removed"] = [None, drafts]
+    audit.record(user, council, AuditEvent.Action.UPDATE, changes)
 
 
 @transaction.atomic
@@ -693,6 +773,7 @@ def discussion(dossier: Dossier, round_no: int, *, names: bool) -> list[Discussi
     comp = compiled_sheet(dossier.sheet)
     sheets = list(
         MemberScore.objects.filter(dossier=dossier, scoring_round=round_no, submitted_at__isnull=False)
+        .exclude(member__conflicts=dossier.entity_id)  # a sheet the result does not count is not discussed
         .select_related("member__user")
         .order_by("member_id")
     )
