@@ -483,3 +483,46 @@ def test_the_ministry_reads_every_decided_dossier_but_not_one_in_progress(client
     client = client_of(ministry)
     assert client.get(reverse("evaluation:result", args=[decided.pk])).status_code == 200
     assert client.get(reverse("evaluation:result", args=[in_progress.pk])).status_code == 404
+
+
+# ------------------------------------------------------------------------------- central import input
+
+
+def test_central_import_semicolons_with_decimal_commas_on_every_line():
+    ministry = make_user(Role.MINISTRY)
+    a = dossier_at(S.AT_MINISTRY, points="91.00", stars=5)
+    b = dossier_at(S.AT_MINISTRY, points="94.00", stars=5)
+    svc.import_central(ministry, f"{a.receipt_number};92,5;5\n{b.receipt_number};88,5;4\n")
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.central_points, a.central_stars) == (Decimal("92.50"), 5)
+    assert (b.central_points, b.central_stars) == (Decimal("88.50"), 4)
+
+
+def test_central_import_refuses_a_decimal_comma_in_a_comma_separated_file():
+    """`92,5,4` is four columns, not 92 points and 5 stars: refused, in Vietnamese, nothing recorded."""
+    ministry = make_user(Role.MINISTRY)
+    a = dossier_at(S.AT_MINISTRY, points="91.00", stars=5)
+    with pytest.raises(ValidationError) as exc:
+        svc.import_central(ministry, f"{a.receipt_number},92,5,4\n".encode())
+    assert exc.value.messages == ["Dòng 1: cần đúng ba cột (mã, điểm, hạng sao)."]
+    assert snapshot(a) == [(S.AT_MINISTRY, None, a.forwarded_at, None)]
+    # Trailing empty cells (as spreadsheets write them) are not a fourth column.
+    svc.import_central(ministry, f"{a.receipt_number},92.5,5,,\n".encode())
+    a.refresh_from_db()
+    assert (a.central_points, a.central_stars) == (Decimal("92.50"), 5)
+
+
+def test_central_import_by_product_code_finds_the_dossier_at_the_ministry():
+    """A product code is shared by all the product's dossiers: the upgrade waiting at the Ministry is
+    the one meant, not the product's earlier, recognised dossier."""
+    ministry = make_user(Role.MINISTRY)
+    earlier = dossier_at(S.RECOGNISED, points="80.00", stars=4)
+    waiting = dossier_at(S.AT_MINISTRY, product=earlier.product, points="93.00", stars=5)
+    later = dossier_at(S.WITHDRAWN, product=earlier.product)
+    Dossier.objects.filter(pk__in=[waiting.pk, later.pk]).update(product_code=earlier.product_code)
+    before = snapshot(earlier, later)
+    svc.import_central(ministry, f"{earlier.product_code},93,5\n")
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.central_points) == (S.CENTRAL_SCORED, Decimal("93.00"))
+    assert snapshot(earlier, later) == before

@@ -400,6 +400,16 @@ class CentralRow:
     stars: int
 
 
+def _delimiter(text: str) -> str:
+    """The separator of the first non-empty line: a semicolon or a tab when it holds one (a
+    semicolon-separated file may write points with a decimal comma), else a comma."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    for candidate in (";", "\t"):
+        if candidate in first:
+            return candidate
+    return ","
+
+
 def parse_central_csv(data: bytes | str) -> list[CentralRow]:
     """Rows `receipt_number or product_code, points, stars` (a header row is allowed); every error is
     named with its line, and any error refuses the whole file."""
@@ -410,12 +420,7 @@ def parse_central_csv(data: bytes | str) -> list[CentralRow]:
             raise ValidationError(_("The file is not UTF-8 text (save it as CSV UTF-8).")) from None
     else:
         text = data
-    sample = text[:2048]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     errors: list[str] = []
     parsed: list[tuple[int, str, Any, Any]] = []
     for line, row in enumerate(reader, start=1):
@@ -424,21 +429,22 @@ def parse_central_csv(data: bytes | str) -> list[CentralRow]:
             continue
         if line == 1 and cells and cells[0].lower() in ("receipt_number", "product_code", "code", "mã", "số"):
             continue
-        if len(cells) < 3:
+        # Exactly three: a fourth value is most often a decimal comma in a comma-separated file
+        # ("92,5" read as 92 points and 5 stars), never something to drop silently.
+        if len(cells) < 3 or any(cells[3:]):
             errors.append(_("Line %(line)d: expected three columns (code, points, stars).") % {"line": line})
             continue
         parsed.append((line, cells[0], cells[1], cells[2]))
     if not parsed and not errors:
         raise ValidationError(_("The file has no rows."))
     codes = [code for _line, code, _p, _s in parsed]
-    found = {
-        key: d
-        for d in Dossier.objects.filter(
-            Q(receipt_number__in=codes) | Q(product_code__in=codes)
-        ).select_related("round")
-        for key in (d.receipt_number, d.product_code)
-        if key
-    }
+    # A product code is the product's, shared by all its dossiers (an earlier, decided one too); the
+    # dossier waiting at the Ministry (at most one per product) is the one a code means.
+    found: dict[str, Dossier] = {}
+    for d in Dossier.objects.filter(Q(receipt_number__in=codes) | Q(product_code__in=codes)).order_by("pk"):
+        for key in (d.receipt_number, d.product_code):
+            if key and (key not in found or d.status == S.AT_MINISTRY):
+                found[key] = d
     rows: list[CentralRow] = []
     seen: dict[int, int] = {}
     for line, code, points, stars in parsed:
