@@ -8,7 +8,6 @@ while submitted; the round's cut-off while at the province; the round's decision
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,7 @@ from ocop.certificates.rules import window_state
 from ocop.core.calendar import default_calendar, local_today
 
 from .models import CouncilMember, Dossier, EvidenceDocument, Idea, IdeaStatus, MemberRole, MemberScore
+from .scoring import required_count
 from .workflow import DossierStatus as S
 
 LIMIT = 100
@@ -267,14 +267,14 @@ def _council(user, today) -> list[Section]:
         .exclude(Exists(scored))
         .order_by("round__decision_due", "id")
     )
-    submitted = (
-        MemberScore.objects.filter(
-            dossier_id=OuterRef("pk"), scoring_round=OuterRef("scoring_round"), submitted_at__isnull=False
-        )
-        .values("dossier_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    # Sheets the quorum counts: submitted in the current round by a scoring member not linked to the producer.
+    counted = MemberScore.objects.filter(
+        dossier_id=OuterRef("pk"),
+        scoring_round=OuterRef("scoring_round"),
+        submitted_at__isnull=False,
+        member__role__in=(MemberRole.CHAIR, MemberRole.MEMBER),
+    ).exclude(member__conflicts=OuterRef("entity_id"))
+    submitted = counted.values("dossier_id").annotate(n=Count("pk")).values("n")
     scorers = (
         CouncilMember.objects.filter(
             council_id=OuterRef("council_id"), role__in=(MemberRole.CHAIR, MemberRole.MEMBER)
@@ -293,14 +293,16 @@ def _council(user, today) -> list[Section]:
             quorum=Subquery(
                 CouncilMember.objects.filter(council_id=OuterRef("council_id")).values("council__quorum")[:1]
             ),
+            chair_submitted=Exists(counted.filter(member__user=user, member__role=MemberRole.CHAIR)),
         )
         .order_by("round__decision_due", "id")
     )
     rows, more = _rows(_dossiers(chaired))
     ready = []
     for d in rows:
-        needed = max(1, math.ceil(float(d.quorum or settings.OCOP_COUNCIL_QUORUM) * d.n_scorers))
-        if d.n_scorers and d.n_submitted >= needed:
+        # The same rule as services.council.quorum: ceil(quorum × eligible), exactly, the chair's sheet in.
+        needed = max(1, required_count(d.quorum or settings.OCOP_COUNCIL_QUORUM, d.n_scorers))
+        if d.n_scorers and d.n_submitted >= needed and d.chair_submitted:
             item = dossier_item(d, today)
             item.note = f"{d.n_submitted}/{d.n_scorers}"
             ready.append(item)

@@ -150,3 +150,18 @@ def test_round_parameter_never_reaches_the_round_being_scored(sent_back, client_
     svc.save_sheet(m1.user, d, answers=answers_totalling(comp_of(d), 20), submit=True)
     page = client_of(m2.user).get(reverse("evaluation:discussion", args=[d.pk]) + "?round=2")
     assert page.context["round_no"] == 1
+
+
+def test_a_member_found_linked_to_the_producer_is_out_of_the_discussion(sent_back, client_of):
+    """A conflict recorded after a member submitted: that sheet counts for nothing, so it is not discussed,
+    and the member does not read the discussion before the close."""
+    d, wide = sent_back["d"], sent_back["wide"]
+    chair, m1, m2 = sent_back["seats"]
+    officer = make_user(Role.PROVINCE_OFFICER, province_id=d.round.province_id)
+    svc.record_conflict(officer, m2, [d.entity], "Cổ đông của cơ sở")
+    url = reverse("evaluation:discussion", args=[d.pk])
+    assert client_of(m2.user).get(url).status_code == 403
+    page = client_of(m1.user).get(url)
+    assert page.status_code == 200
+    # Only m2 chose the low option on the wide criterion: without m2's sheet the others agree on it.
+    assert wide.code not in {r.code for r in page.context["rows"]}

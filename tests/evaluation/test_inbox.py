@@ -256,3 +256,28 @@ def test_counts_for_the_home_page():
     user = make_user(Role.MINISTRY)
     dossier_at(S.AT_MINISTRY)
     assert inbox.counts(user, TODAY) == {"at_ministry": 1}
+
+
+def test_ready_to_close_follows_the_closing_rule_exactly():
+    """'Ready to close' means the chair's close would pass: enough sheets (ceil(quorum × eligible)), the
+    chair's own sheet among them, and sheets of members linked to the producer not counted."""
+    round_ = RoundFactory()
+    c = council(round_, members=10)
+    c.quorum = "0.70"
+    c.save()
+    seats = list(c.members.order_by("role", "id"))
+    chair = next(s for s in seats if s.role == MemberRole.CHAIR)
+    others = [s for s in seats if s is not chair]
+    d = dossier_at(S.IN_COUNCIL, round_=round_, council_=c)
+    now = timezone.now()
+    for seat in others[:7]:
+        MemberScore.objects.create(dossier=d, member=seat, submitted_at=now)
+    # 7 of 10, but not the chair: the close would be refused.
+    assert keys(inbox.sections(chair.user, TODAY), "ready_to_close") == []
+    MemberScore.objects.filter(member=others[6]).delete()
+    MemberScore.objects.create(dossier=d, member=chair, submitted_at=now)
+    assert keys(inbox.sections(chair.user, TODAY), "ready_to_close") == [d.pk]
+    assert section(inbox.sections(chair.user, TODAY), "ready_to_close").items[0].note == "7/10"
+    # One of the seven is found linked to the producer: 6 counted sheets of 9 eligible, 7 needed.
+    others[0].conflicts.add(d.entity)
+    assert keys(inbox.sections(chair.user, TODAY), "ready_to_close") == []
