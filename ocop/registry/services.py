@@ -73,7 +73,11 @@ def can_delete(user) -> bool:
     return has_role(user, Role.PROVINCE_OFFICER)
 
 
-def can_record_rating(user, product: Product) -> bool:
+def can_record_rating(user, product: Product, stars: int | None = None) -> bool:
+    """A provincial officer of the product's province; for a 5-star rating also the Ministry, whose
+    Minister recognises 5-star products (Decision 26/2026, Art. 3.3)."""
+    if stars == 5 and _acts_as(user, Role.MINISTRY):
+        return True
     return has_role(user, Role.PROVINCE_OFFICER) and can_edit_entity(user, product.entity)
 
 
@@ -201,7 +205,7 @@ def record_rating(
     user, product: Product, rating: StarRating, source: str = StarRating.Source.MANUAL
 ) -> StarRating:
     """Record a decision's star rating and make it the product's current rating."""
-    _require(can_record_rating(user, product))
+    _require(can_record_rating(user, product, rating.stars))
     product = Product.objects.select_for_update().get(pk=product.pk)
     rating.product = product
     rating.source = source

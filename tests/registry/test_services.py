@@ -89,6 +89,33 @@ def test_only_province_records_ratings(here, role):
     assert not StarRating.objects.exists() and Product.objects.get(pk=product.pk).stars is None
 
 
+def test_the_ministry_records_only_five_star_ratings(here):
+    """The Minister recognises 5★ (Art. 3.3): the Ministry records that rating, and no other."""
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    ministry = make_user(Role.MINISTRY)
+    assert services.can_record_rating(ministry, product, 5)
+    assert not services.can_record_rating(ministry, product) and not services.can_record_rating(
+        ministry, product, 4
+    )
+    with pytest.raises(PermissionDenied):
+        services.record_rating(ministry, product, rating(stars=4))
+    assert not StarRating.objects.exists()
+    saved = services.record_rating(ministry, product, rating(stars=5))
+    assert saved.created_by == ministry and saved.valid_until == datetime.date(2028, 6, 20)
+    product.refresh_from_db()
+    assert product.stars == 5 and product.status == ProductStatus.RATED
+    assert audit.history(product).get().action == AuditEvent.Action.RATE
+
+
+@pytest.mark.parametrize("role", [Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER])
+def test_no_other_role_records_a_five_star_rating(here, role):
+    product = ProductFactory(entity=EntityFactory(commune=here))
+    user = make_user(role, entity=product.entity) if role == Role.PRODUCER else make_user(role)
+    with pytest.raises(PermissionDenied):
+        services.record_rating(user, product, rating(stars=5))
+    assert not StarRating.objects.exists()
+
+
 def test_province_officer_of_another_province_cannot_rate(here):
     product = ProductFactory(entity=EntityFactory(commune=here))
     with pytest.raises(PermissionDenied):

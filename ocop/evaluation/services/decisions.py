@@ -141,11 +141,11 @@ def not_recognise(user, dossier: Dossier, note: str = "") -> Dossier:
 
 
 def _rate(user, certificate, dossier: Dossier) -> None:
-    """The product's star rating from the decision (source: evaluation). The registry lets only a
-    provincial officer record ratings; a 5★ rating follows the Minister's decision, so the Ministry's
-    rating is written here under the same rules (row, product stars and status, audit event)."""
+    """The product's star rating from the decision (source: evaluation), recorded by the registry: its
+    stars and status (rated) follow, with an audit event. The registry lets the provincial office rate
+    its province's products and the Ministry record a 5-star rating."""
     from ocop.registry import services as registry
-    from ocop.registry.models import Product, ProductStatus, StarRating
+    from ocop.registry.models import StarRating
 
     rating = StarRating(
         stars=certificate.stars,
@@ -155,37 +155,7 @@ def _rate(user, certificate, dossier: Dossier) -> None:
         decision_date=certificate.decision_date,
         valid_until=certificate.expires_on,
     )
-    if registry.can_record_rating(user, dossier.product):
-        registry.record_rating(user, dossier.product, rating, source=StarRating.Source.EVALUATION)
-        product = Product.objects.get(pk=dossier.product_id)
-        if product.status != ProductStatus.RATED:
-            before = audit.snapshot(product, ["status"])
-            product.status = ProductStatus.RATED
-            product.save(update_fields=["status", "updated_at"])
-            audit.record(
-                user,
-                product,
-                AuditEvent.Action.UPDATE,
-                audit.diff(before, audit.snapshot(product, ["status"])),
-            )
-        return
-    require(is_ministry(user) and certificate.stars == 5)
-    product = Product.objects.select_for_update().get(pk=dossier.product_id)
-    rating.product = product
-    rating.source = StarRating.Source.EVALUATION
-    rating.created_by = user
-    rating.full_clean()
-    rating.save()
-    before = audit.snapshot(product, ["stars", "status"])
-    product.stars = rating.stars
-    product.status = ProductStatus.RATED
-    product.save(update_fields=["stars", "status", "updated_at"])
-    changes = audit.diff(before, audit.snapshot(product, ["stars", "status"]))
-    changes["decision"] = [
-        None,
-        f"{rating.decision_number} ({rating.decision_date:%d/%m/%Y}), {rating.points}",
-    ]
-    audit.record(user, product, AuditEvent.Action.RATE, changes)
+    registry.record_rating(user, dossier.product, rating, source=StarRating.Source.EVALUATION)
 
 
 # ---------------------------------------------------------------------------------------- decisions
