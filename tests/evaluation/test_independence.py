@@ -89,8 +89,18 @@ def _pages(d):
     ]
 
 
+def _other_pages(d):
+    """Pages outside the council's own that a member also reads."""
+    return [
+        reverse("evaluation:inbox"),
+        reverse("evaluation:dossier_detail", args=[d.pk]),
+        reverse("evaluation:result", args=[d.pk]),
+        "/",
+    ]
+
+
 def _assert_blind(client, d, others: set[int], secrets=(SECRET_A, SECRET_DRAFT)):
-    for url in _pages(d):
+    for url in _pages(d) + _other_pages(d):
         for query in ("", f"?member={min(others)}&scoring_round=1&sheet={min(others)}"):
             response = client.get(url + query)
             assert response.status_code in (200, 403), url

@@ -87,6 +87,55 @@ def test_extra_round_needs_both_dates_in_order(officer):
     assert extra.name == "Đợt bổ sung"
 
 
+@pytest.mark.parametrize(
+    "kind,cutoff,due,field",
+    [
+        (RoundKind.FIRST_HALF, dt.date(2027, 5, 15), None, "commune_cutoff"),  # after 30 Apr
+        (RoundKind.FIRST_HALF, None, dt.date(2027, 7, 15), "decision_due"),  # after 30 Jun
+        (RoundKind.SECOND_HALF, dt.date(2026, 10, 1), None, "commune_cutoff"),  # another year
+        (RoundKind.SECOND_HALF, None, dt.date(2028, 1, 15), "decision_due"),  # after 30 Dec
+    ],
+)
+def test_regular_round_dates_no_later_than_art_5(officer, kind, cutoff, due, field):
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        rounds.open_round(officer, year=2027, kind=kind, commune_cutoff=cutoff, decision_due=due)
+    assert field in exc.value.error_dict
+    assert "Art. 5" in exc.value.error_dict[field][0].messages[0]
+    assert not Round.objects.exists() and AuditEvent.objects.count() == events
+    # Earlier dates are the province's choice.
+    early = rounds.open_round(
+        officer,
+        year=2027,
+        kind=RoundKind.FIRST_HALF,
+        commune_cutoff=dt.date(2027, 3, 31),
+        decision_due=dt.date(2027, 5, 31),
+    )
+    assert (early.commune_cutoff, early.decision_due) == (dt.date(2027, 3, 31), dt.date(2027, 5, 31))
+
+
+def test_a_second_regular_round_of_the_same_kind_is_refused(officer):
+    rounds.open_round(officer, year=2027, kind=RoundKind.FIRST_HALF)
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        rounds.open_round(officer, year=2027, kind=RoundKind.FIRST_HALF)
+    assert "kind" in exc.value.error_dict
+    assert Round.objects.count() == 1 and AuditEvent.objects.count() == events
+    # The other half, an extra round, or the same half in another province are fine.
+    rounds.open_round(officer, year=2027, kind=RoundKind.SECOND_HALF)
+    rounds.open_round(
+        officer,
+        year=2027,
+        kind=RoundKind.EXTRA,
+        commune_cutoff=dt.date(2027, 7, 1),
+        decision_due=dt.date(2027, 8, 1),
+    )
+    rounds.open_round(
+        make_user(Role.PROVINCE_OFFICER, province_id="01"), year=2027, kind=RoundKind.FIRST_HALF
+    )
+    assert Round.objects.count() == 4
+
+
 @pytest.mark.parametrize("role", [Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER, Role.MINISTRY])
 def test_only_provincial_officers_open_rounds(db, role):
     with pytest.raises(PermissionDenied):
@@ -140,6 +189,9 @@ def test_regular_rounds_missing(db):
     RoundFactory(year=2027, kind=RoundKind.EXTRA)
     RoundFactory(year=2026, kind=RoundKind.SECOND_HALF)
     RoundFactory(year=2027, kind=RoundKind.SECOND_HALF, province_id="01")
+    assert rounds.regular_rounds_missing(TAY_NINH, 2027) == 1
+    # Two rounds of the same half (made before that was refused) are still one half missing.
+    RoundFactory(year=2027, kind=RoundKind.FIRST_HALF)
     assert rounds.regular_rounds_missing(TAY_NINH, 2027) == 1
     RoundFactory(year=2027, kind=RoundKind.SECOND_HALF)
     assert rounds.regular_rounds_missing(TAY_NINH, 2027) == 0

@@ -62,8 +62,8 @@ def rounds_of(user):
 
 def regular_rounds_missing(province_id: str, year: int) -> int:
     """How many regular rounds the province still lacks for `year` (Art. 5: at least two a year)."""
-    count = Round.objects.filter(province_id=province_id, year=year, kind__in=REGULAR_KINDS).count()
-    return max(0, MIN_REGULAR_ROUNDS - count)
+    kinds = Round.objects.filter(province_id=province_id, year=year, kind__in=REGULAR_KINDS)
+    return max(0, MIN_REGULAR_ROUNDS - kinds.values("kind").distinct().count())
 
 
 @transaction.atomic
@@ -89,12 +89,25 @@ def open_round(
     if defaults:
         commune_cutoff = commune_cutoff or defaults[0]
         decision_due = decision_due or defaults[1]
+        # Art. 5 sets the latest dates of a regular round; a province may choose earlier ones.
+        if not dt.date(year, 1, 1) <= commune_cutoff <= defaults[0]:
+            errors["commune_cutoff"] = _(
+                "In a regular round communes send dossiers by %(date)s at the latest (Art. 5)."
+            ) % {"date": f"{defaults[0]:%d/%m/%Y}"}
+        if not dt.date(year, 1, 1) <= decision_due <= defaults[1]:
+            errors["decision_due"] = _(
+                "In a regular round the decision is due by %(date)s at the latest (Art. 5)."
+            ) % {"date": f"{defaults[1]:%d/%m/%Y}"}
+        if Round.objects.filter(province_id=province_id, year=year, kind=kind).exists():
+            errors["kind"] = _(
+                "The province already has its %(round)s; open an extra round for more dossiers."
+            ) % {"round": default_name(year, kind)}
     if commune_cutoff is None:
         errors["commune_cutoff"] = _("An extra round needs the date by which communes send dossiers.")
     if decision_due is None:
         errors["decision_due"] = _("An extra round needs the date by which the decision is due.")
     if commune_cutoff and decision_due and commune_cutoff >= decision_due:
-        errors["decision_due"] = _("The decision is due after the communes' cut-off date.")
+        errors.setdefault("decision_due", _("The decision is due after the communes' cut-off date."))
     if errors:
         raise ValidationError(errors)
     created = Round.objects.create(
