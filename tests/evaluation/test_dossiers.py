@@ -464,3 +464,110 @@ def test_form_edits_are_audited_field_by_field():
     assert event.changes == {"form02.part2.revenue": ["", "900.000.000"]}
     ds.update_form02(user, dossier, {"part2": {"revenue": "900.000.000"}})  # no change, no event
     assert audit.history(dossier).filter(action=AuditEvent.Action.UPDATE).first() == event
+
+
+# ------------------------------------------------------------------------------------------ review fixes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_and_attach_on_a_frozen_dossier_is_refused_cleanly_outside_a_transaction(settings):
+    """Run in autocommit (as a request is): the frozen check used to lock the row outside a transaction,
+    which PostgreSQL refuses with a server error instead of the frozen message."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ocop.evaluation.models import EvidenceDocument
+    from tests.evaluation.factories import MINIMAL_PDF
+
+    user, dossier = ready_dossier()
+    dossier = ds.submit(user, dossier)
+    before, docs = row(dossier), EvidenceDocument.objects.count()
+    with pytest.raises(IllegalTransition):
+        ds.upload_and_attach(user, dossier, SimpleUploadedFile("n.pdf", MINIMAL_PDF), kind="label", title="N")
+    with pytest.raises(PermissionDenied):
+        ds.upload_and_attach(
+            make_user(Role.PRODUCER),
+            dossier,
+            SimpleUploadedFile("n.pdf", MINIMAL_PDF),
+            kind="label",
+            title="N",
+        )
+    assert row(dossier) == before and EvidenceDocument.objects.count() == docs
+    stored = {p.name for p in (settings.MEDIA_ROOT / "evidence").rglob("*.*")}
+    assert stored == {d.file.name.rsplit("/", 1)[-1] for d in EvidenceDocument.objects.all()}
+
+
+def test_upgrade_form01_takes_the_fixed_entries_from_the_registry_not_the_old_dossier():
+    product = ProductFactory()
+    user = make_user(Role.PRODUCER, entity=product.entity)
+    old = dossier_at(S.RECOGNISED, product=product)
+    old.form01 = {
+        **ds.form01_from_registry(product, RequestType.FIRST, 5),
+        "product_set": "stale group",
+        "sheet": 99,
+        "sample_count": 7,
+        "phone": "0276 999 999",
+    }
+    old.save()
+    certificate(product, dt.date.today() + dt.timedelta(days=900))
+    new = ds.open_dossier(user, product, RoundFactory(), RequestType.UPGRADE)
+    fresh = ds.form01_from_registry(product, RequestType.UPGRADE, new.sample_count)
+    assert new.form01["phone"] == "0276 999 999"  # what the producer typed is copied
+    for key in ds.FORM01_FIXED:
+        assert new.form01[key] == fresh[key], key
+    assert new.form01["sample_count"] == new.sample_count
+
+
+def test_update_form01_never_takes_the_fixed_entries_and_refuses_a_bad_sample_count():
+    product = ProductFactory()
+    user = make_user(Role.PRODUCER, entity=product.entity)
+    dossier = ds.open_dossier(user, product, RoundFactory(), RequestType.FIRST)
+    before = row(dossier)
+    ds.update_form01(user, dossier, {"request_type": "Tái đánh giá", "sheet": 1, "product_set": "x"})
+    assert row(dossier) == before
+    with pytest.raises(ValidationError):
+        ds.update_form01(user, dossier, {"sample_count": "năm", "product_name": "x"})
+    assert row(dossier) == before
+    ds.update_form01(user, dossier, {"sample_count": 6})
+    dossier.refresh_from_db()
+    assert dossier.sample_count == 6 and dossier.form01["sample_count"] == 6
+
+
+def test_submit_skips_receipt_numbers_and_product_codes_already_taken(monkeypatch):
+    user, dossier = ready_dossier()
+    monkeypatch.setattr(ds, "local_today", lambda: dt.date(2026, 9, 1))
+    province, commune = dossier.commune.province_id, dossier.commune_id
+    # Numbers given before the platform (or by an import) with the same serials.
+    older = dossier_at(S.RECOGNISED, product=ProductFactory(entity=EntityFactory(commune=dossier.commune)))
+    Dossier.objects.filter(pk=older.pk).update(receipt_number=f"1/PĐK-{province}-{commune}-2026")
+    Product.objects.filter(pk=older.product_id).update(ocop_code=f"{province}-{commune}-001-2026")
+    done = ds.submit(user, dossier)
+    assert done.receipt_number == f"2/PĐK-{province}-{commune}-2026"
+    assert done.product_code == f"{province}-{commune}-002-2026"
+
+
+def test_upgrade_copies_the_newest_version_even_when_a_middle_version_was_dropped():
+    """A (filed) → B (never filed) → C: B is dropped when C replaces it; the chain must still lead from
+    A to C, or the upgrade dossier would start with the archived A."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ocop.evaluation.models import EvidenceDocument
+    from ocop.evaluation.services import library
+    from tests.evaluation.factories import MINIMAL_PDF
+
+    product = ProductFactory()
+    user = make_user(Role.PRODUCER, entity=product.entity)
+    old = dossier_at(S.RECOGNISED, product=product)
+    a = document(product.entity, DocumentKind.FOOD_SAFETY)
+    DossierAttachment.objects.create(dossier=old, document=a, kind=a.kind)
+
+    def version(replaces):
+        pdf = SimpleUploadedFile("attp.pdf", MINIMAL_PDF)
+        return library.upload(user, product.entity, pdf, kind=a.kind, title="ATTP", replaces=replaces)
+
+    b = version(a)
+    c = version(b)
+    assert not EvidenceDocument.objects.filter(pk=b.pk).exists()
+    assert EvidenceDocument.objects.get(pk=c.pk).replaces_id == a.pk
+    certificate(product, dt.date.today() + dt.timedelta(days=900))
+    new = ds.open_dossier(user, product, RoundFactory(), RequestType.UPGRADE)
+    assert list(new.attachments.values_list("document_id", flat=True)) == [c.pk]

@@ -56,6 +56,9 @@ FORM01_FIELDS = (
     "request_type",
     "sample_count",
 )
+# Form 01 entries that come from the registry and the dossier itself, never from what a filer typed.
+FORM01_FIXED = ("product_group", "product_subgroup", "product_set", "sheet", "request_type", "sample_count")
+FORM01_EDITABLE = tuple(f for f in FORM01_FIELDS if f not in FORM01_FIXED)
 FORM02_PARTS = {
     "part1": (
         "organisation_type",
@@ -247,16 +250,16 @@ def _latest(product: Product) -> Dossier | None:
 
 
 def _current_version(doc: EvidenceDocument) -> EvidenceDocument:
-    """The newest version of a library document (following `replaces` forward)."""
+    """The newest version of a library document: only a replaced (archived) one has a newer version, and
+    at most one (`library.upload` refuses to replace an archived document)."""
     seen = {doc.pk}
-    while True:
-        newer = EvidenceDocument.objects.filter(replaces=doc, archived=False).order_by("-id").first()
+    while doc.archived:
+        newer = EvidenceDocument.objects.filter(replaces=doc).first()
         if newer is None or newer.pk in seen:
-            newer = EvidenceDocument.objects.filter(replaces=doc).order_by("-id").first()
-            if newer is None or newer.pk in seen:
-                return doc
+            break
         seen.add(newer.pk)
         doc = newer
+    return doc
 
 
 def open_dossier(user, product: Product, round_: Round, request_type: str) -> Dossier:
@@ -298,9 +301,8 @@ def open_dossier(user, product: Product, round_: Round, request_type: str) -> Do
     )
     if previous is not None:
         dossier.previous = previous
-        form01 = dict(previous.form01)
-        form01["request_type"] = str(RequestType(request_type).label)
-        dossier.form01 = {**dossier.form01, **form01}
+        fresh = dossier.form01
+        dossier.form01 = {**fresh, **previous.form01, **{k: fresh[k] for k in FORM01_FIXED}}
         dossier.form02 = {k: dict(v) for k, v in (previous.form02 or {}).items()} or dossier.form02
         if previous.sheet_id == sheet.pk:
             dossier.self_answers = dict(previous.self_answers)
@@ -362,12 +364,16 @@ def update_form01(user, dossier: Dossier, data: dict[str, Any]) -> Dossier:
     names = ["form01", "sample_count"]
     before = audit.snapshot(current, names)
     form01 = dict(current.form01)
-    form01.update({k: v for k, v in data.items() if k in FORM01_FIELDS})
+    form01.update({k: v for k, v in data.items() if k in FORM01_EDITABLE})
     if "sample_count" in data:
-        count = int(data["sample_count"] or 0)
+        try:
+            count = int(data["sample_count"] or 0)
+        except (TypeError, ValueError):
+            count = -1
         if count < 0:
             raise ValidationError(_("The number of samples cannot be negative."))
         current.sample_count = count
+        form01["sample_count"] = count
     current.form01 = form01
     return _save(user, current, before, names)
 
@@ -444,14 +450,12 @@ def detach(user, dossier: Dossier, attachment: DossierAttachment) -> None:
 
 
 def upload_and_attach(user, dossier: Dossier, file, *, kind: str, **meta) -> DossierAttachment:
-    """Adds a file to the library and attaches it under `kind`, in one step (both or neither)."""
-    current = Dossier.objects.select_related("entity").get(pk=dossier.pk)
-    require(_filer(user, current))
-    if current.status not in DossierStatus.editable():
-        _editable(user, current)  # raises the frozen message
+    """Adds a file to the library and attaches it under `kind`, in one step (both or neither). The
+    dossier is locked and checked first, so a frozen dossier stores nothing."""
     stored = []
     try:
         with transaction.atomic():
+            current = _editable(user, dossier)
             doc = library.upload(user, current.entity, file, kind=kind, **meta)
             stored.append(doc.file.name)
             return attach(user, current, doc, kind)
@@ -532,21 +536,35 @@ def submit(user, dossier: Dossier) -> Dossier:
     }
     if current.status == DossierStatus.RETURNED:
         fields["return_reason"] = ""
+    province, commune, year = current.commune.province_id, current.commune_id, today.year
     if not current.receipt_number:
-        province, commune, year = current.commune.province_id, current.commune_id, today.year
-        serial = next_serial(f"receipt:{commune}:{year}")
-        fields["receipt_number"] = f"{serial}/PĐK-{province}-{commune}-{year}"
+        fields["receipt_number"] = _free_number(
+            f"receipt:{commune}:{year}",
+            lambda n: f"{n}/PĐK-{province}-{commune}-{year}",
+            lambda number: Dossier.objects.filter(receipt_number=number).exists(),
+        )
     if not current.product_code:
         product = Product.objects.select_for_update().get(pk=current.product_id)
         code = product.ocop_code
         if not code:
-            province, commune, year = current.commune.province_id, current.commune_id, today.year
-            serial = next_serial(f"product:{commune}:{year}")
-            code = f"{province}-{commune}-{serial:03d}-{year}"
+            code = _free_number(
+                f"product:{commune}:{year}",
+                lambda n: f"{province}-{commune}-{n:03d}-{year}",
+                lambda code: Product.objects.filter(ocop_code=code).exists(),
+            )
             Product.objects.filter(pk=product.pk).update(ocop_code=code)
         fields["product_code"] = code
     _mark_in_evaluation(user, current.product_id)
     return transition(user, current, "submit", fields=fields)
+
+
+def _free_number(key: str, fmt, taken) -> str:
+    """The next number of sequence `key` that no row holds yet (numbers entered before the platform, or
+    by an import, are skipped rather than failing the submission on the unique constraint)."""
+    while True:
+        number = fmt(next_serial(key))
+        if not taken(number):
+            return number
 
 
 def _mark_in_evaluation(user, product_id: int) -> None:

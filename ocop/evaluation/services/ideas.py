@@ -16,19 +16,14 @@ from ..models import Idea, IdeaComment, IdeaStatus
 from . import require
 from .library import can_manage
 
+READERS = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
+
 
 def ideas_for(user):
-    """Producer: its own; commune officer: its commune's; provincial officer: its province's (read)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return Idea.objects.none()
-    if user.is_superuser:
-        return Idea.objects.all()
-    if user.role == Role.PRODUCER and user.entity_id:
-        return Idea.objects.filter(entity_id=user.entity_id)
-    if user.role == Role.COMMUNE_OFFICER and user.commune_id:
-        return Idea.objects.filter(entity__commune_id=user.commune_id)
-    if user.role == Role.PROVINCE_OFFICER and user.province_id:
-        return Idea.objects.filter(entity__commune__province_id=user.province_id)
+    """The registry's read scope for the roles that deal with ideas: producer, its own; commune officer,
+    its commune's; provincial officer, its province's (read only)."""
+    if user.is_authenticated and (user.is_superuser or user.role in READERS):
+        return Idea.objects.visible_to(user)
     return Idea.objects.none()
 
 
@@ -53,7 +48,12 @@ def can_comment(user, idea: Idea) -> bool:
     """The guiding officer, and the producer answering on its own idea."""
     if can_guide(user, idea):
         return True
-    return bool(user.is_authenticated and user.role == Role.PRODUCER and user.entity_id == idea.entity_id)
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.PRODUCER
+        and user.entity_id == idea.entity_id
+    )
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from ..workflow import DossierStatus
 from . import dossiers_visible_to, require
 
 SOON_DAYS = 60
+MANAGERS = (Role.PRODUCER, Role.COMMUNE_OFFICER)
 EDITABLE_FIELDS = ("kind", "title", "issuer", "reference", "issued_on", "expires_on", "product")
 
 
@@ -52,15 +53,10 @@ def can_manage(user, entity: Entity | None = None, entity_id: int | None = None)
 
 
 def manageable_entities(user):
-    """The producers whose library the user may change."""
-    if not (user and user.is_authenticated and user.is_active):
-        return Entity.objects.none()
-    if user.is_superuser:
-        return Entity.objects.all()
-    if user.role == Role.PRODUCER and user.entity_id:
-        return Entity.objects.filter(pk=user.entity_id)
-    if user.role == Role.COMMUNE_OFFICER and user.commune_id:
-        return Entity.objects.filter(commune_id=user.commune_id)
+    """The producers whose library the user may change: the registry's edit scope, for producers and
+    commune officers only (a provincial officer reads dossiers, it does not keep a producer's papers)."""
+    if user.is_authenticated and (user.is_superuser or user.role in MANAGERS):
+        return Entity.objects.editable_by(user)
     return Entity.objects.none()
 
 
@@ -120,6 +116,12 @@ def _check_size(upload) -> None:
         )
 
 
+def _clean_name(name) -> str:
+    """The file's own name, without folders or control characters (it goes into a download header)."""
+    base = os.path.basename(str(name or "").replace("\\", "/"))
+    return "".join(c for c in base if c.isprintable()).strip()[:255]
+
+
 def _sha256(upload) -> str:
     digest = hashlib.sha256()
     upload.seek(0)
@@ -154,7 +156,7 @@ def upload(
         raise ValidationError(_("Only a current document of this producer can be replaced."))
     _check_size(upload)
     content_type, suffix = check_evidence(upload)
-    original = os.path.basename(str(upload.name or "")).strip()[:255] or f"document.{suffix}"
+    original = _clean_name(upload.name) or f"document.{suffix}"
     stored = ""
     try:
         with transaction.atomic():
@@ -195,14 +197,10 @@ def upload(
 
 def _retire(user, old: EvidenceDocument, new: EvidenceDocument) -> None:
     """Dossiers still being prepared move to the new version; what was filed keeps the old one."""
-    for att in DossierAttachment.objects.filter(document=old, dossier__status__in=DossierStatus.editable()):
-        if not DossierAttachment.objects.filter(
-            dossier_id=att.dossier_id, document=new, kind=att.kind
-        ).exists():
-            att.document = new
-            att.save(update_fields=["document"])
-        else:
-            att.delete()
+    # `new` was just created: nothing links it yet, so no (dossier, document, kind) pair can collide.
+    DossierAttachment.objects.filter(document=old, dossier__status__in=DossierStatus.editable()).update(
+        document=new
+    )
     linked = (
         DossierAttachment.objects.filter(document=old).exists()
         or AdvisoryRecord.objects.filter(document=old).exists()
@@ -214,7 +212,10 @@ def _retire(user, old: EvidenceDocument, new: EvidenceDocument) -> None:
     )
     if not linked:
         name, storage = old.file.name, old.file.storage
-        EvidenceDocument.objects.filter(replaces=old).update(replaces=None)
+        # The new version takes the old one's place in the chain, so a filed dossier's document still
+        # leads to the newest version (an upgrade dossier copies that one).
+        EvidenceDocument.objects.filter(replaces=old).update(replaces=old.replaces_id)
+        new.replaces_id = old.replaces_id
         old.delete()
         transaction.on_commit(lambda: storage.delete(name) if name else None)
 
