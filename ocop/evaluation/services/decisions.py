@@ -227,14 +227,17 @@ def _recognise_all(user, decision: Decision, dossiers: list[Dossier]) -> None:
         _rate(user, certificate, moved)
 
 
-def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by: str, dossiers) -> Decision:
-    """The provincial chair's decision recognising 3★/4★ products of a round: one Decision, each dossier
-    recognised, a certificate issued and the star rating recorded — all or nothing."""
-    require(is_provincial_officer(user, round_.province_id))
+def _decide(
+    user, level: str, number: str, date, signed_by: str, dossiers, *, eligible, refusal: str, round_=None
+) -> Decision:
+    """One recognition decision over the ticked dossiers, all or nothing: lock them, refuse the lot if one
+    is not `eligible` (`refusal` names it) or the date predates a result, then record the decision and
+    recognise each (certificate and rating)."""
     dossiers = list(dossiers)
     if not dossiers:
         raise ValidationError({"dossiers": [_("Tick at least one dossier.")]})
-    number, date = _check_header(DecisionLevel.PROVINCE, number, date, round_.province_id)
+    province_id = round_.province_id if round_ is not None else None
+    number, date = _check_header(level, number, date, province_id)
     with transaction.atomic():
         rows = list(
             Dossier.objects.select_for_update()
@@ -242,23 +245,23 @@ def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by:
             .filter(pk__in=[d.pk for d in dossiers])
             .order_by("pk")
         )
-        bad = [d for d in rows if d.round_id != round_.pk or not recognisable_by_province(d)]
+        bad = [d for d in rows if not eligible(d)]
         if bad or len(rows) != len({d.pk for d in dossiers}):
             raise ValidationError(
                 {
-                    "dossiers": [
-                        _("%(dossier)s cannot be recognised by the province in this decision.")
-                        % {"dossier": d}
-                        for d in bad
-                    ]
+                    "dossiers": [refusal % {"dossier": d} for d in bad]
                     or [_("A ticked dossier no longer exists.")]
                 }
             )
         _refuse_predating(rows, date)
+        if round_ is None:
+            # The Minister's decision may list products of several provinces.
+            provinces = {d.round.province_id for d in rows}
+            province_id = provinces.pop() if len(provinces) == 1 else None
         decision = _create_decision(
-            province_id=round_.province_id,
+            province_id=province_id,
             round=round_,
-            level=DecisionLevel.PROVINCE,
+            level=level,
             number=number,
             date=date,
             signed_by=(signed_by or "").strip(),
@@ -267,48 +270,38 @@ def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by:
         audit.record(user, decision, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(decision)))
         _recognise_all(user, decision, rows)
     return decision
+
+
+def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by: str, dossiers) -> Decision:
+    """The provincial chair's decision recognising 3★/4★ products of a round: one Decision, each dossier
+    recognised, a certificate issued and the star rating recorded — all or nothing."""
+    require(is_provincial_officer(user, round_.province_id))
+    return _decide(
+        user,
+        DecisionLevel.PROVINCE,
+        number,
+        date,
+        signed_by,
+        dossiers,
+        eligible=lambda d: d.round_id == round_.pk and recognisable_by_province(d),
+        refusal=_("%(dossier)s cannot be recognised by the province in this decision."),
+        round_=round_,
+    )
 
 
 def ministry_recognise(user, number: str, date: dt.date | None, signed_by: str, dossiers) -> Decision:
     """The Minister's decision recognising 5★ products on the central council's result."""
     require(is_ministry(user), _("Only the Ministry decides 5-star recognition."))
-    dossiers = list(dossiers)
-    if not dossiers:
-        raise ValidationError({"dossiers": [_("Tick at least one dossier.")]})
-    number, date = _check_header(DecisionLevel.MINISTRY, number, date)
-    with transaction.atomic():
-        rows = list(
-            Dossier.objects.select_for_update()
-            .select_related("round")
-            .filter(pk__in=[d.pk for d in dossiers])
-            .order_by("pk")
-        )
-        bad = [d for d in rows if not recognisable_by_ministry(d)]
-        if bad or len(rows) != len({d.pk for d in dossiers}):
-            raise ValidationError(
-                {
-                    "dossiers": [
-                        _("%(dossier)s has no 5-star central result to recognise.") % {"dossier": d}
-                        for d in bad
-                    ]
-                    or [_("A ticked dossier no longer exists.")]
-                }
-            )
-        _refuse_predating(rows, date)
-        provinces = {d.round.province_id for d in rows}
-        decision = _create_decision(
-            # The Minister's decision may list products of several provinces.
-            province_id=provinces.pop() if len(provinces) == 1 else None,
-            round=None,
-            level=DecisionLevel.MINISTRY,
-            number=number,
-            date=date,
-            signed_by=(signed_by or "").strip(),
-            created_by=user,
-        )
-        audit.record(user, decision, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(decision)))
-        _recognise_all(user, decision, rows)
-    return decision
+    return _decide(
+        user,
+        DecisionLevel.MINISTRY,
+        number,
+        date,
+        signed_by,
+        dossiers,
+        eligible=recognisable_by_ministry,
+        refusal=_("%(dossier)s has no 5-star central result to recognise."),
+    )
 
 
 # ------------------------------------------------------------------------------------ central results
