@@ -281,3 +281,10 @@ def test_ready_to_close_follows_the_closing_rule_exactly():
     # One of the seven is found linked to the producer: 6 counted sheets of 9 eligible, 7 needed.
     others[0].conflicts.add(d.entity)
     assert keys(inbox.sections(chair.user, TODAY), "ready_to_close") == []
+
+
+def test_council_inbox_links_to_the_members_sheet(client_of):
+    d = dossier_at(S.IN_COUNCIL)
+    member = d.council.members.filter(role=MemberRole.MEMBER).first()
+    html = client_of(member.user).get(reverse("evaluation:inbox")).content.decode()
+    assert reverse("evaluation:score", args=[d.pk]) in html
