@@ -34,6 +34,7 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "province_return": (PRODUCERS,),
     "send_to_province": (PROVINCE_OFFICERS,),
     "assign": (COUNCIL_MEMBERS,),
+    "rescore": (COUNCIL_MEMBERS,),
     "close": (PROVINCE_OFFICERS,),
     "recognise": (PRODUCERS, COMMUNE_OFFICERS),
     "not_recognise": (PRODUCERS, COMMUNE_OFFICERS),
@@ -45,6 +46,7 @@ SUBJECTS = {
     "province_return": _("Your OCOP dossier was returned by the province: %(product)s"),
     "send_to_province": _("OCOP dossier sent to the province: %(product)s"),
     "assign": _("OCOP dossier assigned to your council: %(product)s"),
+    "rescore": _("OCOP dossier back for re-scoring: %(product)s"),
     "close": _("Council scoring closed: %(product)s"),
     "recognise": _("OCOP product recognised: %(product)s"),
     "not_recognise": _("OCOP evaluation closed without recognition: %(product)s"),
@@ -62,6 +64,8 @@ def dossier_changed(dossier_id: int, action: str) -> None:
 
 def recipients(dossier, action: str) -> list[User]:
     """The active users concerned by `action` on `dossier` who have an e-mail address, in one query."""
+    from .models import CouncilMember
+
     groups = RECIPIENTS.get(action, ())
     q = Q(pk__in=[])
     for group in groups:
@@ -72,7 +76,11 @@ def recipients(dossier, action: str) -> list[User]:
         elif group == PROVINCE_OFFICERS:
             q |= Q(role=Role.PROVINCE_OFFICER, province_id=dossier.round.province_id)
         elif group == COUNCIL_MEMBERS and dossier.council_id:
-            q |= Q(council_seats__council_id=dossier.council_id)
+            # Not those linked to the producer: they take no part in this dossier's scoring.
+            seats = CouncilMember.objects.filter(council_id=dossier.council_id).exclude(
+                conflicts=dossier.entity_id
+            )
+            q |= Q(pk__in=seats.values("user_id"))
     return list(User.objects.filter(q, is_active=True).exclude(email="").distinct().order_by("pk"))
 
 

@@ -10,9 +10,11 @@ from django.utils import translation
 
 from ocop.accounts.models import Role
 from ocop.evaluation import notifications, tasks
+from ocop.evaluation.services import council as council_svc
 from ocop.evaluation.services import review, transition
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import council, dossier_at
+from tests.evaluation.test_scoring import scoring_members, submit
 from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +175,34 @@ def test_nothing_is_sent_before_commit_nor_on_rollback(people, django_capture_on
 def test_a_deleted_dossier_sends_nothing():
     assert notifications.send_dossier_mail(987654, "submit") == 0
     assert mail.outbox == []
+
+
+def test_rescore_mails_the_members_able_to_score_without_any_points(
+    people, django_capture_on_commit_callbacks
+):
+    """Members learn they must score again; a member linked to the producer is left out; nothing in the
+    mail says anybody's points or the spread."""
+    dossier = dossier_at(S.IN_COUNCIL, product=product())
+    dossier.council.spread_limit = 0
+    dossier.council.save()
+    seats = scoring_members(dossier)
+    for i, seat in enumerate(seats):
+        seat.user.email = f"hd{i}@example.vn"
+        seat.user.save()
+    linked = council_svc.add_member(
+        people["province"],
+        dossier.council,
+        make_user(Role.COUNCIL_MEMBER, email="lienquan@example.vn"),
+        role="member",
+    )
+    linked.conflicts.add(dossier.entity)
+    for seat, total in zip(seats, (61, 67, 73), strict=True):
+        submit(seat, dossier, total)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = council_svc.close_scoring(seats[0].user, dossier)
+    assert outcome.rescored
+    assert recipients() == ["hd0@example.vn", "hd1@example.vn", "hd2@example.vn"]
+    body = mail.outbox[0].body + mail.outbox[0].subject
+    assert dossier.product.name_vi in body and "2" in body
+    text = body.replace(dossier.receipt_number or "", "").replace(notifications._link(dossier), "")
+    assert not [total for total in ("61", "67", "73") if total in text]
