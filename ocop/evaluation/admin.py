@@ -1,13 +1,28 @@
-"""The evaluation models in the admin, read mostly: state changes belong to the services (which audit
-them), so the dossier's status and filing numbers are read-only here."""
+"""The evaluation models in the admin: read-only. Every change goes through the services (ideas, library,
+dossiers, review, rounds, council, decisions), which check who may do it, keep a filed dossier frozen,
+keep members' scores independent and write the audit trail; an admin form would bypass all of that."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from . import models
 
 
+class ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.Idea)
-class IdeaAdmin(admin.ModelAdmin):
+class IdeaAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("title", "entity", "status", "created_at")
     list_filter = ("status",)
     search_fields = ("title",)
@@ -15,21 +30,28 @@ class IdeaAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.EvidenceDocument)
-class EvidenceDocumentAdmin(admin.ModelAdmin):
+class EvidenceDocumentAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("title", "entity", "kind", "issued_on", "expires_on", "archived")
     list_filter = ("kind", "archived")
     search_fields = ("title", "reference")
     raw_id_fields = ("entity", "product", "replaces", "uploaded_by")
-    readonly_fields = ("file", "original_name", "content_type", "size", "sha256")
+    # Files live under unguessable names and are served only by the permission-checked view.
+    exclude = ("file",)
+    readonly_fields = ("download",)
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        url = reverse("evaluation:library_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
 
 
 @admin.register(models.Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("name", "province", "year", "kind", "commune_cutoff", "decision_due", "status")
     list_filter = ("status", "kind", "year")
 
 
-class CouncilMemberInline(admin.TabularInline):
+class CouncilMemberInline(ReadOnly, admin.TabularInline):
     model = models.CouncilMember
     raw_id_fields = ("user",)
     filter_horizontal = ("conflicts",)
@@ -37,52 +59,44 @@ class CouncilMemberInline(admin.TabularInline):
 
 
 @admin.register(models.Council)
-class CouncilAdmin(admin.ModelAdmin):
+class CouncilAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("name", "round", "decision_number", "quorum", "spread_limit")
     inlines = [CouncilMemberInline]
 
 
 @admin.register(models.Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("number", "date", "level", "province", "round")
     list_filter = ("level",)
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnly, admin.TabularInline):
     model = models.DossierAttachment
     raw_id_fields = ("document", "added_by")
     extra = 0
 
 
 @admin.register(models.Dossier)
-class DossierAdmin(admin.ModelAdmin):
+class DossierAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("__str__", "product", "round", "request_type", "status", "commune_deadline")
     list_filter = ("status", "request_type")
     search_fields = ("receipt_number", "product_code", "product__name_vi")
     raw_id_fields = ("product", "entity", "commune", "previous", "council", "decision", "created_by")
-    readonly_fields = (
-        "status",
-        "receipt_number",
-        "product_code",
-        "submitted_at",
-        "received_on",
-        "commune_deadline",
-    )
     inlines = [AttachmentInline]
 
 
 @admin.register(models.AdvisoryRecord)
-class AdvisoryRecordAdmin(admin.ModelAdmin):
+class AdvisoryRecordAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("dossier", "kind", "on")
     raw_id_fields = ("dossier", "document", "created_by")
 
 
 @admin.register(models.MemberScore)
-class MemberScoreAdmin(admin.ModelAdmin):
+class MemberScoreAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("dossier", "member", "scoring_round", "total", "stars", "submitted_at")
     raw_id_fields = ("dossier", "member")
 
 
 @admin.register(models.Counter)
-class CounterAdmin(admin.ModelAdmin):
+class CounterAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("key", "value")

@@ -53,6 +53,10 @@ class DocumentForm(forms.Form):
         self.fields["product"].queryset = products
         self.fields["product"].help_text = EvidenceDocument._meta.get_field("product").help_text
 
+    def details(self) -> dict:
+        """The document's details as the library services take them (every field but the file)."""
+        return {name: self.cleaned_data[name] for name in DocumentForm.base_fields}
+
     def clean(self):
         data = super().clean()
         issued, expires = data.get("issued_on"), data.get("expires_on")

@@ -77,6 +77,14 @@ def action_url(name: str, pk: int) -> str | None:
     return None
 
 
+def _id(raw) -> int:
+    """An object id from a query string or a form: anything but a number is "not found" (404)."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
 def _errors(exc: Exception) -> list[str]:
     if isinstance(exc, ValidationError):
         return [str(m) for m in exc.messages]
@@ -217,11 +225,7 @@ def _library_entity(request) -> Entity:
         if not user.entity_id:
             raise PermissionDenied
         return get_object_or_404(Entity.objects.select_related("commune"), pk=user.entity_id)
-    raw = request.GET.get("entity") or request.POST.get("entity")
-    try:
-        pk = int(raw)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = _id(request.GET.get("entity") or request.POST.get("entity"))
     return get_object_or_404(library.manageable_entities(user).select_related("commune"), pk=pk)
 
 
@@ -269,7 +273,7 @@ def library_upload(request):
     replaces = None
     if request.GET.get("replaces"):
         replaces = get_object_or_404(
-            EvidenceDocument.objects.filter(entity=entity, archived=False), pk=request.GET.get("replaces")
+            EvidenceDocument.objects.filter(entity=entity, archived=False), pk=_id(request.GET["replaces"])
         )
     initial = {}
     if replaces is not None:
@@ -281,19 +285,7 @@ def library_upload(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            doc = library.upload(
-                request.user,
-                entity,
-                data["file"],
-                kind=data["kind"],
-                title=data["title"],
-                issuer=data["issuer"],
-                reference=data["reference"],
-                issued_on=data["issued_on"],
-                expires_on=data["expires_on"],
-                product=data["product"],
-                replaces=replaces,
-            )
+            doc = library.upload(request.user, entity, data["file"], replaces=replaces, **form.details())
         except (ValidationError, PermissionDenied) as exc:
             for text in _errors(exc):
                 form.add_error("file" if isinstance(exc, ValidationError) else None, text)
@@ -314,7 +306,7 @@ def library_document(request, pk: int):
     form = DocumentForm(request.POST or None, products=doc.entity.products.all(), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            library.update(request.user, doc, **{f: form.cleaned_data[f] for f in library.EDITABLE_FIELDS})
+            library.update(request.user, doc, **form.details())
         except (ValidationError, PermissionDenied) as exc:
             for text in _errors(exc):
                 form.add_error(None, text)
@@ -368,7 +360,7 @@ def _dossier(request, pk: int) -> Dossier:
 
 
 def _filer_dossier(request, pk: int) -> Dossier:
-    """A dossier for a change: visible (else 404) and the user is its producer or commune (else 403)."""
+    """A dossier for a change: visible and in the user's own scope (its producer or commune), else 404."""
     dossier = _dossier(request, pk)
     if not (request.user.is_superuser or in_scope(request.user, dossier)):
         raise Http404
@@ -582,49 +574,50 @@ def _frozen_redirect(request, dossier):
     return redirect("evaluation:dossier_detail", dossier.pk)
 
 
-@role_required(*FILERS)
-@GET_POST
-def dossier_form01(request, pk: int):
+def _form_page(request, pk: int, form_class, initial, save, title: str, done: str):
+    """A page that edits one of the dossier's forms: refused (and nothing written) once frozen."""
     dossier = _filer_dossier(request, pk)
     if request.method == "GET" and not ds.can_edit(request.user, dossier):
         return _frozen_redirect(request, dossier)
-    initial = {**dossier.form01, "sample_count": dossier.sample_count}
-    form = Form01(request.POST or None, initial=initial)
+    form = form_class(request.POST or None, initial=initial(dossier))
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if not form.fields[k].disabled}
         try:
-            ds.update_form01(request.user, dossier, data)
+            save(request.user, dossier, form)
         except (ValidationError, PermissionDenied, IllegalTransition) as exc:
             _refused(request, exc)
-            return redirect("evaluation:dossier_detail", dossier.pk)
-        messages.success(request, _("Form 01 was saved."))
+        else:
+            messages.success(request, done)
         return redirect("evaluation:dossier_detail", dossier.pk)
-    return render(
+    return render(request, "evaluation/dossier_form.html", {"dossier": dossier, "form": form, "title": title})
+
+
+@role_required(*FILERS)
+@GET_POST
+def dossier_form01(request, pk: int):
+    return _form_page(
         request,
-        "evaluation/dossier_form.html",
-        {"dossier": dossier, "form": form, "title": _("Form 01 — registration")},
+        pk,
+        Form01,
+        lambda d: {**d.form01, "sample_count": d.sample_count},
+        lambda user, d, form: ds.update_form01(
+            user, d, {k: v for k, v in form.cleaned_data.items() if not form.fields[k].disabled}
+        ),
+        _("Form 01 — registration"),
+        _("Form 01 was saved."),
     )
 
 
 @role_required(*FILERS)
 @GET_POST
 def dossier_form02(request, pk: int):
-    dossier = _filer_dossier(request, pk)
-    if request.method == "GET" and not ds.can_edit(request.user, dossier):
-        return _frozen_redirect(request, dossier)
-    form = Form02(request.POST or None, initial=Form02.initial_from(dossier.form02))
-    if request.method == "POST" and form.is_valid():
-        try:
-            ds.update_form02(request.user, dossier, form.parts())
-        except (ValidationError, PermissionDenied, IllegalTransition) as exc:
-            _refused(request, exc)
-            return redirect("evaluation:dossier_detail", dossier.pk)
-        messages.success(request, _("Form 02 was saved."))
-        return redirect("evaluation:dossier_detail", dossier.pk)
-    return render(
+    return _form_page(
         request,
-        "evaluation/dossier_form.html",
-        {"dossier": dossier, "form": form, "title": _("Form 02 — parts I, II and IV")},
+        pk,
+        Form02,
+        lambda d: Form02.initial_from(d.form02),
+        lambda user, d, form: ds.update_form02(user, d, form.parts()),
+        _("Form 02 — parts I, II and IV"),
+        _("Form 02 was saved."),
     )
 
 
@@ -662,23 +655,15 @@ def dossier_attachments(request, pk: int):
                     request.POST, request.FILES, products=Product.objects.filter(pk=dossier.product_id)
                 )
                 if upload_form.is_valid():
-                    data = upload_form.cleaned_data
                     ds.upload_and_attach(
-                        request.user,
-                        dossier,
-                        data["file"],
-                        kind=data["kind"],
-                        title=data["title"],
-                        issuer=data["issuer"],
-                        reference=data["reference"],
-                        issued_on=data["issued_on"],
-                        expires_on=data["expires_on"],
-                        product=data["product"],
+                        request.user, dossier, upload_form.cleaned_data["file"], **upload_form.details()
                     )
                     messages.success(request, _("The document was added to the library and attached."))
                     return redirect("evaluation:dossier_attachments", dossier.pk)
             elif op == "detach":
-                att = get_object_or_404(DossierAttachment, pk=request.POST.get("attachment"), dossier=dossier)
+                att = get_object_or_404(
+                    DossierAttachment, pk=_id(request.POST.get("attachment")), dossier=dossier
+                )
                 ds.detach(request.user, dossier, att)
                 messages.success(request, _("The attachment was removed."))
                 return redirect("evaluation:dossier_attachments", dossier.pk)

@@ -493,3 +493,79 @@ def test_hub_query_count_does_not_grow_with_attachments(client_of, django_assert
     with django_assert_max_num_queries(40) as large:
         assert client.get(url).status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# ------------------------------------------------------------------------------------------ review fixes
+
+
+def test_download_header_is_safe_for_vietnamese_and_odd_names(client_of):
+    from ocop.evaluation.services import library
+
+    user = make_user(Role.PRODUCER)
+    client = client_of(user)
+    doc = document(user.entity)  # original name "giấy-chứng-nhận.pdf"
+    response = client.get(reverse("evaluation:library_download", args=[doc.pk]))
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''gi%E1%BA%A5y-ch%E1%BB%A9ng-nh%E1%BA%ADn.pdf"
+    )
+    odd = library.upload(
+        user,
+        user.entity,
+        SimpleUploadedFile('bien "ban"\r\nX-Evil: 1.pdf', MINIMAL_PDF),
+        kind=DocumentKind.OTHER,
+        title="Biên bản",
+    )
+    response = client.get(reverse("evaluation:library_download", args=[odd.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="bien \\"ban\\"X-Evil: 1.pdf"'
+    assert "X-Evil" not in response.headers
+
+
+def test_ids_that_are_not_numbers_are_not_found_and_change_nothing(client_of):
+    dossier = dossier_at(S.DRAFT)
+    producer = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
+    doc = document(dossier.entity, DocumentKind.LABEL)
+    att = DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
+    url = reverse("evaluation:dossier_attachments", args=[dossier.pk])
+    for bad in ("abc", "1 OR 1=1", ""):
+        assert producer.post(url, {"op": "detach", "attachment": bad}).status_code == 404
+    assert DossierAttachment.objects.filter(pk=att.pk).exists()
+    upload = reverse("evaluation:library_upload")
+    assert producer.get(upload + "?replaces=abc").status_code == 404
+    response = producer.post(
+        upload + "?replaces=x1", {"kind": "label", "file": SimpleUploadedFile("n.pdf", MINIMAL_PDF)}
+    )
+    assert response.status_code == 404 and EvidenceDocument.objects.filter(entity=dossier.entity).count() == 1
+    officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=dossier.commune))
+    assert officer.get(reverse("evaluation:library"), {"entity": "abc"}).status_code == 404
+
+
+def test_the_admin_only_reads_evaluation_rows(client_of):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("chief", "chief@example.com", "x")
+    client = client_of(admin_user)
+    dossier = dossier_at(S.SUBMITTED)
+    doc = document(dossier.entity)
+    DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
+    before, doc_before = row(dossier), row(doc)
+    change = reverse("admin:evaluation_dossier_change", args=[dossier.pk])
+    assert client.get(change).status_code == 200
+    assert client.post(change, {"status": "draft", "points": "99"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:evaluation_dossier_delete", args=[dossier.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert client.get(reverse("admin:evaluation_dossier_add")).status_code == 403
+    page = client.get(reverse("admin:evaluation_evidencedocument_change", args=[doc.pk])).content.decode()
+    assert reverse("evaluation:library_download", args=[doc.pk]) in page and "/media/" not in page
+    assert (
+        client.post(
+            reverse("admin:evaluation_evidencedocument_delete", args=[doc.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert client.get(reverse("admin:evaluation_memberscore_add")).status_code == 403
+    assert row(dossier) == before and row(doc) == doc_before

@@ -14,7 +14,7 @@ from ocop.evaluation.models import DocumentKind, DossierAttachment, EvidenceDocu
 from ocop.evaluation.services import dossiers as ds
 from ocop.evaluation.services import library
 from ocop.evaluation.workflow import DossierStatus as S
-from tests.evaluation.factories import MINIMAL_PDF, RoundFactory, document, dossier_at
+from tests.evaluation.factories import MINIMAL_PDF, RoundFactory, council, document, dossier_at
 from tests.factories import EntityFactory, ProductFactory, image_bytes, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +184,32 @@ def test_who_may_download():
     assert not library.can_download(make_user(Role.PROVINCE_OFFICER, province_id="01"), doc)
     assert not library.can_download(make_user(Role.MINISTRY), doc)
     assert not library.can_download(make_user(Role.COUNCIL_MEMBER), doc)
+
+
+def test_the_original_name_keeps_no_folder_or_control_character():
+    user = make_user(Role.PRODUCER)
+    doc = add(user, user.entity, pdf('C:\\scans\\giấy\r\nphép "ATTP".pdf'))
+    assert doc.original_name == 'giấyphép "ATTP".pdf'
+    doc = add(user, user.entity, pdf("\x00\x1f.pdf"))
+    assert doc.original_name == ".pdf"
+
+
+def test_council_members_and_the_ministry_download_only_what_a_dossier_they_see_links():
+    product = ProductFactory()
+    dossier = dossier_at(S.IN_COUNCIL, product=product)
+    linked = document(product.entity, DocumentKind.LAB_RESULT)
+    unlinked = document(product.entity, DocumentKind.FINANCIAL)  # same producer, not in the dossier
+    DossierAttachment.objects.create(dossier=dossier, document=linked, kind=linked.kind)
+    seat = dossier.council.members.first().user
+    other_council = council(dossier.round).members.first().user
+    ministry = make_user(Role.MINISTRY)
+    assert library.can_download(seat, linked)
+    assert not library.can_download(seat, unlinked)
+    assert not library.can_download(other_council, linked)
+    assert not library.can_download(ministry, linked)  # not forwarded
+    dossier.status, dossier.forwarded_at = S.AT_MINISTRY, dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    dossier.save()
+    assert library.can_download(ministry, linked) and not library.can_download(ministry, unlinked)
+    # A commune officer of another commune never, even for a linked document.
+    outsider = make_user(Role.COMMUNE_OFFICER, commune=other_commune(product.entity.commune))
+    assert not library.can_download(outsider, linked)
