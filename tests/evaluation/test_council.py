@@ -488,3 +488,21 @@ def test_remove_member_and_conflict_through_the_page(client_of):
     assert list(fresh(m2).conflicts.all()) == []
     assert client.post(url, {"action": "remove_member", "member": m2.pk}).status_code == 302
     assert not CouncilMember.objects.filter(pk=m2.pk).exists()
+
+
+def test_no_council_for_a_closed_round(client_of):
+    from ocop.evaluation.models import RoundStatus
+
+    d = dossier_at(S.CHECKED)
+    d.round.status = RoundStatus.CLOSED
+    d.round.save()
+    events = _audit_count()
+    with pytest.raises(ValidationError) as exc:
+        svc.create_council(officer(), d.round, name="Hội đồng muộn")
+    assert [e.code for e in exc.value.error_list] == ["round_closed"]
+    response = client_of(officer()).post(
+        reverse("evaluation:council_create", args=[d.round_id]),
+        {"name": "Hội đồng muộn", "quorum": "0.75", "spread_limit": "10"},
+    )
+    assert response.status_code == 400
+    assert not Council.objects.filter(name="Hội đồng muộn").exists() and _audit_count() == events

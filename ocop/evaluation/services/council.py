@@ -40,7 +40,16 @@ from ocop.criteria import engine
 from ocop.criteria.services import ScoreInputError, check_input, compiled_sheet
 from ocop.registry.models import Entity
 
-from ..models import Council, CouncilMember, Dossier, DossierAttachment, MemberRole, MemberScore, Round
+from ..models import (
+    Council,
+    CouncilMember,
+    Dossier,
+    DossierAttachment,
+    MemberRole,
+    MemberScore,
+    Round,
+    RoundStatus,
+)
 from ..scoring import MemberSheet, council_input, required_count
 from ..workflow import DossierStatus, IllegalTransition
 from . import can_view, in_scope, locked, require, transition
@@ -153,6 +162,8 @@ def create_council(
     spread_limit: int | None = None,
 ) -> Council:
     require(_province_officer_of(user, round_.province_id))
+    if round_.status == RoundStatus.CLOSED:
+        raise ValidationError(_("This round is closed: it takes no new council."), code="round_closed")
     council = Council(
         round=round_, name=name.strip(), decision_number=decision_number.strip(), created_by=user
     )
