@@ -149,12 +149,22 @@ def issue_certificate(user, dossier: Dossier, decision) -> Certificate:
 # --------------------------------------------------------------------------------------- revocation
 
 
-def can_revoke(user, certificate: Certificate) -> bool:
+def in_force(certificate: Certificate, today: dt.date | None = None) -> bool:
+    """Valid as the public sees it: not revoked, replaced or past its expiry (unless a late
+    re-evaluation keeps it), even before the nightly `ocop_expire` has marked it."""
+    return display_status(certificate, today) == CertificateStatus.VALID
+
+
+def refused_not_in_force(certificate: Certificate, today: dt.date | None = None) -> str:
+    return _("This certificate is “%(status)s”; only a valid certificate can be revoked.") % {
+        "status": CertificateStatus(display_status(certificate, today)).label
+    }
+
+
+def can_revoke(user, certificate: Certificate, today: dt.date | None = None) -> bool:
     """The provincial officer of the certificate's province for 3★/4★, a Ministry officer for 5★ (Art.
     8), and only while the certificate is in force."""
-    if not _active(user) or certificate.status != CertificateStatus.VALID:
-        return False
-    return is_authority(user, certificate)
+    return _active(user) and in_force(certificate, today) and is_authority(user, certificate)
 
 
 def is_authority(user, certificate: Certificate) -> bool:
@@ -239,11 +249,8 @@ def revoke(
         raise ValidationError(errors)
     with transaction.atomic():
         current = Certificate.objects.select_for_update().get(pk=certificate.pk)
-        if current.status != CertificateStatus.VALID:
-            raise ValidationError(
-                _("This certificate is “%(status)s”; only a valid certificate can be revoked.")
-                % {"status": current.get_status_display()}
-            )
+        if not in_force(current, today):
+            raise ValidationError(refused_not_in_force(current, today))
         before = audit.snapshot(current, REVOCATION_FIELDS)
         current.status = CertificateStatus.REVOKED
         current.revoked_on = today

@@ -30,7 +30,7 @@ from ocop.core.text import fold
 from ocop.places.models import Province
 
 from . import pdf as certificate_pdfs
-from . import qr
+from . import qr, services
 from .models import Certificate, CertificateStatus
 
 CACHE_SECONDS = 300
@@ -103,6 +103,8 @@ def verify(request, number: str):
         "in_grace": status == CertificateStatus.VALID and certificate.expires_on < timezone.localdate(),
         "commune": certificate.entity.commune,
         "verify_url": qr.verify_url(certificate.number, request),
+        # The revoking authority (signed in, so the answer is not cached publicly) finds its way here.
+        "may_revoke": request.user.is_authenticated and services.can_revoke(request.user, certificate),
     }
     return _cacheable(request, render(request, "certificates/verify.html", context))
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
+from ocop.registry.forms import apply_errors
 
 from . import services
 from .forms import RevokeForm
@@ -26,12 +27,8 @@ def revoke(request, number: str):
     )
     if not services.is_authority(request.user, certificate):
         raise PermissionDenied(services.authority_message(certificate))
-    if not services.can_revoke(request.user, certificate):
-        messages.error(
-            request,
-            _("This certificate is “%(status)s”; only a valid certificate can be revoked.")
-            % {"status": certificate.get_status_display()},
-        )
+    if not services.in_force(certificate):
+        messages.error(request, services.refused_not_in_force(certificate))
         return redirect(certificate.get_absolute_url())
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -46,8 +43,7 @@ def revoke(request, number: str):
                 finding_date=data["finding_date"],
             )
         except ValidationError as error:
-            for name, errors in error.error_dict.items() if hasattr(error, "error_dict") else [(None, error)]:
-                form.add_error(name if name in form.fields else None, errors)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Certificate %(number)s revoked.") % {"number": certificate.number})
             return redirect(certificate.get_absolute_url())

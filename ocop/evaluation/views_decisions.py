@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ocop.accounts.access import REGISTRY_READERS, role_required
 from ocop.accounts.models import Role
+from ocop.registry.forms import apply_errors
 
 from .forms_decisions import CentralImportForm, CentralResultForm, DecisionForm, NoteForm
 from .models import Decision, Dossier, Round
@@ -37,14 +38,6 @@ RELATED = ("product", "entity", "commune", "round__province", "sheet__criteria_s
 def _dossier(request, pk: int) -> Dossier:
     """A dossier the user may see, or 404 (whether missing or outside the user's area)."""
     return get_object_or_404(dossiers_visible_to(request.user).select_related(*RELATED), pk=pk)
-
-
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _refused(request, error: Exception) -> None:
@@ -151,10 +144,8 @@ def decision_create(request, round_pk: int):
             decision = svc.recognise(
                 request.user, round_, data["number"], data["date"], data["signed_by"], data["dossiers"]
             )
-        except (ValidationError, PermissionDenied) as error:
-            if isinstance(error, PermissionDenied):
-                raise
-            _apply(form, error)
+        except ValidationError as error:
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -193,7 +184,7 @@ def central_result(request, pk: int):
             svc.record_central(request.user, dossier, form.cleaned_data["points"], form.cleaned_data["stars"])
         except (ValidationError, IllegalTransition) as error:
             if isinstance(error, ValidationError):
-                _apply(form, error)
+                apply_errors(form, error)
             else:
                 form.add_error(None, str(error))
         else:
@@ -234,7 +225,7 @@ def ministry_decision(request):
                 request.user, data["number"], data["date"], data["signed_by"], data["dossiers"]
             )
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,

@@ -181,3 +181,41 @@ def test_revoke_page_for_a_certificate_no_longer_valid(client_of):
 
 def status_of(cert):
     return Certificate.objects.get(pk=cert.pk).status
+
+
+def test_a_certificate_past_its_expiry_is_not_revoked_before_the_nightly_run():
+    """Expired as the public sees it (ocop_expire has not marked it yet): not in force, not revoked;
+    kept valid for a late re-evaluation: still in force, revocable."""
+    cert = make_certificate(stars=4, issued_on=D(2023, 11, 1))  # expired on 01/11/2026, row still valid
+    officer = make_user(Role.PROVINCE_OFFICER)
+    before = state(cert)
+    assert not services.can_revoke(officer, cert, TODAY)
+    with pytest.raises(ValidationError) as exc:
+        services.revoke(officer, cert, **args())
+    assert "“Hết hiệu lực”" in exc.value.messages[0]  # expired, not the row's “valid”
+    assert state(cert) == before
+    Certificate.objects.filter(pk=cert.pk).update(grace_until=D(2027, 4, 30))
+    cert.refresh_from_db()
+    assert services.can_revoke(officer, cert, TODAY)
+    services.revoke(officer, cert, **args())
+    assert status_of(cert) == CertificateStatus.REVOKED
+
+
+def test_the_verification_page_offers_revocation_to_the_authority_only(client, client_of):
+    cert = make_certificate(stars=4, issued_on=dt.date.today() - dt.timedelta(days=30))
+    url = reverse("certificates:verify", args=[cert.number])
+    revoke_url = reverse("certificates:revoke", args=[cert.number])
+    officer = client_of(make_user(Role.PROVINCE_OFFICER))
+    response = officer.get(url)
+    assert response.context["may_revoke"] and revoke_url in response.content.decode()
+    assert "private" in response["Cache-Control"]
+    for other in (
+        client,
+        client_of(make_user(Role.MINISTRY)),
+        client_of(make_user(Role.PROVINCE_OFFICER, province_id="01")),
+        client_of(make_user(Role.PRODUCER)),
+    ):
+        response = other.get(url)
+        assert response.status_code == 200 and revoke_url not in response.content.decode()
+    Certificate.objects.filter(pk=cert.pk).update(status=CertificateStatus.REVOKED)
+    assert revoke_url not in officer.get(url).content.decode()
