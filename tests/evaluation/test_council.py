@@ -70,8 +70,10 @@ def test_council_detail_fixed_queries(client_of, django_assert_max_num_queries):
     with django_assert_max_num_queries(30) as small:
         assert client.get(url).status_code == 200
     for _ in range(4):
-        dossier_at(S.IN_COUNCIL, round_=d.round, council_=d.council)
+        more = dossier_at(S.IN_COUNCIL, round_=d.round, council_=d.council)
         dossier_at(S.CHECKED, round_=d.round)
+        seat = CouncilMember.objects.create(council=d.council, user=make_user(Role.COUNCIL_MEMBER))
+        seat.conflicts.add(more.entity)
     with django_assert_max_num_queries(len(small.captured_queries)):
         page = client.get(url)
     assert page.status_code == 200 and len(page.context["progress"]) == 5
@@ -506,3 +508,29 @@ def test_no_council_for_a_closed_round(client_of):
     )
     assert response.status_code == 400
     assert not Council.objects.filter(name="Hội đồng muộn").exists() and _audit_count() == events
+
+
+@pytest.mark.parametrize("page", ["scoring", "discussion"])
+def test_scoring_and_discussion_pages_fixed_queries(client_of, django_assert_max_num_queries, page):
+    def closed(members: int):
+        d = dossier_at(S.IN_COUNCIL, council_=None)
+        if members != 3:
+            d.council = council(d.round, members=members)
+            d.save()
+        seats = scoring_members(d)
+        for i, m in enumerate(seats):
+            submit(m, d, 60 + i)
+        svc.close_scoring(seats[0].user, d)
+        return fresh(d), seats[0]
+
+    small_d, small_chair = closed(3)
+    with django_assert_max_num_queries(40) as small:
+        assert (
+            client_of(small_chair.user).get(reverse(f"evaluation:{page}", args=[small_d.pk])).status_code
+            == 200
+        )
+    big_d, big_chair = closed(8)
+    client = client_of(big_chair.user)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(reverse(f"evaluation:{page}", args=[big_d.pk]))
+    assert response.status_code == 200
