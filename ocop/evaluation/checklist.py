@@ -36,24 +36,17 @@ _COMMON_TAIL = (
     ("other", False),
 )
 
+_FOOD_AND_DRINKS = (
+    ("business_registration", True),
+    ("food_safety", True),
+    ("quality_declaration", True),
+    ("lab_result", True),
+    ("label", True),
+    ("product_story", False),
+)
 _GOODS = {
-    # food, drinks
-    "I": (
-        ("business_registration", True),
-        ("food_safety", True),
-        ("quality_declaration", True),
-        ("lab_result", True),
-        ("label", True),
-        ("product_story", False),
-    ),
-    "II": (
-        ("business_registration", True),
-        ("food_safety", True),
-        ("quality_declaration", True),
-        ("lab_result", True),
-        ("label", True),
-        ("product_story", False),
-    ),
+    "I": _FOOD_AND_DRINKS,
+    "II": _FOOD_AND_DRINKS,
     # medicinal herbs: food-safety certificate only where the product needs one
     "III": (
         ("business_registration", True),
@@ -93,7 +86,8 @@ def items_for(group_code: str | None) -> tuple[Item, ...]:
         pairs = _TOURISM
     else:
         head = _GOODS.get(group_code or "", _OTHER_GOODS)
-        pairs = head + tuple(p for p in _COMMON_TAIL if p[0] not in {k for k, _r in head})
+        listed = {kind for kind, _required in head}
+        pairs = head + tuple(p for p in _COMMON_TAIL if p[0] not in listed)
     return tuple(Item(kind, required) for kind, required in pairs)
 
 
