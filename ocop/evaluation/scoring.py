@@ -1,5 +1,5 @@
-"""Pure rules of council scoring (no database): the quorum count, the council's common decisions drawn
-from the members' sheets, and the spread of points on one criterion. The engine (ocop.criteria.engine)
+"""Pure rules of council scoring (no database): the quorum count and the council's common decisions
+drawn from the members' sheets. The engine (ocop.criteria.engine)
 does the scoring and the combining; these only prepare its input."""
 
 from __future__ import annotations
@@ -52,13 +52,3 @@ def council_input(sheet: engine.Sheet, sheets: Sequence[MemberSheet]) -> Council
     ticks = Counter(i for s in sheets for i in set(s.disqualifiers))
     disqualifiers = sorted(i for i, n in ticks.items() if n * 2 > len(sheets))
     return CouncilInput(answers_list, sorted(common_na), disqualifiers)
-
-
-def distribution(points: Sequence[int]) -> list[tuple[int, int]]:
-    """(points, how many sheets gave them), the highest points first."""
-    counts = Counter(int(p) for p in points)
-    return sorted(counts.items(), key=lambda item: -item[0])
-
-
-def point_range(points: Sequence[int]) -> int:
-    return max(points) - min(points) if points else 0

@@ -232,7 +232,6 @@ BOARD_COLUMNS = (
     "commune__name",
     "council__name",
 )
-CHECK_STATES = (DossierStatus.AT_PROVINCE, DossierStatus.CHECKED)
 
 
 @role_required(Role.PROVINCE_OFFICER)
@@ -280,7 +279,7 @@ def round_board(request, pk: int):
                 "council": council,
                 "points": None if points is None else number_format(points, 2),
                 "stars": stars,
-                "url": check_url % pk_ if status in CHECK_STATES else "",
+                "url": check_url % pk_ if status in review_services.CHECK_STATES else "",
                 "deadline": deadline,
                 "deadline_text": deadline.strftime("%d/%m/%Y") if deadline else "—",
                 "days_left": between(today, deadline) if deadline else None,

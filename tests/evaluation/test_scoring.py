@@ -519,11 +519,3 @@ def test_council_input_rules(sheets):
         comp, prepared.answers, disqualifiers=prepared.disqualifiers, not_applicable=prepared.not_applicable
     )
     assert combined.mean == Fraction(sum(sum(s.answers.values()) for s in sheets), len(sheets))
-
-
-@given(points=st.lists(st.integers(0, 10), max_size=9))
-def test_distribution_and_range(points):
-    dist = rules.distribution(points)
-    assert sum(n for _p, n in dist) == len(points)
-    assert [p for p, _n in dist] == sorted(set(points), reverse=True)
-    assert rules.point_range(points) == (max(points) - min(points) if points else 0)

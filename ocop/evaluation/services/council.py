@@ -52,7 +52,8 @@ from ..models import (
 )
 from ..scoring import MemberSheet, council_input, required_count
 from ..workflow import DossierStatus, IllegalTransition
-from . import can_view, in_scope, locked, require, transition
+from . import _active, can_view, in_scope, locked, require, transition
+from .rounds import may_manage
 
 SCORING_STATES = (DossierStatus.IN_COUNCIL, DossierStatus.RESCORING)
 SCORING_ROLES = (MemberRole.CHAIR, MemberRole.MEMBER)
@@ -62,21 +63,9 @@ MAX_COMMENT = 2000
 # ------------------------------------------------------------------------------------------ access
 
 
-def _active(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
-def _province_officer_of(user, province_id: str) -> bool:
-    if not _active(user):
-        return False
-    if user.is_superuser:
-        return True
-    return user.role == Role.PROVINCE_OFFICER and bool(user.province_id) and user.province_id == province_id
-
-
 def can_manage(user, council: Council) -> bool:
     """May this user change the council (members, conflicts, assignments)?"""
-    return _province_officer_of(user, council.round.province_id)
+    return may_manage(user, council.round.province_id)
 
 
 def councils_visible_to(user):
@@ -161,7 +150,7 @@ def create_council(
     quorum: Decimal | None = None,
     spread_limit: int | None = None,
 ) -> Council:
-    require(_province_officer_of(user, round_.province_id))
+    require(may_manage(user, round_.province_id))
     if round_.status == RoundStatus.CLOSED:
         raise ValidationError(_("This round is closed: it takes no new council."), code="round_closed")
     council = Council(
