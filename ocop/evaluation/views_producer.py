@@ -534,7 +534,7 @@ def dossier_detail(request, pk: int):
         "actions": _actions(request, dossier),
         "editable": editable,
         "problems": ds.missing(dossier) if editable else [],
-        "changes": ds.changes_since_previous(dossier) if dossier.previous_id else None,
+        "changes": _labelled(ds.changes_since_previous(dossier)) if dossier.previous_id else None,
         "deadline": dossier.commune_deadline,
         "days_left": days_left(dossier.commune_deadline, today) if dossier.commune_deadline else None,
         "overdue": bool(dossier.commune_deadline and today > dossier.commune_deadline),
@@ -544,6 +544,14 @@ def dossier_detail(request, pk: int):
         "needs_samples": checklist.needs_samples(ds.group_code(dossier.product)),
     }
     return render(request, "evaluation/dossier_detail.html", context)
+
+
+def _labelled(changes: ds.Changes) -> ds.Changes:
+    """The changed form entries under the labels the forms show (not their storage keys)."""
+    labels = {name: f.label for name, f in Form01.base_fields.items()}
+    labels |= {name.replace("__", "."): f.label for name, f in Form02.base_fields.items()}
+    changes.forms = [(form, labels.get(key, key), old, new) for form, key, old, new in changes.forms]
+    return changes
 
 
 def _form01_rows(dossier: Dossier):

@@ -569,3 +569,23 @@ def test_the_admin_only_reads_evaluation_rows(client_of):
     )
     assert client.get(reverse("admin:evaluation_memberscore_add")).status_code == 403
     assert row(dossier) == before and row(doc) == doc_before
+
+
+def test_what_changed_names_the_form_fields_by_their_labels(client_of):
+    from tests.evaluation.test_dossiers import certificate
+
+    product = ProductFactory()
+    user = make_user(Role.PRODUCER, entity=product.entity)
+    old = dossier_at(S.RECOGNISED, product=product)
+    old.form01 = ds.form01_from_registry(product, "first", 5)
+    old.form02 = {"part2": {"markets": "Tây Ninh"}}
+    old.save()
+    certificate(product, dt.date.today() + dt.timedelta(days=900))
+    new = ds.open_dossier(user, product, RoundFactory(), "upgrade")
+    ds.update_form02(user, new, {"part2": {"markets": "Tây Ninh, Long An"}})
+    ds.update_form01(user, new, {"phone": "0276 123 456"})
+    body = client_of(user).get(reverse("evaluation:dossier_detail", args=[new.pk])).content.decode()
+    changes = body[body.index('id="changes"') :]
+    changes = changes[: changes.index("</section>")]
+    assert "Thị trường" in changes and "Điện thoại" in changes and "Tây Ninh, Long An" in changes
+    assert "part2.markets" not in changes and "· phone" not in changes
