@@ -381,10 +381,13 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
         round_ = round_by_key[(rp.province, year, kind)]
         level = DecisionLevel.MINISTRY if "BNN" in r.decision_number else DecisionLevel.PROVINCE
         commune = entity.commune_id
-        cutoff = round_.commune_cutoff
-        submitted = _at(cutoff - datetime.timedelta(days=45))
         council = council_by_round.get(round_.pk)
-        closed = _at(round_.decision_due - datetime.timedelta(days=20))
+        # Counted back from the decision, which never predates the result it rests on: the council closed
+        # 20 days before (35 for 5★: forwarded 10 days after the close, the central result a week before
+        # the Minister's decision); filed two months before the close, so sent before the round's cut-off.
+        central = level == DecisionLevel.MINISTRY
+        closed = _at(r.decision_date - datetime.timedelta(days=35 if central else 20))
+        submitted = closed - datetime.timedelta(days=60)
         dossier = Dossier(
             round=round_,
             product=product,
@@ -411,10 +414,10 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
             points=r.points,
             stars=r.stars,
             result=rp.scored.result if rp.scored else {"points": str(r.points), "stars": r.stars},
-            forwarded_at=closed + datetime.timedelta(days=10) if level == DecisionLevel.MINISTRY else None,
-            central_points=r.points if level == DecisionLevel.MINISTRY else None,
-            central_stars=r.stars if level == DecisionLevel.MINISTRY else None,
-            central_recorded_at=_at(r.decision_date) if level == DecisionLevel.MINISTRY else None,
+            forwarded_at=closed + datetime.timedelta(days=10) if central else None,
+            central_points=r.points if central else None,
+            central_stars=r.stars if central else None,
+            central_recorded_at=_at(r.decision_date - datetime.timedelta(days=7)) if central else None,
             decision=decisions[(level, r.decision_number)],
         )
         dossiers.append(dossier)

@@ -175,3 +175,33 @@ def test_counters_continue_after_the_demo(demo_data):
     year = cert.decision_date.year
     used = Certificate.objects.filter(province_id="80", decision_date__year=year).count()
     assert Counter.objects.get(key=f"certificate:80:{year}").value == used
+
+
+def test_each_recognised_dossiers_steps_come_in_order_and_before_its_decision(demo_data):
+    """Filed, sent, checked, closed (forwarded and scored centrally for 5★), then decided: a decision
+    never predates the result it rests on, as the decision services require."""
+    from django.utils import timezone
+
+    checked = 0
+    for d in Dossier.objects.filter(status=S.RECOGNISED).select_related("decision"):
+        steps = [d.submitted_at, d.sent_to_province_at, d.checked_at, d.closed_at]
+        if d.decision.level == DecisionLevel.MINISTRY:
+            steps += [d.forwarded_at, d.central_recorded_at]
+        assert None not in steps and steps == sorted(steps), d
+        assert timezone.localdate(steps[-1]) <= d.decision.date, d
+        assert d.received_on == d.submitted_at.date() and d.commune_deadline > d.received_on
+        checked += 1
+    assert checked > 400
+
+
+def test_product_status_follows_its_current_certificate(demo_data):
+    from ocop.registry.models import ProductStatus
+
+    expected = {
+        CertificateStatus.VALID: ProductStatus.RATED,
+        CertificateStatus.EXPIRED: ProductStatus.EXPIRED,
+        CertificateStatus.REVOKED: ProductStatus.REVOKED,
+    }
+    for cert in Certificate.objects.exclude(status=CertificateStatus.SUPERSEDED).select_related("product"):
+        assert cert.product.status == expected[cert.status], cert
+        assert cert.product.stars == cert.stars
