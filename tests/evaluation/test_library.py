@@ -213,3 +213,26 @@ def test_council_members_and_the_ministry_download_only_what_a_dossier_they_see_
     # A commune officer of another commune never, even for a linked document.
     outsider = make_user(Role.COMMUNE_OFFICER, commune=other_commune(product.entity.commune))
     assert not library.can_download(outsider, linked)
+
+
+def test_a_document_tied_to_one_product_never_lands_in_another_products_dossier():
+    product = ProductFactory()
+    sibling = ProductFactory(entity=product.entity)
+    user = make_user(Role.PRODUCER, entity=product.entity)
+    old = add(user, product.entity, pdf())  # about the producer as a whole
+    dossier = ds.open_dossier(user, product, RoundFactory(), "first")
+    ds.attach(user, dossier, old, old.kind)
+    before = row(old)
+    with pytest.raises(ValidationError):  # tying it to the sibling while the dossier links it
+        library.update(user, old, product=sibling)
+    assert row(old) == before
+    library.update(user, old, product=product)  # its own product is fine
+    # A new version about the sibling does not move into this product's dossier.
+    new = add(user, product.entity, pdf("moi.pdf"), replaces=old, product=sibling)
+    assert list(dossier.attachments.values_list("document_id", flat=True)) == [old.pk]
+    old.refresh_from_db()
+    assert old.archived and new.product_id == sibling.pk
+
+
+def row(obj):
+    return type(obj).objects.filter(pk=obj.pk).values().get()

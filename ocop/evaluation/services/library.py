@@ -197,10 +197,12 @@ def upload(
 
 def _retire(user, old: EvidenceDocument, new: EvidenceDocument) -> None:
     """Dossiers still being prepared move to the new version; what was filed keeps the old one."""
-    # `new` was just created: nothing links it yet, so no (dossier, document, kind) pair can collide.
-    DossierAttachment.objects.filter(document=old, dossier__status__in=DossierStatus.editable()).update(
-        document=new
-    )
+    # `new` was just created: nothing links it yet, so no (dossier, document, kind) pair can collide. A
+    # version tied to one product moves only into that product's dossiers.
+    moving = DossierAttachment.objects.filter(document=old, dossier__status__in=DossierStatus.editable())
+    if new.product_id:
+        moving = moving.filter(dossier__product_id=new.product_id)
+    moving.update(document=new)
     linked = (
         DossierAttachment.objects.filter(document=old).exists()
         or AdvisoryRecord.objects.filter(document=old).exists()
@@ -246,6 +248,11 @@ def update(user, document: EvidenceDocument, **fields) -> EvidenceDocument:
         raise ValidationError(_("These fields cannot change: %(f)s") % {"f": ", ".join(sorted(unknown))})
     if "product" in fields:
         _check_product(doc.entity, fields["product"])
+        product = fields["product"]
+        if product is not None and doc.attachments.exclude(dossier__product=product).exists():
+            raise ValidationError(
+                _("A dossier of another product links this document; it cannot be tied to this product.")
+            )
     if fields.get("kind", doc.kind) not in DocumentKind.values:
         raise ValidationError(_("Unknown document kind."))
     _check_dates(fields.get("issued_on", doc.issued_on), fields.get("expires_on", doc.expires_on))
