@@ -526,3 +526,23 @@ def test_central_import_by_product_code_finds_the_dossier_at_the_ministry():
     waiting.refresh_from_db()
     assert (waiting.status, waiting.central_points) == (S.CENTRAL_SCORED, Decimal("93.00"))
     assert snapshot(earlier, later) == before
+
+
+def test_central_import_only_by_the_ministry(client_of):
+    """The page is the Ministry's (others 403, anonymous to sign-in); a forged upload changes nothing."""
+    from django.test import Client
+
+    dossier = dossier_at(S.AT_MINISTRY, points="93.00", stars=5)
+    url = reverse("evaluation:central_import")
+    assert Client().get(url).status_code == 302
+    before = snapshot(dossier)
+    for role in (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER):
+        client = client_of(
+            make_user(role, province_id="80") if role == Role.PROVINCE_OFFICER else make_user(role)
+        )
+        upload = SimpleUploadedFile("kq.csv", f"{dossier.receipt_number},91,5\n".encode())
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"file": upload}).status_code == 403
+        with pytest.raises(PermissionDenied):
+            svc.import_central(make_user(role), f"{dossier.receipt_number},91,5\n")
+    assert snapshot(dossier) == before
