@@ -3,8 +3,7 @@
 The scope is `services.dossiers_visible_to(user)`: a producer its own dossiers, a commune officer its
 commune's, a provincial officer its province's once sent up, a council member those assigned to a
 council it sits on, the Ministry those forwarded to it and every decided one (results are announced). A
-machine client sees none. A dossier outside
-the scope answers 404, exactly as one that does not exist.
+machine client sees none. A dossier outside the scope answers 404, exactly as one that does not exist.
 
 Council independence (`services.council.visible_scores`): a member's own sheet is shown to that member;
 the other members' totals only once the chair has closed the scoring (`closed_at`), and only to the
