@@ -243,9 +243,7 @@ def library_list(request):
         entities = library.manageable_entities(user).order_by("name")
         return render(request, "evaluation/library_entities.html", {"page_obj": _page(request, entities)})
     entity = _library_entity(request)
-    docs = library.with_decision_due(
-        EvidenceDocument.objects.filter(entity=entity).select_related("product", "replaces")
-    )
+    docs = library.with_decision_due(EvidenceDocument.objects.filter(entity=entity).select_related("product"))
     show_archived = request.GET.get("archived") == "1"
     if not show_archived:
         docs = docs.filter(archived=False)
@@ -574,11 +572,7 @@ def _form02_rows(dossier: Dossier):
 
 
 def _frozen_redirect(request, dossier):
-    messages.error(
-        request,
-        _("This dossier was submitted and is frozen (“%(status)s”); it can change only when returned.")
-        % {"status": dossier.get_status_display()},
-    )
+    messages.error(request, str(ds.frozen(dossier)))
     return redirect("evaluation:dossier_detail", dossier.pk)
 
 

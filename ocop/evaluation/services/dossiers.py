@@ -98,15 +98,20 @@ def _filer(user, dossier: Dossier) -> bool:
     return (user.is_superuser or user.role in FILERS) and in_scope(user, dossier)
 
 
+def frozen(dossier: Dossier) -> IllegalTransition:
+    """The refusal of any change to a dossier that is not a draft or returned."""
+    return IllegalTransition(
+        _("This dossier was submitted and is frozen (“%(status)s”); it can change only when returned.")
+        % {"status": dossier.get_status_display()}
+    )
+
+
 def _editable(user, dossier: Dossier) -> Dossier:
     """The dossier re-read under a lock, once the user may change it (else raise, nothing written)."""
     current = Dossier.objects.select_for_update().get(pk=dossier.pk)
     require(_filer(user, current))
     if current.status not in DossierStatus.editable():
-        raise IllegalTransition(
-            _("This dossier was submitted and is frozen (“%(status)s”); it can change only when returned.")
-            % {"status": current.get_status_display()}
-        )
+        raise frozen(current)
     return current
 
 
@@ -519,10 +524,7 @@ def submit(user, dossier: Dossier) -> Dossier:
     )
     require(_filer(user, current))
     if current.status not in DossierStatus.editable():
-        raise IllegalTransition(
-            _("This dossier was submitted and is frozen (“%(status)s”); it can change only when returned.")
-            % {"status": current.get_status_display()}
-        )
+        raise frozen(current)
     problems = missing(current)
     if problems:
         raise ValidationError(problems)
