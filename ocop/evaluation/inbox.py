@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,7 @@ from ocop.core.calendar import default_calendar, local_today
 
 from .models import CouncilMember, Dossier, EvidenceDocument, Idea, IdeaStatus, MemberRole, MemberScore
 from .scoring import required_count
+from .services.council import counted_per_dossier, counted_sheets
 from .workflow import DossierStatus as S
 
 LIMIT = 100
@@ -267,14 +268,6 @@ def _council(user, today) -> list[Section]:
         .exclude(Exists(scored))
         .order_by("round__decision_due", "id")
     )
-    # Sheets the quorum counts: submitted in the current round by a scoring member not linked to the producer.
-    counted = MemberScore.objects.filter(
-        dossier_id=OuterRef("pk"),
-        scoring_round=OuterRef("scoring_round"),
-        submitted_at__isnull=False,
-        member__role__in=(MemberRole.CHAIR, MemberRole.MEMBER),
-    ).exclude(member__conflicts=OuterRef("entity_id"))
-    submitted = counted.values("dossier_id").annotate(n=Count("pk")).values("n")
     scorers = (
         CouncilMember.objects.filter(
             council_id=OuterRef("council_id"), role__in=(MemberRole.CHAIR, MemberRole.MEMBER)
@@ -288,12 +281,14 @@ def _council(user, today) -> list[Section]:
         Dossier.objects.filter(status__in=SCORING_STATES)
         .filter(Exists(my_seat.filter(role=MemberRole.CHAIR)))
         .annotate(
-            n_submitted=Coalesce(Subquery(submitted, output_field=IntegerField()), 0),
+            n_submitted=counted_per_dossier(),
             n_scorers=Coalesce(Subquery(scorers, output_field=IntegerField()), 0),
-            quorum=Subquery(
-                CouncilMember.objects.filter(council_id=OuterRef("council_id")).values("council__quorum")[:1]
+            quorum=F("council__quorum"),
+            chair_submitted=Exists(
+                counted_sheets(OuterRef("pk"), OuterRef("scoring_round"), OuterRef("entity_id")).filter(
+                    member__user=user, member__role=MemberRole.CHAIR
+                )
             ),
-            chair_submitted=Exists(counted.filter(member__user=user, member__role=MemberRole.CHAIR)),
         )
         .order_by("round__decision_due", "id")
     )

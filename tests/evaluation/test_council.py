@@ -534,3 +534,16 @@ def test_scoring_and_discussion_pages_fixed_queries(client_of, django_assert_max
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(reverse(f"evaluation:{page}", args=[big_d.pk]))
     assert response.status_code == 200
+
+
+def test_council_page_counts_only_the_sheets_the_quorum_counts(client_of):
+    """A conflict recorded after the member submitted: the page's count drops, as the quorum's does."""
+    d = dossier_at(S.IN_COUNCIL)
+    _chair, m1, _m2 = scoring_members(d)
+    submit(m1, d, 70)
+    url = reverse("evaluation:council_detail", args=[d.council_id])
+    row = client_of(officer()).get(url).context["progress"][0]
+    assert (row["submitted"], row["eligible"]) == (1, 3)
+    svc.record_conflict(officer(), m1, [d.entity], "Cổ đông")
+    row = client_of(officer()).get(url).context["progress"][0]
+    assert (row["submitted"], row["eligible"]) == (0, 2) == (svc.quorum(fresh(d)).submitted, 2)

@@ -29,7 +29,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -367,16 +368,27 @@ def visible_scores(user, dossier: Dossier):
     return qs.filter(own)
 
 
+def counted_sheets(dossier_id, scoring_round, entity_id):
+    """The sheets the quorum counts: submitted in that scoring round by the chair or a member not linked
+    to the producer. The arguments may be values or OuterRef()s (for a subquery per dossier)."""
+    return MemberScore.objects.filter(
+        dossier_id=dossier_id,
+        scoring_round=scoring_round,
+        submitted_at__isnull=False,
+        member__role__in=SCORING_ROLES,
+    ).exclude(member__conflicts=entity_id)
+
+
+def counted_per_dossier():
+    """counted_sheets() as a count per dossier of the outer query (0 when none)."""
+    counted = counted_sheets(OuterRef("pk"), OuterRef("scoring_round"), OuterRef("entity_id"))
+    per_dossier = counted.order_by().values("dossier_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(per_dossier, output_field=IntegerField()), 0)
+
+
 def submitted_count(dossier: Dossier) -> int:
     """How many eligible members submitted in the current scoring round (a count, never whose)."""
-    return (
-        MemberScore.objects.filter(
-            dossier_id=dossier.pk, scoring_round=dossier.scoring_round, submitted_at__isnull=False
-        )
-        .exclude(member__conflicts=dossier.entity_id)
-        .filter(member__role__in=SCORING_ROLES)
-        .count()
-    )
+    return counted_sheets(dossier.pk, dossier.scoring_round, dossier.entity_id).count()
 
 
 @dataclass
@@ -837,14 +849,7 @@ def council_progress(council: Council) -> list[dict[str, Any]]:
     dossiers = list(
         Dossier.objects.filter(council=council)
         .select_related("product")
-        .annotate(
-            submitted=Count(
-                "member_scores",
-                filter=Q(member_scores__submitted_at__isnull=False)
-                & Q(member_scores__scoring_round=F("scoring_round")),
-                distinct=True,
-            )
-        )
+        .annotate(submitted=counted_per_dossier())
         .order_by("receipt_number", "id")
     )
     return [{"dossier": d, "submitted": d.submitted} for d in dossiers]
