@@ -31,7 +31,9 @@ PROVINCE_CODE = r"^\d{2}$"
 
 
 class Ref(Schema):
-    id: int
+    id: int = Field(
+        ..., description="The product's or producer's id in the registry (/api/v1/products, /producers)."
+    )
     name: str = Field(..., description="As printed on the certificate.")
 
 
