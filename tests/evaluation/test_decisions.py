@@ -546,3 +546,22 @@ def test_central_import_only_by_the_ministry(client_of):
         with pytest.raises(PermissionDenied):
             svc.import_central(make_user(role), f"{dossier.receipt_number},91,5\n")
     assert snapshot(dossier) == before
+
+
+def test_a_decision_recorded_after_its_certificate_ran_out_leaves_the_product_expired():
+    """A late-recorded decision whose 36 months are already over: the certificate reads expired, and the
+    product says so too (not 'rated' until the nightly run)."""
+    from ocop.certificates.services import display_status
+
+    officer = province_officer()
+    dossier = dossier_at(S.SCORED, points="75.00", stars=4)
+    Dossier.objects.filter(pk=dossier.pk).update(
+        closed_at=datetime.datetime(2022, 12, 1, 9, tzinfo=datetime.UTC)
+    )
+    svc.recognise(officer, dossier.round, "3/QĐ-UBND", datetime.date(2023, 1, 10), "", [dossier])
+    cert = Certificate.objects.get(dossier=dossier)
+    assert cert.expires_on == datetime.date(2026, 1, 10) and display_status(cert) == "expired"
+    product = Product.objects.get(pk=dossier.product_id)
+    assert product.stars == 4 and product.status == ProductStatus.EXPIRED
+    rating = StarRating.objects.get(product=product)
+    assert rating.source == StarRating.Source.EVALUATION and rating.valid_until == cert.expires_on
