@@ -270,6 +270,18 @@ def test_chair_sends_back_explicitly():
     _unchanged(d, status=S.IN_COUNCIL, scoring_round=1)
     svc.send_back(chair.user, d, "Cần thảo luận tiêu chí 4.1")
     _unchanged(d, status=S.RESCORING, scoring_round=2)
+    # OCOP_MAX_SCORING_ROUNDS (2): no third round, by hand either; nothing changes.
+    from ocop.core.models import AuditEvent
+
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        svc.send_back(chair.user, d, "Thảo luận thêm")
+    assert codes(exc) == ["max_rounds"]
+    _unchanged(d, status=S.RESCORING, scoring_round=2)
+    assert AuditEvent.objects.count() == events
+    with override_settings(OCOP_MAX_SCORING_ROUNDS=3):
+        svc.send_back(chair.user, d, "Thảo luận thêm")
+    _unchanged(d, status=S.RESCORING, scoring_round=3)
 
 
 # ------------------------------------------------------------------------------------------ sheets

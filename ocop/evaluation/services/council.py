@@ -733,7 +733,8 @@ def _result_json(
 
 
 def send_back(user, dossier: Dossier, note: str) -> Dossier:
-    """The chair sends the dossier back for discussion and re-scoring (a new scoring round)."""
+    """The chair sends the dossier back for discussion and re-scoring (a new scoring round), at most up
+    to ``settings.OCOP_MAX_SCORING_ROUNDS`` rounds in all."""
     with transaction.atomic():
         current = locked(dossier)
         chair_seat(user, current)
@@ -744,6 +745,15 @@ def send_back(user, dossier: Dossier, note: str) -> Dossier:
             )
         if not note.strip():
             raise ValidationError(_("Say why the council re-scores."), code="reason")
+        if current.scoring_round >= settings.OCOP_MAX_SCORING_ROUNDS:
+            raise ValidationError(
+                _(
+                    "This is scoring round %(n)s, the last one allowed (%(max)s): the chair closes it, with "
+                    "any spread on record. Nothing was changed."
+                )
+                % {"n": current.scoring_round, "max": settings.OCOP_MAX_SCORING_ROUNDS},
+                code="max_rounds",
+            )
         return transition(
             user,
             current,
