@@ -349,7 +349,9 @@ def test_chair_spread_redirects_to_discussion_and_send_back(client_of):
     url = reverse("evaluation:scoring", args=[d.pk])
     assert client_of(chair.user).post(url, {"action": "rescore", "note": ""}).status_code == 400
     assert fresh(d).scoring_round == 2
-    # Round 2 is the last allowed (OCOP_MAX_SCORING_ROUNDS): the message says so, nothing changes.
+    # Round 2 is the last allowed (OCOP_MAX_SCORING_ROUNDS): no send-back button; a forged one is refused.
+    page = client_of(chair.user).get(url).content.decode()
+    assert 'id="send-back"' not in page and 'id="last-round"' in page and 'id="close-scoring"' in page
     response = client_of(chair.user).post(url, {"action": "rescore", "note": "Thảo luận lại"}, follow=True)
     assert response.status_code == 400 and fresh(d).scoring_round == 2
     assert [m for m in response.context["messages"] if m.level_tag == "error" and "(2)" in str(m)]
