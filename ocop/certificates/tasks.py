@@ -49,7 +49,7 @@ def schedule_daily() -> bool:
 @task()
 def send_reminder(reminder_id: int) -> int:
     """E-mail one reminder (in Vietnamese) to its recipients; returns how many were sent."""
-    from ocop.certificates import rules
+    from ocop.certificates import qr, rules
 
     from .models import Reminder
 
@@ -64,7 +64,7 @@ def send_reminder(reminder_id: int) -> int:
         "certificate": certificate,
         "opens": opens,
         "closes": closes,
-        "site": getattr(settings, "OCOP_SITE_URL", ""),
+        "verify_url": qr.verify_url(certificate.number),
     }
     with translation.override("vi"):
         subject = render_to_string(f"certificates/email/{reminder.kind}_subject.txt", context).strip()

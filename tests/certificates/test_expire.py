@@ -159,3 +159,13 @@ def test_the_worker_runs_expiry_every_day_once(settings):
     # the immediate backend (tests, or no worker) never queues
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     assert tasks.schedule_daily() is False
+
+
+def test_reminders_link_the_certificates_public_page(cert, settings):
+    settings.OCOP_PUBLIC_BASE_URL = "https://ocop.example.vn/"
+    expire_and_remind(EXPIRES - 180 * DAY)
+    expire_and_remind(EXPIRES - 150 * DAY)
+    expire_and_remind(EXPIRES + DAY)
+    assert len(mail.outbox) == 3
+    link = f"https://ocop.example.vn/verify/{cert.number}"
+    assert all(link in m.body for m in mail.outbox)
