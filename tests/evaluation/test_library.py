@@ -236,3 +236,17 @@ def test_a_document_tied_to_one_product_never_lands_in_another_products_dossier(
 
 def row(obj):
     return type(obj).objects.filter(pk=obj.pk).values().get()
+
+
+def test_a_failing_database_write_leaves_no_file_behind(settings, monkeypatch):
+    user = make_user(Role.PRODUCER)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(library.audit, "record", broken)  # fails after the file was stored
+    with pytest.raises(RuntimeError):
+        add(user, user.entity, pdf())
+    assert not EvidenceDocument.objects.exists()
+    media = settings.MEDIA_ROOT / "evidence"
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
