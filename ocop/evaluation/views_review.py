@@ -242,7 +242,10 @@ def round_board(request, pk: int):
     Five queries whatever the size (round, counts, communes, rows, plus the session's): the rows are
     read as plain values and every deadline is worked out here, so the template only prints."""
     round_ = get_object_or_404(round_services.rounds_of(request.user), pk=pk)
-    base = Dossier.objects.filter(round=round_).exclude(status=DossierStatus.DRAFT)
+    # Never-submitted dossiers (drafts, and drafts withdrawn) are the producer's business, not the province's.
+    base = Dossier.objects.filter(round=round_, submitted_at__isnull=False).exclude(
+        status=DossierStatus.DRAFT
+    )
     status_counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
     communes = list(base.order_by("commune__name").values_list("commune_id", "commune__name").distinct())
     filters = BoardFilter(request.GET, communes=communes)

@@ -51,13 +51,17 @@ def test_board_shows_each_dossier_with_the_deadline_of_its_state(officer, client
     scored = dossier_at(S.SCORED, round_=round_, council_=c1, points="81.50", stars=4)
     recognised = dossier_at(S.RECOGNISED, round_=round_)
     draft = dossier_at(S.DRAFT, round_=round_)
+    withdrawn_draft = dossier_at(S.WITHDRAWN, round_=round_)  # withdrawn before it was ever submitted
+    withdrawn_draft.submitted_at = withdrawn_draft.receipt_number = None
+    withdrawn_draft.save()
     other_round = dossier_at(S.AT_PROVINCE)
 
     response = board(client_of(officer), round_)
     html = response.content.decode()
     rows = {row["pk"]: row for row in response.context["rows"]}
     assert set(rows) == {submitted.pk, at_province.pk, scored.pk, recognised.pk}  # no draft, no other round
-    assert draft.pk not in rows and other_round.pk not in rows
+    assert draft.pk not in rows and other_round.pk not in rows and withdrawn_draft.pk not in rows
+    assert withdrawn_draft.product.name_vi not in html
 
     # Submitted: the commune's 15 working days from 01/10/2026 → 22/10/2026, overdue on 02/11.
     due = default_calendar().add_working_days(dt.date(2026, 10, 1), 15)
