@@ -178,6 +178,12 @@ def test_hub_flags_documents_expiring_before_the_decision(client_of):
     assert 'data-flag="before_decision"' in body and 'id="expiry-warning"' in body
     library = client_of(producer).get(reverse("evaluation:library")).content.decode()
     assert 'data-flag="before_decision"' in library
+    # The commune is told too: on the dossier and in the producer's library.
+    officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=dossier.commune))
+    body = officer.get(reverse("evaluation:dossier_detail", args=[dossier.pk])).content.decode()
+    assert 'data-flag="before_decision"' in body and 'id="expiry-warning"' in body
+    library = officer.get(reverse("evaluation:library"), {"entity": dossier.entity_id}).content.decode()
+    assert 'data-flag="before_decision"' in library
 
 
 def test_hub_shows_return_reasons_and_result(client_of):
