@@ -258,6 +258,10 @@ def test_frozen_dossier_edit_pages_refuse_and_nothing_changes(client_of):
         assert response.status_code == 302, name
     assert row(dossier) == before
     assert not DossierAttachment.objects.filter(dossier=dossier).exists()
+    documents = EvidenceDocument.objects.count()
+    response = upload_post(producer, dossier, "nhan.pdf", MINIMAL_PDF)
+    assert response.status_code == 302 and response["Location"] == detail
+    assert EvidenceDocument.objects.count() == documents and row(dossier) == before
 
 
 def test_forged_posts_other_producer_404_wrong_role_403(client_of):
