@@ -157,6 +157,12 @@ def score_dossier(
             }
             for u in combined.unmet_minimums
         ],
+        # What the result page explains the stars from, as the council service stores it.
+        "disqualified": combined.disqualified,
+        "disqualifiers": [],
+        "not_applicable": [],
+        "consolidated": {c.criterion: c.points for c in combined.consolidated},
+        "sources": {c.criterion: c.source for c in combined.consolidated},
     }
     return Scored(
         member_answers,

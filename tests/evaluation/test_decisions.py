@@ -565,3 +565,13 @@ def test_a_decision_recorded_after_its_certificate_ran_out_leaves_the_product_ex
     assert product.stars == 4 and product.status == ProductStatus.EXPIRED
     rating = StarRating.objects.get(product=product)
     assert rating.source == StarRating.Source.EVALUATION and rating.valid_until == cert.expires_on
+
+
+def test_no_explanation_invented_without_sheets_on_record():
+    """A result entered without any sheet (no consolidated answers, no self-assessment): the points band
+    is shown, but no unmet marks and no 'way to the next star' computed from nothing."""
+    dossier = dossier_at(S.SCORED, points="75.00", stars=4)
+    assert not dossier.self_answers and not dossier.result
+    explained = svc.explain(dossier)
+    assert explained["unmet"] == [] and explained["next"] is None
+    assert explained["stars_by_points"] == 4

@@ -205,3 +205,20 @@ def test_product_status_follows_its_current_certificate(demo_data):
     for cert in Certificate.objects.exclude(status=CertificateStatus.SUPERSEDED).select_related("product"):
         assert cert.product.status == expected[cert.status], cert
         assert cert.product.stars == cert.stars
+
+
+def test_the_result_page_explains_demo_dossiers_from_the_councils_answers(demo_data):
+    """'Why these stars' rests on the council's consolidated answers: a demo dossier meets every mark of
+    its stars, and the way to the next star starts from what the council gave."""
+    from ocop.evaluation.services.decisions import explain
+
+    dossiers = Dossier.objects.filter(status=S.RECOGNISED, council__isnull=False).select_related(
+        "sheet__criteria_set"
+    )[:25]
+    assert len(dossiers) == 25
+    for d in dossiers:
+        explained = explain(d)
+        assert all(u["stars"] > d.stars for u in explained["unmet"]), d
+        assert explained["stars_by_points"] == d.stars
+        if explained["next"]:
+            assert explained["next"]["stars"] == d.stars + 1

@@ -486,7 +486,15 @@ def explain(dossier: Dossier) -> dict[str, Any]:
 
     sheet = compiled_sheet(dossier.sheet)
     answers, not_applicable, disqualifiers = _answers(dossier)
-    out: dict[str, Any] = {"unmet": [], "next": None, "disqualified": False, "stars_by_points": None}
+    points, _stars = effective_result(dossier)
+    out: dict[str, Any] = {
+        "unmet": [],
+        "next": None,
+        "disqualified": False,
+        "stars_by_points": sheet.band_stars(points) if points is not None else None,
+    }
+    if not answers and not disqualifiers:
+        return out  # no sheet on record (e.g. a result entered from paper): nothing to explain from
     try:
         scored = engine.score(
             sheet, answers, disqualifiers=disqualifiers, provisional=True, not_applicable=not_applicable
@@ -494,9 +502,9 @@ def explain(dossier: Dossier) -> dict[str, Any]:
         way = engine.next_star(sheet, answers, disqualifiers=disqualifiers, not_applicable=not_applicable)
     except engine.EngineError:
         return out
-    points, _stars = effective_result(dossier)
     out["disqualified"] = scored.disqualified
-    out["stars_by_points"] = sheet.band_stars(points) if points is not None else scored.stars_by_points
+    if points is None:
+        out["stars_by_points"] = scored.stars_by_points
     names = {c.code: (c.name_vi, c.name_en) for c in sheet.criteria}
     out["unmet"] = [
         {
