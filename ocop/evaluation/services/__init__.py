@@ -60,7 +60,7 @@ def dossiers_visible_to(user, queryset=None):
     """Deny by default: the dossiers a user may read, as one query.
 
     Producer: its own. Commune officer: its commune's. Provincial officer: its
-    province's, once sent to the province (and any it has returned). Council member: those assigned
+    province's, once the commune sent them. Council member: those assigned
     to a council it sits on. Ministry: those forwarded to it, and every decided one."""
     qs = Dossier.objects.all() if queryset is None else queryset
     if not _active(user):
@@ -74,9 +74,8 @@ def dossiers_visible_to(user, queryset=None):
         # Drafts too: a commune officer may prepare a dossier on a producer's behalf.
         return qs.filter(commune_id=user.commune_id)
     if role == Role.PROVINCE_OFFICER and user.province_id:
-        return qs.filter(round__province_id=user.province_id).exclude(
-            status__in=(DossierStatus.DRAFT, DossierStatus.SUBMITTED, DossierStatus.WITHDRAWN)
-        )
+        # Once the commune sent it: a dossier the commune itself returned never reached the province.
+        return qs.filter(round__province_id=user.province_id, sent_to_province_at__isnull=False)
     if role == Role.COUNCIL_MEMBER:
         seats = CouncilMember.objects.filter(user=user).values("council_id")
         return qs.filter(council_id__in=seats, status__in=COUNCIL_STATES)

@@ -1,0 +1,32 @@
+"""Who reads which dossier: one query filter (services.dossiers_visible_to) for pages, API and downloads."""
+
+import pytest
+
+from ocop.accounts.models import Role
+from ocop.evaluation.services import dossiers_visible_to, review
+from ocop.evaluation.workflow import DossierStatus as S
+from tests.evaluation.factories import dossier_at
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_province_sees_a_dossier_only_once_the_commune_sent_it():
+    at_commune = dossier_at(S.SUBMITTED)
+    officer = make_user(Role.COMMUNE_OFFICER, commune=at_commune.commune)
+    returned_by_commune = review.commune_return(officer, at_commune, "Thiếu phiếu kết quả kiểm nghiệm")
+    sent = dossier_at(S.AT_PROVINCE)
+    province = make_user(Role.PROVINCE_OFFICER)
+    assert set(dossiers_visible_to(province)) == {sent}
+    assert returned_by_commune.status == S.RETURNED
+    # the commune and the producer still see the returned one
+    assert returned_by_commune in dossiers_visible_to(officer)
+    producer = make_user(Role.PRODUCER, entity=at_commune.entity)
+    assert set(dossiers_visible_to(producer)) == {returned_by_commune}
+
+
+def test_a_dossier_the_province_returned_stays_in_its_view():
+    dossier = dossier_at(S.AT_PROVINCE)
+    province = make_user(Role.PROVINCE_OFFICER)
+    returned = review.province_return(province, dossier, "Bổ sung báo cáo tài chính 2 năm")
+    assert returned.status == S.RETURNED and returned in dossiers_visible_to(province)
