@@ -261,7 +261,7 @@ def remove_conflict(user, member: CouncilMember, entity: Entity) -> CouncilMembe
     council = member.council
     require(can_manage(user, council))
     locked_member = CouncilMember.objects.select_for_update().get(pk=member.pk)
-    if locked_member.council_id != council.pk or not locked_member.conflicts.filter(pk=entity.pk).exists():
+    if not locked_member.conflicts.filter(pk=entity.pk).exists():
         raise ValidationError(
             _("This member has no recorded conflict with this producer. Nothing was changed."),
             code="no_conflict",
