@@ -84,23 +84,17 @@ def _may_issue(user, dossier: Dossier, decision, stars: int) -> bool:
     )
 
 
-def certificate_stars(dossier: Dossier) -> tuple[int | None, object]:
-    """(stars, points) a recognition gives: the central council's result once it is recorded (5★, or
-    3★/4★ on the central result), else the provincial council's."""
-    if dossier.central_recorded_at is not None and dossier.central_stars is not None:
-        return dossier.central_stars, dossier.central_points
-    return dossier.stars, dossier.points
-
-
 @transaction.atomic
 def issue_certificate(user, dossier: Dossier, decision) -> Certificate:
     """The certificate of a dossier just recognised by `decision` (called by the decision services in
     their transaction). Number `<serial>/<year>/CN-OCOP-<province>`, valid from the decision date for
     OCOP_CERTIFICATE_MONTHS months; the product's previous valid certificate is superseded."""
     from ocop.evaluation.services import next_serial
+    from ocop.evaluation.services.decisions import effective_result
 
     dossier = Dossier.objects.select_related("round", "product", "entity").get(pk=dossier.pk)
-    stars, points = certificate_stars(dossier)
+    # The central council's result once recorded (5★, or 3★/4★ on it), else the provincial council's.
+    points, stars = effective_result(dossier)
     if not _may_issue(user, dossier, decision, stars or 0):
         raise PermissionDenied(_("You cannot issue a certificate for this product."))
     if dossier.status != DossierStatus.RECOGNISED or dossier.decision_id != decision.pk:

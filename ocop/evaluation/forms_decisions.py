@@ -7,17 +7,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Dossier
+from .services.decisions import effective_result
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DossierChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Dossier) -> str:
-        points, stars = (
-            (obj.central_points, obj.central_stars)
-            if obj.central_recorded_at is not None
-            else (obj.points, obj.stars)
-        )
+        points, stars = effective_result(obj)
         code = obj.receipt_number or obj.pk
         return f"{code} — {obj.product.name_vi} — {obj.entity.name} — {points} · {stars}★"
 
