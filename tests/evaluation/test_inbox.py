@@ -209,8 +209,11 @@ def _grow(role, user, n):
             certificate(ProductFactory(), TODAY + dt.timedelta(days=30))
     elif role == Role.COUNCIL_MEMBER:
         seat = user.council_seats.get()
-        for _ in range(n):
-            dossier_at(S.IN_COUNCIL, round_=seat.council.round, council_=seat.council)
+        for i in range(n):
+            d = dossier_at(S.IN_COUNCIL, round_=seat.council.round, council_=seat.council)
+            if i % 2:  # every sheet in: ready for the chair to close
+                for member in seat.council.members.all():
+                    MemberScore.objects.create(dossier=d, member=member, submitted_at=timezone.now())
     elif role == Role.MINISTRY:
         for _ in range(n):
             dossier_at(S.AT_MINISTRY)
@@ -236,6 +239,8 @@ def test_inbox_query_count_is_fixed(role, client_of, monkeypatch):
     assert response.status_code == 200
     assert count_queries(lambda: c.get(url)) == small
     assert sum(s.count for s in response.context["sections"]) >= 10
+    if role == Role.COUNCIL_MEMBER:
+        assert section(response.context["sections"], "ready_to_close").count == 5
 
 
 def test_inbox_page(client_of, client, monkeypatch):
