@@ -21,6 +21,7 @@ from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.evaluation.models import DecisionLevel, Dossier, RequestType
+from ocop.evaluation.services.decisions import effective_result, is_ministry, is_provincial_officer
 from ocop.evaluation.workflow import DossierStatus
 from ocop.registry.models import Product, ProductStatus
 
@@ -41,10 +42,6 @@ __all__ = [
 
 def _active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
-
-
-def _is(user, role: str) -> bool:
-    return _active(user) and not user.is_superuser and user.role == role
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -74,14 +71,9 @@ def display_status(certificate: Certificate, today: dt.date | None = None) -> st
 
 
 def _may_issue(user, dossier: Dossier, decision, stars: int) -> bool:
-    if not _active(user):
-        return False
     if decision.level == DecisionLevel.MINISTRY:
-        return stars == 5 and (user.is_superuser or _is(user, Role.MINISTRY))
-    return stars in (3, 4) and (
-        user.is_superuser
-        or (_is(user, Role.PROVINCE_OFFICER) and user.province_id == dossier.round.province_id)
-    )
+        return stars == 5 and is_ministry(user)
+    return stars in (3, 4) and is_provincial_officer(user, dossier.round.province_id)
 
 
 @transaction.atomic
@@ -90,7 +82,6 @@ def issue_certificate(user, dossier: Dossier, decision) -> Certificate:
     their transaction). Number `<serial>/<year>/CN-OCOP-<province>`, valid from the decision date for
     OCOP_CERTIFICATE_MONTHS months; the product's previous valid certificate is superseded."""
     from ocop.evaluation.services import next_serial
-    from ocop.evaluation.services.decisions import effective_result
 
     dossier = Dossier.objects.select_related("round", "product", "entity").get(pk=dossier.pk)
     # The central council's result once recorded (5★, or 3★/4★ on it), else the provincial council's.
@@ -162,11 +153,9 @@ def can_revoke(user, certificate: Certificate, today: dt.date | None = None) -> 
 
 
 def is_authority(user, certificate: Certificate) -> bool:
-    if user.is_superuser:
-        return True
     if certificate.stars >= 5:
-        return _is(user, Role.MINISTRY)
-    return _is(user, Role.PROVINCE_OFFICER) and user.province_id == certificate.province_id
+        return is_ministry(user)
+    return is_provincial_officer(user, certificate.province_id)
 
 
 def authority_message(certificate: Certificate) -> str:
