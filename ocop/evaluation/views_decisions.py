@@ -136,14 +136,23 @@ def decision_create(request, round_pk: int):
     round_ = get_object_or_404(Round.objects.select_related("province"), pk=round_pk)
     if not svc.is_provincial_officer(request.user, round_.province_id):
         raise Http404
-    eligible = _eligible_for_province(round_)
+    return _decision_page(
+        request,
+        _eligible_for_province(round_),
+        lambda user, *header: svc.recognise(user, round_, *header),
+        round_,
+        "province",
+    )
+
+
+def _decision_page(request, eligible, record, round_: Round | None, level: str):
+    """The decision form over the `eligible` dossiers; `record(user, number, date, signed_by, dossiers)`
+    makes the decision through the service, and a refusal shows on the form with nothing recorded."""
     form = DecisionForm(request.POST or None, dossiers=eligible)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            decision = svc.recognise(
-                request.user, round_, data["number"], data["date"], data["signed_by"], data["dossiers"]
-            )
+            decision = record(request.user, data["number"], data["date"], data["signed_by"], data["dossiers"])
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -153,9 +162,7 @@ def decision_create(request, round_pk: int):
                 % {"number": decision.number, "count": len(data["dossiers"])},
             )
             return redirect("evaluation:decision_detail", pk=decision.pk)
-    return render(
-        request, "evaluation/decision_form.html", {"form": form, "round": round_, "level": "province"}
-    )
+    return render(request, "evaluation/decision_form.html", {"form": form, "round": round_, "level": level})
 
 
 # --- Ministry ------------------------------------------------------------------------------------
@@ -217,25 +224,7 @@ def ministry_decision(request):
         .select_related("product", "entity")
         .order_by("round__province_id", "receipt_number", "pk")
     )
-    form = DecisionForm(request.POST or None, dossiers=eligible)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            decision = svc.ministry_recognise(
-                request.user, data["number"], data["date"], data["signed_by"], data["dossiers"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Decision %(number)s recorded: %(count)d products recognised, certificates issued.")
-                % {"number": decision.number, "count": len(data["dossiers"])},
-            )
-            return redirect("evaluation:decision_detail", pk=decision.pk)
-    return render(
-        request, "evaluation/decision_form.html", {"form": form, "round": None, "level": "ministry"}
-    )
+    return _decision_page(request, eligible, svc.ministry_recognise, None, "ministry")
 
 
 # --- Decisions -------------------------------------------------------------------------------------
