@@ -575,3 +575,26 @@ def test_no_explanation_invented_without_sheets_on_record():
     explained = svc.explain(dossier)
     assert explained["unmet"] == [] and explained["next"] is None
     assert explained["stars_by_points"] == 4
+
+
+def test_central_list_scope_roles_and_fixed_queries(client_of):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("evaluation:central_list")
+    client = client_of(make_user(Role.MINISTRY))
+    waiting = [dossier_at(S.AT_MINISTRY, points="93.00", stars=5)]
+    dossier_at(S.SCORED, points="93.00", stars=5)  # not forwarded: not the Ministry's
+    with CaptureQueriesContext(connection) as small:
+        response = client.get(url)
+    assert [d.pk for d in response.context["page"].object_list] == [d.pk for d in waiting]
+    waiting += [dossier_at(S.AT_MINISTRY, points="93.00", stars=5) for _ in range(3)]
+    waiting.append(dossier_at(S.CENTRAL_SCORED))
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert {d.pk for d in response.context["page"].object_list} == {d.pk for d in waiting}
+    assert len(small.captured_queries) == len(large.captured_queries)
+    assert Client().get(url).status_code == 302
+    for role in (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER):
+        assert client_of(make_user(role)).get(url).status_code == 403
