@@ -91,10 +91,8 @@ class AdvisoryRecordAdmin(ReadOnly, admin.ModelAdmin):
     raw_id_fields = ("dossier", "document", "created_by")
 
 
-@admin.register(models.MemberScore)
-class MemberScoreAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ("dossier", "member", "scoring_round", "total", "stars", "submitted_at")
-    raw_id_fields = ("dossier", "member")
+# Members' sheets are not in the admin: before the chair closes, nobody — a superuser included — may read
+# another member's points (the council pages show them once the scoring is closed).
 
 
 @admin.register(models.Counter)
