@@ -90,6 +90,7 @@ def decide(request, pk: int):
         "may_forward": svc.may_forward(dossier),
         "may_recognise": svc.recognisable_by_province(dossier),
         "may_close": svc.not_recognisable(dossier),
+        "upgrade_not_higher": svc.upgrade_not_higher(dossier),
         "threshold": settings.OCOP_CENTRAL_THRESHOLD,
         "reevaluation_due": svc.reevaluation_due(dossier),
         "explained": svc.explain(dossier) if dossier.status in RESULT_STATES else None,

@@ -598,3 +598,26 @@ def test_central_list_scope_roles_and_fixed_queries(client_of):
     assert Client().get(url).status_code == 302
     for role in (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER):
         assert client_of(make_user(role)).get(url).status_code == 403
+
+
+def test_an_upgrade_that_does_not_raise_the_stars_closes_and_keeps_the_certificate(client_of):
+    from ocop.evaluation.models import RequestType
+    from tests.evaluation.test_dossiers import certificate
+
+    officer = province_officer()
+    valid_until = DECIDED + datetime.timedelta(days=400)
+    same = dossier_at(S.SCORED, points="78.00", stars=4, request_type=RequestType.UPGRADE)
+    kept = certificate(same.product, valid_until)  # 4 stars
+    higher = dossier_at(S.SCORED, points="78.00", stars=4, request_type=RequestType.UPGRADE)
+    lower = certificate(higher.product, valid_until)
+    lower.stars = 3
+    lower.save()
+    assert not svc.recognisable_by_province(same) and svc.not_recognisable(same)
+    assert svc.recognisable_by_province(higher) and not svc.not_recognisable(higher)
+    page = client_of(officer).get(reverse("evaluation:decide", args=[same.pk])).content.decode()
+    assert "sản phẩm giữ giấy chứng nhận đó" in page and 'value="not_recognise"' in page
+    with pytest.raises(ValidationError):
+        svc.recognise(officer, same.round, "90/QĐ-UBND", DECIDED, "", [same])
+    assert svc.not_recognise(officer, same).status == S.NOT_RECOGNISED
+    kept.refresh_from_db()
+    assert kept.status == CertificateStatus.VALID

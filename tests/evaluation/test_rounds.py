@@ -101,7 +101,7 @@ def test_regular_round_dates_no_later_than_art_5(officer, kind, cutoff, due, fie
     with pytest.raises(ValidationError) as exc:
         rounds.open_round(officer, year=2027, kind=kind, commune_cutoff=cutoff, decision_due=due)
     assert field in exc.value.error_dict
-    assert "Art. 5" in exc.value.error_dict[field][0].messages[0]
+    assert "Điều 5" in exc.value.error_dict[field][0].messages[0]
     assert not Round.objects.exists() and AuditEvent.objects.count() == events
     # Earlier dates are the province's choice.
     early = rounds.open_round(

@@ -69,9 +69,29 @@ def may_forward(dossier: Dossier) -> bool:
     )
 
 
+def upgrade_not_higher(dossier: Dossier) -> bool:
+    """An upgrade whose result does not raise the product above its certificate in force: it closes
+    without recognition and the product keeps that certificate (a new one would only restart its 36
+    months, which is what a re-evaluation is for)."""
+    if dossier.request_type != RequestType.UPGRADE:
+        return False
+    from ocop.certificates.models import Certificate, CertificateStatus
+
+    current = (
+        Certificate.objects.filter(product_id=dossier.product_id, status=CertificateStatus.VALID)
+        .order_by("-issued_on")
+        .values_list("stars", flat=True)
+        .first()
+    )
+    _points, stars = effective_result(dossier)
+    return current is not None and (stars or 0) <= current
+
+
 def recognisable_by_province(dossier: Dossier) -> bool:
     """3★/4★ on the council's result, or on the central council's result when it gave 3★/4★ (Art. 4: under
     the threshold the province may then certify 3★/4★)."""
+    if upgrade_not_higher(dossier):
+        return False
     if dossier.status == S.SCORED:
         return dossier.stars in PROVINCE_STARS
     if dossier.status == S.CENTRAL_SCORED:
@@ -92,11 +112,12 @@ def effective_result(dossier: Dossier) -> tuple[Decimal | None, int | None]:
 
 
 def not_recognisable(dossier: Dossier) -> bool:
-    """1★/2★ (or disqualified, no stars) on the result the decision rests on."""
+    """1★/2★ (or disqualified, no stars) on the result the decision rests on, or an upgrade that does not
+    raise the stars."""
     if dossier.status not in (S.SCORED, S.CENTRAL_SCORED):
         return False
     _points, stars = effective_result(dossier)
-    return stars is None or stars <= 2
+    return stars is None or stars <= 2 or upgrade_not_higher(dossier)
 
 
 def reevaluation_due(dossier: Dossier) -> dt.date | None:
