@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import re
 
 import pytest
 from django.contrib.auth.forms import AuthenticationForm
@@ -243,23 +244,23 @@ def test_vietnamese_is_the_default_language(client):
 
 
 def test_language_switch_sets_english_then_vietnamese(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/lang/en/", {"next": "/"})
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert html_lang(client.get("/")) == "en"
     assert html_lang(client.get(LOGIN)) == "en"
 
-    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    client.get("/lang/vi/", {"next": "/"})
     assert html_lang(client.get("/")) == "vi"
 
 
 def test_language_switch_ignores_an_unknown_language(client):
-    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    assert client.get("/lang/fr/", {"next": "/"}).status_code == 404
     assert html_lang(client.get("/")) == "vi"
 
 
 def test_the_header_offers_both_languages_and_marks_the_current_one(client):
     content = client.get("/").content.decode()
-    assert 'name="language" value="vi" aria-current="true"' in content
-    assert 'name="language" value="en" ' in content
-    assert 'value="en" aria-current' not in content
+    assert re.search(r'data-lang="vi"[^>]*aria-current="true"', content)
+    assert 'data-lang="en"' in content
+    assert not re.search(r'data-lang="en"[^>]*aria-current', content)
