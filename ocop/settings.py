@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ocop.registry",
     "ocop.evaluation",
     "ocop.certificates",
+    "ocop.trace",
     "ocop.api",
 ]
 

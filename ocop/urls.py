@@ -10,6 +10,7 @@ urlpatterns = [
     path("criteria/", include("ocop.criteria.urls")),
     path("evaluation/", include("ocop.evaluation.urls")),
     path("", include("ocop.certificates.urls")),
+    path("", include("ocop.trace.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
