@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+"""The GS1 Digital Link resolver (/01/…, /.well-known/gs1resolver) and the batch's QR label sheet."""
 
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from . import views_labels, views_resolver
+
+urlpatterns = [
+    path("01/<str:gtin>", views_resolver.resolve, name="dl_gtin"),
+    path("01/<str:gtin>/10/<str:lot>", views_resolver.resolve, name="dl_batch"),
+    path("01/<str:gtin>/10/<str:lot>/21/<str:serial>", views_resolver.resolve, name="dl_serial"),
+    # Anything else under /01/ is a malformed Digital Link: the resolver answers 400, not 404.
+    re_path(r"^01/(?P<rest>.*)$", views_resolver.resolve, name="dl_malformed"),
+    path(".well-known/gs1resolver", views_resolver.resolver_description, name="gs1resolver"),
+    path("trace/batches/<int:pk>/labels.pdf", views_labels.batch_labels, name="batch_labels"),
+]
