@@ -1,0 +1,387 @@
+"""EPCIS 2.0 capture: POST /epcis/capture and POST /epcis/events, the capture job, validation against the
+official schema, rollback and proceed, the capture limit, authentication, and the round trip of every
+official example document."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.urls import include, path
+
+from ocop.accounts.models import ApiToken, Role
+from ocop.trace import epcis, services
+from ocop.trace.models import CaptureJob, Event, EventEpc
+from tests.factories import make_user
+
+DATA = Path(__file__).parent / "data"
+EXAMPLES = sorted(DATA.glob("*.jsonld"))
+
+# The EPCIS routes alone (the other trace routes are built in parallel and may not import yet).
+urlpatterns = [path("", include(("ocop.trace.urls_epcis", "trace")))]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+
+
+def load(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def token_for(user) -> str:
+    _token, key = ApiToken.issue(user)
+    return key
+
+
+@pytest.fixture
+def producer():
+    return make_user(Role.PRODUCER)
+
+
+@pytest.fixture
+def integrator():
+    return make_user(Role.INTEGRATOR)
+
+
+def post(
+    client: Client, path: str, body, key: str | None = None, content_type="application/ld+json", **headers
+):
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return client.post(path, data=data, content_type=content_type, headers=headers)
+
+
+def object_event(serial: int, **extra) -> dict:
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2024-05-01T08:00:00.000+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "epcList": [f"urn:epc:id:sgtin:8930000.012345.{serial}"],
+        "action": "OBSERVE",
+        "bizStep": "shipping",
+        "disposition": "in_transit",
+        "readPoint": {"id": "urn:epc:id:sgln:8930000.00001.0"},
+    }
+    event.update(extra)
+    return event
+
+
+def document(events: list[dict]) -> dict:
+    return {
+        "@context": [epcis.CONTEXT_URL],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2024-05-01T08:00:00Z",
+        "epcisBody": {"eventList": events},
+    }
+
+
+def state() -> tuple[int, int]:
+    return Event.objects.count(), EventEpc.objects.count()
+
+
+# --- Round trip of the official examples ------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_round_trip(path, integrator):
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    key = token_for(integrator)
+    client = Client()
+    response = post(client, "/epcis/capture", doc, key)
+    assert response.status_code == 202, response.content
+    assert response["Location"].startswith("/epcis/capture/")
+    assert response["GS1-EPCIS-Version"] == "2.0.0"
+    assert response["GS1-CBV-Version"] == "2.0.0"
+    assert response["GS1-EPCIS-Capture-Limit"] == "1000"
+    job = client.get(response["Location"], headers={"Authorization": f"Bearer {key}"})
+    assert job.status_code == 200
+    assert job.json()["success"] is True
+    assert job.json()["eventCount"] == len(doc["epcisBody"]["eventList"])
+
+    hashes = epcis.event_hashes(doc["epcisBody"]["eventList"], doc["@context"])
+    for original, ni in zip(doc["epcisBody"]["eventList"], hashes, strict=True):
+        event_id = original.get("eventID") or ni
+        answer = client.get("/epcis/events/" + quote(event_id, safe=""))
+        assert answer.status_code == 200, answer.content
+        assert answer["GS1-EPCIS-Version"] == "2.0.0"
+        body = answer.json()
+        assert body["type"] == "EPCISQueryDocument"
+        (returned,) = body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        returned = dict(returned)
+        record_time = returned.pop("recordTime")
+        returned.pop("@context", None)
+        expected = {k: v for k, v in original.items() if k != "recordTime"}
+        expected["eventID"] = event_id
+        assert returned == expected
+        stored = Event.objects.get(event_id=event_id)
+        assert epcis.parse_time(record_time) == stored.record_time.replace(
+            microsecond=stored.record_time.microsecond // 1000 * 1000
+        )
+        assert stored.event_hash == epcis.hash_hex(ni)
+        assert stored.event_time == epcis.parse_time(original["eventTime"])
+        assert stored.owner is None
+
+
+def test_example_query_document_is_schema_valid(integrator):
+    doc = load("Example_9.6.3-AggregationEvent.jsonld")
+    services.capture(integrator, doc)
+    body = Client().get("/epcis/events").json()
+    assert epcis.validate(body) == []
+
+
+def test_event_without_id_gets_its_hash(producer):
+    event = object_event(1)
+    job = services.capture(producer, document([event]))
+    assert job.status == CaptureJob.Status.SUCCESS
+    stored = Event.objects.get()
+    (ni,) = epcis.event_hashes([event], [epcis.CONTEXT_URL])
+    assert stored.event_id == ni
+    assert ni.startswith("ni:///sha-256;") and ni.endswith("?ver=CBV2.0")
+    assert stored.event_hash == epcis.hash_hex(ni) and len(stored.event_hash) == 64
+    assert stored.owner == producer.entity
+    assert set(stored.epcs.values_list("epc", "role")) == {("urn:epc:id:sgtin:8930000.012345.1", "epc")}
+    assert stored.document["recordTime"].endswith("Z")
+
+
+def test_client_record_time_is_replaced(producer):
+    event = object_event(1, recordTime="1999-01-01T00:00:00Z")
+    services.capture(producer, document([event]))
+    stored = Event.objects.get()
+    assert stored.record_time.year >= 2025
+    assert not stored.document["recordTime"].startswith("1999")
+
+
+def test_epc_roles_extracted(integrator):
+    services.capture(integrator, load("Example_9.6.4-TransformationEvent.jsonld"))
+    roles = {role for _epc, role in EventEpc.objects.values_list("epc", "role")}
+    assert {"input", "output", "input_class"} <= roles
+    services.capture(integrator, load("Example_9.6.3-AggregationEvent.jsonld"))
+    assert EventEpc.objects.filter(role="parent", epc="urn:epc:id:sscc:0614141.1234567890").exists()
+    assert EventEpc.objects.filter(role="child").exists()
+
+
+# --- Validation and rollback ------------------------------------------------------------------
+
+
+def test_schema_failure_refused_naming_the_path(producer):
+    events = [object_event(i) for i in range(6)]
+    events[4]["eventTime"] = "yesterday"
+    response = post(Client(), "/epcis/capture", document(events), token_for(producer))
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["type"] == "epcisException:ValidationException"
+    assert body["status"] == 400 and body["title"]
+    assert "epcisBody.eventList[4].eventTime" in body["detail"]
+    assert response["GS1-EPCIS-Version"] == "2.0.0"
+    assert state() == (0, 0)  # rollback: the four valid events before it are not stored either
+    job = CaptureJob.objects.get()
+    assert job.status == CaptureJob.Status.FAILED and job.event_count == 0
+
+
+def test_format_uri_is_enforced(producer):
+    event = object_event(1, readPoint={"id": "not a uri"})
+    response = post(Client(), "/epcis/capture", document([event]), token_for(producer))
+    assert response.status_code == 400
+    assert "epcisBody.eventList[0].readPoint.id" in response.json()["detail"]
+    assert state() == (0, 0)
+
+
+def test_missing_field_named(producer):
+    event = object_event(1)
+    del event["eventTimeZoneOffset"]
+    job = services.capture(producer, document([object_event(2), event]))
+    assert job.status == CaptureJob.Status.FAILED
+    assert job.errors[0]["path"] == "epcisBody.eventList[1].eventTimeZoneOffset"
+    assert state() == (0, 0)
+
+
+def test_duplicate_event_id_rolls_back(producer):
+    services.capture(producer, document([object_event(1)]))
+    before = state()
+    job = services.capture(producer, document([object_event(2), object_event(1)]))
+    assert job.status == CaptureJob.Status.FAILED
+    assert "eventList[1].eventID" in job.errors[0]["path"]
+    assert state() == before
+
+
+def test_duplicate_within_document_refused(producer):
+    events = [object_event(1, eventID="urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427")] * 2
+    job = services.capture(producer, document(events))
+    assert job.status == CaptureJob.Status.FAILED
+    assert state() == (0, 0)
+
+
+def test_proceed_stores_the_valid_events(producer):
+    events = [object_event(i) for i in range(6)]
+    events[4]["eventTime"] = "yesterday"
+    response = post(
+        Client(),
+        "/epcis/capture",
+        document(events),
+        token_for(producer),
+        **{"GS1-Capture-Error-Behaviour": "proceed"},
+    )
+    assert response.status_code == 202
+    job = CaptureJob.objects.get()
+    assert job.status == CaptureJob.Status.SUCCESS
+    assert job.event_count == 5 and Event.objects.count() == 5
+    assert job.errors[0]["path"] == "epcisBody.eventList[4].eventTime"
+    assert set(Event.objects.values_list("capture_id", flat=True)) == {job.pk}
+
+
+def test_bad_error_behaviour_header(producer):
+    response = post(
+        Client(),
+        "/epcis/capture",
+        document([object_event(1)]),
+        token_for(producer),
+        **{"GS1-Capture-Error-Behaviour": "maybe"},
+    )
+    assert response.status_code == 400
+    assert state() == (0, 0)
+
+
+def test_wrong_document_type_refused(integrator):
+    doc = document([object_event(1)])
+    doc["type"] = "EPCISQueryDocument"
+    response = post(Client(), "/epcis/capture", doc, token_for(integrator))
+    assert response.status_code == 400
+    assert response.json()["type"] == "epcisException:ValidationException"
+    assert state() == (0, 0) and not CaptureJob.objects.exists()
+
+
+def test_not_json_refused(integrator):
+    key = token_for(integrator)
+    response = post(Client(), "/epcis/capture", "{not json", key)
+    assert response.status_code == 400
+    response = post(Client(), "/epcis/capture", "<xml/>", key, content_type="application/xml")
+    assert response.status_code == 415
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert state() == (0, 0)
+
+
+def test_capture_limit(integrator, settings):
+    settings.OCOP_EPCIS_CAPTURE_LIMIT = 3
+    response = post(
+        Client(), "/epcis/capture", document([object_event(i) for i in range(4)]), token_for(integrator)
+    )
+    assert response.status_code == 413
+    assert response.json()["type"] == "epcisException:CaptureLimitExceededException"
+    assert response["GS1-EPCIS-Capture-Limit"] == "3"
+    assert state() == (0, 0)
+    response = post(
+        Client(), "/epcis/capture", document([object_event(i) for i in range(3)]), token_for(integrator)
+    )
+    assert response.status_code == 202
+
+
+# --- Authentication ---------------------------------------------------------------------------
+
+
+def test_capture_needs_a_token():
+    response = post(Client(), "/epcis/capture", document([object_event(1)]))
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert "Bearer" in response["WWW-Authenticate"]
+    response = post(Client(), "/epcis/capture", document([object_event(1)]), "ocop_wrong")
+    assert response.status_code == 401
+    assert state() == (0, 0)
+
+
+@pytest.mark.parametrize("role", [Role.COUNCIL_MEMBER, Role.PROVINCE_OFFICER, Role.MINISTRY])
+def test_capture_refused_to_other_roles(role):
+    key = token_for(make_user(role))
+    assert post(Client(), "/epcis/capture", document([object_event(1)]), key).status_code == 403
+    assert (
+        post(Client(), "/epcis/events", object_event(1, **{"@context": [epcis.CONTEXT_URL]}), key).status_code
+        == 403
+    )
+    assert state() == (0, 0)
+
+
+def test_session_does_not_capture(client_of, producer):
+    # Capture is for bearer tokens only (the views are CSRF-exempt, so a session must not suffice).
+    response = client_of(producer).post(
+        "/epcis/capture", data=json.dumps(document([object_event(1)])), content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert state() == (0, 0)
+
+
+def test_capture_job_visible_to_its_creator_only(producer, integrator):
+    key = token_for(producer)
+    location = post(Client(), "/epcis/capture", document([object_event(1)]), key)["Location"]
+    assert Client().get(location, headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    other = Client().get(location, headers={"Authorization": f"Bearer {token_for(integrator)}"})
+    assert other.status_code == 404
+    assert Client().get(location).status_code == 401
+
+
+# --- One event --------------------------------------------------------------------------------
+
+
+def test_post_single_event(integrator):
+    event = object_event(7, **{"@context": [epcis.CONTEXT_URL]})
+    response = post(Client(), "/epcis/events", event, token_for(integrator))
+    assert response.status_code == 201, response.content
+    stored = Event.objects.get()
+    assert response["Location"] == "/epcis/events/" + quote(stored.event_id, safe="")
+    assert response["GS1-EPCIS-Capture-Limit"]
+    got = (
+        Client().get(response["Location"]).json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"][0]
+    )
+    assert got["epcList"] == event["epcList"]
+    # the same event again is a duplicate
+    again = post(Client(), "/epcis/events", event, token_for(integrator))
+    assert again.status_code == 400
+    assert Event.objects.count() == 1
+
+
+def test_post_single_event_invalid(integrator):
+    event = object_event(7, **{"@context": [epcis.CONTEXT_URL]})
+    event["eventTime"] = "soon"
+    response = post(Client(), "/epcis/events", event, token_for(integrator))
+    assert response.status_code == 400
+    assert "eventTime" in response.json()["detail"]
+    response = post(Client(), "/epcis/events", document([object_event(1)]), token_for(integrator))
+    assert response.status_code == 400
+    assert state() == (0, 0)
+
+
+def test_record_for_a_batch(producer):
+    from ocop.trace.models import Batch
+    from tests.factories import ProductFactory
+
+    product = ProductFactory(entity=producer.entity)
+    batch = Batch.objects.create(product=product, entity=producer.entity, gtin="08930000123457", lot="L1")
+    row = services.record(producer, batch, object_event(3))
+    assert row.batch == batch and row.owner == producer.entity
+    assert row.event_id.startswith("ni:///sha-256;")
+    other = make_user(Role.PRODUCER)
+    with pytest.raises(services.PermissionDenied):
+        services.record(other, batch, object_event(4))
+    bad = object_event(5)
+    bad["action"] = "JUMP"
+    with pytest.raises(services.ValidationError):
+        services.record(producer, batch, bad)
+    assert Event.objects.count() == 1
+
+
+def test_headers_on_options_and_errors():
+    response = Client().options("/epcis/capture")
+    assert response["GS1-EPCIS-Capture-Limit"] == "1000"
+    response = Client().get("/epcis/capture")
+    assert response.status_code == 405
+    assert response["GS1-EPCIS-Version"] == "2.0.0"
+
+
+def test_documents_are_not_mutated(integrator):
+    doc = load("Example_9.6.1-ObjectEvent.jsonld")
+    before = copy.deepcopy(doc)
+    services.capture(integrator, doc)
+    assert doc == before
