@@ -1,0 +1,165 @@
+"""Batch services: who may see and change a product's batches, creating and editing them (with an audit
+event in the same transaction), and recording a value-chain step through `ocop.trace.services.record`.
+
+A producer works on its own entity's batches; a commune or province officer on those of the producers in
+its scope (`Entity.objects.editable_by`). Nobody else may change a batch."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from ocop.core import audit
+from ocop.core.models import AuditEvent
+from ocop.registry.models import Product, scope_filter
+
+from . import events_forms
+from .models import Batch, Event
+
+# GS1 AI (10) takes up to 20 characters of the GS1 AI encodable character set 82.
+LOT_RE = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
+FIELDS = ["lot", "produced_on", "packed_on", "expires_on", "best_before", "quantity", "unit", "sources"]
+SOURCE_KEYS = ["kind", "name", "plot", "address", "certificate", "certificate_number"]
+
+
+class CaptureUnavailable(Exception):
+    """The capture service (ocop.trace.services.record) is not installed."""
+
+
+def batches_editable_by(user):
+    """The batches `user` may see and change (deny by default)."""
+    q = scope_filter(user, prefix="entity__", edit=True)
+    return Batch.objects.none() if q is None else Batch.objects.filter(q)
+
+
+def products_for_batches(user):
+    return Product.objects.editable_by(user)
+
+
+def can_edit_batch(user, batch: Batch) -> bool:
+    return bool(batch.pk) and batches_editable_by(user).filter(pk=batch.pk).exists()
+
+
+def validate_lot(lot: str) -> str:
+    lot = (lot or "").strip()
+    if not LOT_RE.match(lot):
+        raise ValidationError(
+            _(
+                "A lot number has 1 to 20 characters: letters A–Z and a–z without accents, digits and "
+                "! \" % & ' ( ) * + , - . / : ; < = > ? _ (no spaces)."
+            ),
+            code="lot",
+        )
+    return lot
+
+
+def clean_sources(sources) -> list[dict]:
+    """Only the known keys, as trimmed text; empty rows dropped."""
+    result = []
+    for row in sources or []:
+        clean = {k: " ".join(str(row.get(k) or "").split()) for k in SOURCE_KEYS}
+        if clean["name"] or clean["plot"]:
+            clean["kind"] = clean["kind"] if clean["kind"] in ("farm", "supplier") else "farm"
+            result.append(clean)
+    return result
+
+
+def _check_dates(data: dict) -> None:
+    produced, packed, expires = data.get("produced_on"), data.get("packed_on"), data.get("expires_on")
+    if produced and packed and packed < produced:
+        raise ValidationError(_("The packaging date cannot be before the production date."), code="dates")
+    start = packed or produced
+    if start and expires and expires < start:
+        raise ValidationError(_("The expiry date cannot be before production or packaging."), code="dates")
+
+
+def _apply(batch: Batch, data: dict) -> None:
+    for name in FIELDS:
+        if name in data:
+            setattr(batch, name, data[name])
+    batch.lot = validate_lot(batch.lot)
+    batch.sources = clean_sources(batch.sources)
+    if batch.unit and batch.unit not in events_forms.UNIT_CODES:
+        raise ValidationError(_("Choose a unit from the list."), code="unit")
+    _check_dates(data | {"produced_on": batch.produced_on, "packed_on": batch.packed_on})
+
+
+def _save(batch: Batch) -> None:
+    if Batch.objects.filter(gtin=batch.gtin, lot=batch.lot).exclude(pk=batch.pk).exists():
+        raise ValidationError(_("This product already has a batch with this lot number."), code="duplicate")
+    try:
+        with transaction.atomic():
+            batch.save()
+    except IntegrityError as exc:  # a concurrent request took the lot number
+        raise ValidationError(
+            _("This product already has a batch with this lot number."), code="duplicate"
+        ) from exc
+
+
+def create_batch(user, product: Product, data: dict) -> Batch:
+    if not products_for_batches(user).filter(pk=product.pk).exists():
+        raise PermissionDenied
+    if not product.gtin:
+        raise ValidationError(
+            _("This product has no GTIN (barcode number). Add its GTIN on the product page first."),
+            code="no_gtin",
+        )
+    batch = Batch(product=product, entity_id=product.entity_id, gtin=product.gtin.zfill(14), created_by=user)
+    _apply(batch, data)
+    with transaction.atomic():
+        _save(batch)
+        audit.record(user, batch, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(batch, FIELDS)))
+    return batch
+
+
+def update_batch(user, batch: Batch, data: dict) -> Batch:
+    if not can_edit_batch(user, batch):
+        raise PermissionDenied
+    before = audit.snapshot(Batch.objects.get(pk=batch.pk), FIELDS)
+    if "lot" in data and data["lot"] != batch.lot and batch.events.exists():
+        raise ValidationError(
+            _("The lot number cannot change once events are recorded: labels already carry it."),
+            code="lot_locked",
+        )
+    _apply(batch, data)
+    with transaction.atomic():
+        _save(batch)
+        changes = audit.diff(before, audit.snapshot(batch, FIELDS))
+        if changes:
+            audit.record(user, batch, AuditEvent.Action.UPDATE, changes)
+    return batch
+
+
+def batch_ref(batch: Batch) -> events_forms.BatchRef:
+    entity = batch.entity
+    place = ", ".join(filter(None, [entity.name, entity.address, entity.commune.name]))
+    return events_forms.BatchRef(
+        base_url=settings.OCOP_PUBLIC_BASE_URL,
+        gtin=batch.gtin,
+        lot=batch.lot,
+        commune_code=entity.commune_id,
+        entity_id=entity.pk,
+        place_name=place,
+        sources=list(batch.sources or []),
+    )
+
+
+def record_step(user, batch: Batch, step: str, data: dict) -> Event:
+    """Build the step's EPCIS 2.0 event from a form's cleaned data and record it for the batch."""
+    if step not in events_forms.STEPS:
+        raise ValidationError(_("Unknown step."), code="step")
+    if not can_edit_batch(user, batch):
+        raise PermissionDenied
+    try:
+        event = events_forms.build_event(step, data, batch_ref(batch))
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="event") from exc
+    try:  # the capture service (validation, hashing, transparency log)
+        from .services import record
+    except ImportError as exc:
+        raise CaptureUnavailable from exc
+    return record(user, batch, event)

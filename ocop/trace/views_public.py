@@ -1,0 +1,155 @@
+"""The consumer pages a label's QR code leads to (through the GS1 Digital Link resolver).
+
+- `trace/<gtin>/<lot>/`: what Circular 02/2024/TT-BKHCN asks a consumer be shown — product, producer
+  and address, production time, lot, expiry, stars and certificate status — then the batch's journey
+  from source to shelf (its public events, oldest first) and the lab results. An event that is in the
+  transparency log carries a "verified" badge linking to its inclusion proof.
+- `trace/<gtin>/`: the product, its certificate and its latest batches.
+
+Small pages, no script, no external request; a fixed number of queries (three). Anonymous answers are
+`Cache-Control: public, max-age=300`; signed-in ones private (the header names the user)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from ocop.accounts.access import public
+from ocop.certificates.models import Certificate, CertificateStatus
+from ocop.certificates.services import display_status
+from ocop.registry.models import Product
+
+from . import events_forms
+from .models import Batch
+
+CACHE_SECONDS = 300
+PROOF_PATH = "/transparency/proof?event="
+LATEST_BATCHES = 20
+
+
+def normalize_gtin(gtin: str) -> str:
+    """GTIN-8/12/13/14 as the stored GTIN-14; anything else is not found."""
+    if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
+        raise Http404
+    return gtin.zfill(14)
+
+
+def _cacheable(request, response):
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, max_age=0)
+    else:
+        patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def timeline(events) -> list[dict]:
+    """Display rows for events (already ordered), from their stored EPCIS documents."""
+    rows = []
+    for event in events:
+        doc = event.document or {}
+        key = events_forms.biz_step_key(event.biz_step)
+        row = {
+            "event": event,
+            "key": key,
+            "label": events_forms.step_label(event.biz_step),
+            "place": doc.get("ocop:place") or doc.get("ocop:destination") or "",
+            "destination": doc.get("ocop:destination", ""),
+            "when": timezone.localtime(event.event_time),
+            "note": doc.get("ocop:note", ""),
+            "quantity": _quantities(doc),
+            "verified": event.leaf_index is not None,
+            "proof_url": PROOF_PATH + quote(event.event_id, safe="") if event.leaf_index is not None else "",
+        }
+        if key == "inspecting":
+            row |= {
+                "lab": doc.get("ocop:lab", ""),
+                "report_number": doc.get("ocop:reportNumber", ""),
+                "result": doc.get("ocop:result", ""),
+                "certificate": doc.get("ocop:certificate", ""),
+                "passed": event.disposition != "non_conformant",
+                "certification_info": doc.get("certificationInfo"),
+            }
+        rows.append(row)
+    return rows
+
+
+UNIT_SYMBOLS = {"KGM": "kg", "GRM": "g", "TNE": "t", "LTR": "l", "MLT": "ml", "H87": ""}
+
+
+def _quantities(doc: dict) -> str:
+    items = doc.get("quantityList") or doc.get("outputQuantityList") or []
+    parts = []
+    for item in items:
+        if "quantity" in item:
+            unit = UNIT_SYMBOLS.get(item.get("uom", ""), item.get("uom", ""))
+            parts.append(f"{item['quantity']:g} {unit}".strip())
+    return ", ".join(parts)
+
+
+def _certificate(product_id: int):
+    """The product's current certificate (newest not superseded), or None."""
+    certificate = (
+        Certificate.objects.filter(product_id=product_id)
+        .filter(~Q(status=CertificateStatus.SUPERSEDED))
+        .order_by("-issued_on", "-id")
+        .first()
+    )
+    if certificate is None:
+        return None, ""
+    return certificate, display_status(certificate)
+
+
+@public
+@require_safe
+def batch_public(request, gtin: str, lot: str):
+    batch = (
+        Batch.objects.select_related("product", "entity__commune__province")
+        .filter(gtin=normalize_gtin(gtin), lot=lot)
+        .first()
+    )
+    if batch is None:
+        raise Http404
+    events = list(batch.events.filter(public=True).order_by("event_time", "id"))
+    rows = timeline(events)
+    certificate, status = _certificate(batch.product_id)
+    context = {
+        "batch": batch,
+        "product": batch.product,
+        "entity": batch.entity,
+        "rows": rows,
+        "labs": [r for r in rows if r["key"] == "inspecting"],
+        "certificate": certificate,
+        "status": status,
+        "status_label": CertificateStatus(status).label if status else "",
+        "name": batch.product.display_name(request.LANGUAGE_CODE),
+    }
+    return _cacheable(request, render(request, "trace/public_batch.html", context))
+
+
+@public
+@require_safe
+def product_public(request, gtin: str):
+    product = (
+        Product.objects.select_related("entity__commune__province").filter(gtin=normalize_gtin(gtin)).first()
+    )
+    if product is None:
+        raise Http404
+    certificate, status = _certificate(product.pk)
+    batches = list(product.batches.order_by("-produced_on", "-id")[:LATEST_BATCHES])
+    context = {
+        "product": product,
+        "entity": product.entity,
+        "batches": batches,
+        "certificate": certificate,
+        "status": status,
+        "status_label": CertificateStatus(status).label if status else "",
+        "name": product.display_name(request.LANGUAGE_CODE),
+    }
+    return _cacheable(request, render(request, "trace/public_product.html", context))
