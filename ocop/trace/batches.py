@@ -6,6 +6,7 @@ its scope (`Entity.objects.editable_by`). Nobody else may change a batch."""
 
 from __future__ import annotations
 
+import decimal
 import re
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.registry.models import Product, scope_filter
@@ -42,6 +44,14 @@ def products_for_batches(user):
 
 def can_edit_batch(user, batch: Batch) -> bool:
     return bool(batch.pk) and batches_editable_by(user).filter(pk=batch.pk).exists()
+
+
+def may_record(user, batch: Batch) -> bool:
+    """Value-chain steps are the producer's own records: its accounts record them (officers only read).
+    The capture service applies the same rule."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or (user.role == Role.PRODUCER and user.entity_id == batch.entity_id)
 
 
 def validate_lot(lot: str) -> str:
@@ -82,6 +92,8 @@ def _apply(batch: Batch, data: dict) -> None:
         if name in data:
             setattr(batch, name, data[name])
     batch.lot = validate_lot(batch.lot)
+    if batch.quantity is not None:
+        batch.quantity = decimal.Decimal(str(batch.quantity))
     batch.sources = clean_sources(batch.sources)
     if batch.unit and batch.unit not in events_forms.UNIT_CODES:
         raise ValidationError(_("Choose a unit from the list."), code="unit")
@@ -152,7 +164,7 @@ def record_step(user, batch: Batch, step: str, data: dict) -> Event:
     """Build the step's EPCIS 2.0 event from a form's cleaned data and record it for the batch."""
     if step not in events_forms.STEPS:
         raise ValidationError(_("Unknown step."), code="step")
-    if not can_edit_batch(user, batch):
+    if not (can_edit_batch(user, batch) and may_record(user, batch)):
         raise PermissionDenied
     try:
         event = events_forms.build_event(step, data, batch_ref(batch))

@@ -118,7 +118,7 @@ def batch_detail(request, pk: int):
         "batch": batch,
         "product": batch.product,
         "rows": timeline(events),
-        "steps": list(events_forms.STEPS.values()),
+        "steps": list(events_forms.STEPS.values()) if batches.may_record(request.user, batch) else [],
     }
     return render(request, "trace/batch_detail.html", context)
 
@@ -129,6 +129,8 @@ def event_new(request, pk: int, step: str):
     batch = _batch(request, pk)
     if step not in STEP_FORMS:
         raise Http404
+    if not batches.may_record(request.user, batch):
+        raise PermissionDenied
     form = STEP_FORMS[step](request.POST or None, batch=batch)
     if request.method == "POST" and form.is_valid():
         try:
@@ -136,8 +138,6 @@ def event_new(request, pk: int, step: str):
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
-        except PermissionDenied:
-            raise Http404 from None
         except batches.CaptureUnavailable:
             form.add_error(None, _("Recording events is not available at the moment. Nothing was saved."))
         else:
