@@ -1,6 +1,6 @@
 """The GS1 Digital Link resolver (/01/…, /.well-known/gs1resolver) and the batch's QR label sheet."""
 
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views_labels, views_resolver
 
@@ -9,7 +9,8 @@ urlpatterns = [
     path("01/<str:gtin>/10/<str:lot>", views_resolver.resolve, name="dl_batch"),
     path("01/<str:gtin>/10/<str:lot>/21/<str:serial>", views_resolver.resolve, name="dl_serial"),
     # Anything else under /01/ is a malformed Digital Link: the resolver answers 400, not 404.
-    re_path(r"^01/(?P<rest>.*)$", views_resolver.resolve, name="dl_malformed"),
+    path("01/", views_resolver.resolve, name="dl_empty"),
+    path("01/<path:rest>", views_resolver.resolve, name="dl_malformed"),
     path(".well-known/gs1resolver", views_resolver.resolver_description, name="gs1resolver"),
     path("trace/batches/<int:pk>/labels.pdf", views_labels.batch_labels, name="batch_labels"),
 ]
