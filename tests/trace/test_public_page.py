@@ -1,0 +1,157 @@
+"""The consumer trace page: the facts Circular 02/2024 asks for, the journey in order with a verified
+badge per logged event, the lab results; public, cacheable, and a fixed number of queries."""
+
+import datetime as dt
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+
+from ocop.accounts.models import Role
+from ocop.certificates.models import Certificate, CertificateStatus
+from ocop.trace import batches
+from ocop.trace.models import Batch, Event
+from tests.factories import EntityFactory, ProductFactory, make_user
+
+pytestmark = pytest.mark.django_db
+
+GTIN = "08938500000015"
+
+
+@pytest.fixture
+def batch():
+    entity = EntityFactory(name="HTX Bánh tráng Trảng Bàng", address="Ấp Bình Hòa")
+    product = ProductFactory(entity=entity, gtin=GTIN, name_vi="Bánh tráng phơi sương", stars=4)
+    return Batch.objects.create(
+        product=product,
+        entity=entity,
+        gtin=GTIN,
+        lot="L2026-01",
+        produced_on=dt.date(2026, 1, 10),
+        expires_on=dt.date(2026, 7, 10),
+        sources=[{"kind": "farm", "name": "Ruộng ông Tư", "plot": "Thửa 12", "certificate": "VietGAP"}],
+    )
+
+
+def certificate(product, number="12/2026/CN-OCOP-80", **kw):
+    entity = product.entity
+    today = dt.date.today()
+    values = {
+        "number": number,
+        "product": product,
+        "entity": entity,
+        "province": entity.commune.province,
+        "decision_number": "1234/QĐ-UBND",
+        "decision_date": today - dt.timedelta(days=30),
+        "stars": 4,
+        "product_name": product.name_vi,
+        "entity_name": entity.name,
+        "issued_on": today - dt.timedelta(days=30),
+        "expires_on": today + dt.timedelta(days=700),
+    }
+    return Certificate.objects.create(**(values | kw))
+
+
+def record(batch, step, day, **kw):
+    owner = make_user(Role.PRODUCER, entity=batch.entity)
+    when = dt.datetime(2026, 1, day, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    data = {"when": when, "quantity": 100, "unit": "KGM", "source": 1, "inputs": [1]} | kw
+    return batches.record_step(owner, batch, step, data)
+
+
+def url(batch):
+    return reverse("trace:batch_public", args=[batch.gtin, batch.lot])
+
+
+def test_required_facts_and_certificate(client, batch):
+    certificate(batch.product, number="5/2025/CN-OCOP-80", status=CertificateStatus.SUPERSEDED)
+    certificate(batch.product)
+    response = client.get(url(batch))
+    assert response.status_code == 200
+    page = response.text
+    for fact in (
+        "Bánh tráng phơi sương",
+        "HTX Bánh tráng Trảng Bàng",
+        "Ấp Bình Hòa",
+        batch.entity.commune.name,
+        "L2026-01",
+        "10/01/2026",
+        "10/07/2026",
+        "★★★★",
+        "Ruộng ông Tư",
+        "VietGAP",
+    ):
+        assert fact in page, fact
+    assert f'href="{reverse("certificates:verify", args=["12/2026/CN-OCOP-80"])}"' in page
+    assert 'data-status="valid"' in page and "5/2025/CN-OCOP-80" not in page
+    assert response["Cache-Control"] in ("public, max-age=300", "max-age=300, public")
+    assert "<script" not in page.split("<body", 1)[1]  # nothing runs but the site's deferred htmx
+
+
+def test_expired_or_revoked_certificate_says_so(client, batch):
+    certificate(batch.product, status=CertificateStatus.REVOKED, revoked_on=dt.date.today())
+    assert 'data-status="revoked"' in client.get(url(batch)).text
+
+
+def test_journey_in_order_with_verified_badges_and_lab_results(client, batch):
+    ship = record(batch, "ship", 14, partner="Co.op Mart Tây Ninh", partner_kind="point_of_sale")
+    harvest = record(batch, "harvest", 2)
+    pack = record(batch, "pack", 12)
+    lab = record(
+        batch, "inspect", 13, lab="Trung tâm Kỹ thuật TĐC 3", report_number="KQ-77", passed=True, result="Đạt"
+    )
+    hidden = record(batch, "store", 13, note="kho riêng")
+    Event.objects.filter(pk=hidden.pk).update(public=False)
+    response = client.get(url(batch))
+    page = response.text
+    journey = page[page.index('id="journey"') : page.index("</ol>", page.index('id="journey"'))]
+    steps = [journey.index(f'data-step="{k}"') for k in ("harvesting", "packing", "inspecting", "shipping")]
+    assert steps == sorted(steps)
+    assert "storing" not in journey and "kho riêng" not in page
+    assert "02/01/2026" in journey and "14/01/2026" in journey
+    assert "Ruộng ông Tư — Thửa 12" in journey and "Co.op Mart Tây Ninh" in journey
+    for event in (harvest, pack, ship, lab):
+        event.refresh_from_db()
+        proof = f"/transparency/proof?event={quote(event.event_id, safe='')}"
+        assert event.leaf_index is not None  # the capture service appended it to the log
+        assert proof in journey
+    labs = page[page.index('id="labs"') :]
+    assert "Trung tâm Kỹ thuật TĐC 3" in labs and "KQ-77" in labs and "Đạt" in labs
+
+
+def test_no_badge_without_a_leaf(client, batch):
+    event = record(batch, "pack", 12)
+    Event.objects.filter(pk=event.pk).update(leaf_index=None)
+    page = client.get(url(batch)).text
+    assert 'data-step="packing"' in page and "/transparency/proof" not in page
+
+
+def test_fixed_number_of_queries(client, batch, django_assert_num_queries):
+    certificate(batch.product)
+    record(batch, "harvest", 2)
+    with django_assert_num_queries(3):
+        client.get(url(batch))
+    for day in range(3, 15):
+        record(batch, "store", day)
+    with django_assert_num_queries(3):
+        response = client.get(url(batch))
+    assert response.text.count('data-step="storing"') == 12
+
+
+def test_short_gtins_unknown_lots_and_product_page(client, batch):
+    assert client.get(reverse("trace:batch_public", args=["8938500000015", batch.lot])).status_code == 200
+    assert client.get(reverse("trace:batch_public", args=[GTIN, "NOPE"])).status_code == 404
+    assert client.get(reverse("trace:batch_public", args=["12345", batch.lot])).status_code == 404
+    response = client.get(reverse("trace:product_public", args=[GTIN]))
+    assert response.status_code == 200
+    assert "Bánh tráng phơi sương" in response.text and url(batch) in response.text
+    assert client.get(reverse("trace:product_public", args=["08938500000022"])).status_code == 404
+
+
+def test_signed_in_answers_are_private_and_english_switch(client_of, client, batch):
+    user = make_user(Role.MINISTRY)
+    response = client_of(user).get(url(batch))
+    assert response.status_code == 200 and "private" in response["Cache-Control"]
+    client.get(reverse("core:set_language", args=["en"]))
+    page = client.get(url(batch)).text
+    assert "From source to shelf" in page and '<html lang="en">' in page
