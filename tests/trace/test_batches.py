@@ -14,7 +14,7 @@ from tests.factories import EntityFactory, ProductFactory, commune, make_user, o
 
 pytestmark = pytest.mark.django_db
 
-GTIN = "08938500000015"
+GTIN = "08938500000010"
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def world():
     entity = EntityFactory(commune=here)
     product = ProductFactory(entity=entity, gtin=GTIN, name_vi="Bánh tráng phơi sương")
     other_entity = EntityFactory(commune=other_commune(here))
-    other_product = ProductFactory(entity=other_entity, gtin="08938500000022")
+    other_product = ProductFactory(entity=other_entity, gtin="08938500000027")
     return {
         "entity": entity,
         "product": product,

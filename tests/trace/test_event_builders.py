@@ -29,7 +29,7 @@ def errors(event: dict) -> list[str]:
 def ref(**kw) -> ef.BatchRef:
     values = {
         "base_url": "https://ocop.example.vn",
-        "gtin": "08938500000015",
+        "gtin": "08938500000010",
         "lot": "L2026-03",
         "commune_code": "25918",
         "entity_id": 42,
@@ -105,7 +105,7 @@ def test_steps_cbv_names_and_our_own_harvesting():
 def test_batch_is_a_digital_link_class_with_uom():
     event = ef.build_event("pack", data(quantity=Decimal("200"), unit="H87"), ref(lot="A/1"))
     assert event["quantityList"] == [
-        {"epcClass": "https://id.gs1.org/01/08938500000015/10/A%2F1", "quantity": 200, "uom": "H87"}
+        {"epcClass": "https://id.gs1.org/01/08938500000010/10/A%2F1", "quantity": 200, "uom": "H87"}
     ]
 
 
@@ -114,7 +114,7 @@ def test_transformation_links_the_harvested_material_to_the_batch():
     harvest = ef.build_event("harvest", data(source=2), r)
     transform = ef.build_event("transform", data(inputs=[2]), r)
     material = harvest["quantityList"][0]["epcClass"]
-    assert material == "https://ocop.example.vn/voc/material/08938500000015/L2026-03/2"
+    assert material == "https://ocop.example.vn/voc/material/08938500000010/L2026-03/2"
     assert transform["inputQuantityList"] == [{"epcClass": material}]
     assert transform["outputQuantityList"][0]["epcClass"] == ef.batch_class(r)
     assert harvest["readPoint"]["id"] == "https://ocop.example.vn/voc/place/25918/42/source/2"

@@ -15,7 +15,7 @@ from tests.factories import EntityFactory, ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
-GTIN = "08938500000015"
+GTIN = "08938500000010"
 
 
 @pytest.fixture
@@ -139,13 +139,13 @@ def test_fixed_number_of_queries(client, batch, django_assert_num_queries):
 
 
 def test_short_gtins_unknown_lots_and_product_page(client, batch):
-    assert client.get(reverse("trace:batch_public", args=["8938500000015", batch.lot])).status_code == 200
+    assert client.get(reverse("trace:batch_public", args=["8938500000010", batch.lot])).status_code == 200
     assert client.get(reverse("trace:batch_public", args=[GTIN, "NOPE"])).status_code == 404
     assert client.get(reverse("trace:batch_public", args=["12345", batch.lot])).status_code == 404
     response = client.get(reverse("trace:product_public", args=[GTIN]))
     assert response.status_code == 200
     assert "Bánh tráng phơi sương" in response.text and url(batch) in response.text
-    assert client.get(reverse("trace:product_public", args=["08938500000022"])).status_code == 404
+    assert client.get(reverse("trace:product_public", args=["08938500000027"])).status_code == 404
 
 
 def test_signed_in_answers_are_private_and_english_switch(client_of, client, batch):
