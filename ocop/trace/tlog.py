@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from . import merkle
 from .models import Checkpoint, Event, LogNode
@@ -34,7 +34,6 @@ from .models import Checkpoint, Event, LogNode
 # pg_advisory_xact_lock key serializing appends ("OCOPTLOG" read as a 64-bit integer).
 LOCK_KEY = int.from_bytes(b"OCOPTLOG", "big") & 0x7FFFFFFFFFFFFFFF
 SIGNATURE_TYPE_ED25519 = b"\x01"
-BULK_BATCH = 2000
 
 
 # --- Appending ------------------------------------------------------------------------------------
@@ -54,20 +53,30 @@ def size() -> int:
 
 
 def _fetch(positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The hashes of the given nodes, in one query."""
-    positions = set(positions)
+    """The hashes of the given nodes, in one query (plain SQL: the ORM's cost for a few dozen OR-ed
+    conditions would be most of a proof's time)."""
+    positions = sorted(set(positions))
     if not positions:
         return {}
-    condition = Q()
-    for level, index in positions:
-        condition |= Q(level=level, index=index)
-    found = {
-        (lv, i): bytes(h)
-        for lv, i, h in LogNode.objects.filter(condition).values_list("level", "index", "hash")
-    }
-    missing = positions - found.keys()
+    table = LogNode._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                # the table name is the model's own
+                f'SELECT n.level, n."index", n.hash FROM unnest(%s::smallint[], %s::bigint[]) AS w(level, i) '  # noqa: S608
+                f'JOIN "{table}" AS n ON n.level = w.level AND n."index" = w.i',
+                [[lv for lv, _ in positions], [i for _, i in positions]],
+            )
+        else:
+            rows = ", ".join(["(%s, %s)"] * len(positions))
+            cursor.execute(
+                f'SELECT level, "index", hash FROM "{table}" WHERE (level, "index") IN (VALUES {rows})',  # noqa: S608
+                [p for position in positions for p in position],
+            )
+        found = {(lv, i): bytes(h) for lv, i, h in cursor.fetchall()}
+    missing = set(positions) - found.keys()
     if missing:
-        raise LogCorrupted(f"the log has no node {sorted(missing)[0]}")
+        raise LogCorrupted(f"the log has no node {min(missing)}")
     return found
 
 
@@ -84,11 +93,23 @@ def append_leaf_hashes(leaf_hashes: Sequence[bytes]) -> int:
         return start
     known = _fetch(merkle.frontier(start))
     nodes = merkle.new_nodes(start, leaf_hashes, known)
-    LogNode.objects.bulk_create(
-        [LogNode(level=level, index=index, hash=hashed) for level, index, hashed in nodes],
-        batch_size=BULK_BATCH,
-    )
+    _insert(nodes)
     return start
+
+
+def _insert(nodes: list[tuple[int, int, bytes]]) -> None:
+    """Stores new nodes: COPY on PostgreSQL (several times faster than a bulk INSERT), else executemany."""
+    table = LogNode._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f'COPY "{table}" (level, "index", hash) FROM STDIN') as copy:
+                for row in nodes:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(
+                f'INSERT INTO "{table}" (level, "index", hash) VALUES (%s, %s, %s)',  # noqa: S608
+                nodes,
+            )
 
 
 def append(events: list[Event]) -> None:
@@ -110,17 +131,12 @@ def append(events: list[Event]) -> None:
 def _write_leaf_indexes(events: list[Event]) -> None:
     table = Event._meta.db_table
     if connection.vendor == "postgresql":
-        # One UPDATE … FROM (VALUES …) per thousand rows: bulk_update's CASE is slower at this size.
         with connection.cursor() as cursor:
-            for first in range(0, len(events), 1000):
-                chunk = events[first : first + 1000]
-                values = ", ".join(["(%s::bigint, %s::bigint)"] * len(chunk))
-                params = [p for event in chunk for p in (event.pk, event.leaf_index)]
-                cursor.execute(
-                    f'UPDATE "{table}" AS e SET leaf_index = v.leaf FROM (VALUES {values}) AS v(id, leaf) '  # noqa: S608
-                    "WHERE e.id = v.id",
-                    params,
-                )
+            cursor.execute(
+                f'UPDATE "{table}" AS e SET leaf_index = v.leaf '  # noqa: S608 — the model's own table name
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, leaf) WHERE e.id = v.id",
+                [[event.pk for event in events], [event.leaf_index for event in events]],
+            )
     else:
         Event.objects.bulk_update(events, ["leaf_index"], batch_size=500)
 
