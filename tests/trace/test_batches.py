@@ -299,3 +299,28 @@ def test_step_form_errors_record_nothing(world, client_of):
     response = client.post(reverse("trace:event_new", args=[batch.pk, "inspect"]), step_post())
     assert response.status_code == 400
     assert not Event.objects.exists()
+
+
+def test_lot_is_locked_once_steps_are_recorded(world, client_of):
+    batch = make_batch(world["product"])
+    assert (
+        client_of(world["owner"])
+        .post(reverse("trace:event_new", args=[batch.pk, "pack"]), step_post())
+        .status_code
+        == 302
+    )
+    with pytest.raises(batches.ValidationError):
+        batches.update_batch(world["owner"], Batch.objects.get(pk=batch.pk), {"lot": "L002"})
+    response = client_of(world["owner"]).post(
+        reverse("trace:batch_edit", args=[batch.pk]), post_data(lot="L002")
+    )
+    assert response.status_code == 400 and "cannot change once events are recorded" in response.text
+    assert Batch.objects.get(pk=batch.pk).lot == "L001"
+    assert not AuditEvent.objects.filter(object_id=str(batch.pk), action=AuditEvent.Action.UPDATE).exists()
+
+
+def test_officer_sees_the_timeline_without_step_buttons(world, client_of):
+    batch = make_batch(world["product"])
+    page = client_of(world["commune_officer"]).get(batch.get_absolute_url()).text
+    assert 'id="timeline-empty"' in page and 'id="step-' not in page
+    assert 'id="labels"' in client_of(world["owner"]).get(batch.get_absolute_url()).text

@@ -85,6 +85,8 @@ def test_required_facts_and_certificate(client, batch):
     assert f'href="{reverse("certificates:verify", args=["12/2026/CN-OCOP-80"])}"' in page
     assert 'data-status="valid"' in page and "5/2025/CN-OCOP-80" not in page
     assert response["Cache-Control"] in ("public, max-age=300", "max-age=300, public")
+    # The language comes from a cookie: a shared cache must keep one copy per language.
+    assert {"Cookie", "Accept-Language"} <= {v.strip() for v in response["Vary"].split(",")}
     assert "<script" not in page.split("<body", 1)[1]  # nothing runs but the site's deferred htmx
 
 
@@ -136,6 +138,17 @@ def test_fixed_number_of_queries(client, batch, django_assert_num_queries):
     with django_assert_num_queries(3):
         response = client.get(url(batch))
     assert response.text.count('data-step="storing"') == 12
+
+
+def test_product_page_fixed_queries(client, batch, django_assert_num_queries):
+    certificate(batch.product)
+    with django_assert_num_queries(3):
+        client.get(reverse("trace:product_public", args=[GTIN]))
+    for n in range(5):
+        Batch.objects.create(product=batch.product, entity=batch.entity, gtin=GTIN, lot=f"X{n}")
+    with django_assert_num_queries(3):
+        response = client.get(reverse("trace:product_public", args=[GTIN]))
+    assert response.text.count("/trace/08938500000010/X") == 5
 
 
 def test_short_gtins_unknown_lots_and_product_page(client, batch):
