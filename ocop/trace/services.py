@@ -88,7 +88,9 @@ def _build(
 
 
 def _store(rows: list[Event], epcs: list[list[tuple[str, str]]]) -> None:
-    """Inserts the events and their EPCs (inside the caller's transaction) and logs them."""
+    """Logs the events (the log sets each one's leaf_index, saved with the row) and inserts them with their
+    EPCs, inside the caller's transaction."""
+    _append_to_log(rows)
     Event.objects.bulk_create(rows, batch_size=1000)
     EventEpc.objects.bulk_create(
         [
@@ -98,7 +100,6 @@ def _store(rows: list[Event], epcs: list[list[tuple[str, str]]]) -> None:
         ],
         batch_size=2000,
     )
-    _append_to_log(rows)
 
 
 def _duplicates(ids: list[str]) -> set[str]:
