@@ -201,7 +201,7 @@ class InspectForm(StepForm):
     lab = forms.CharField(label=_("Laboratory or inspection body"), max_length=200)
     report_number = forms.CharField(label=_("Report or certificate number"), max_length=64)
     passed = forms.TypedChoiceField(
-        label=_("Result"),
+        label=_("Conclusion"),
         choices=[("1", _("Meets the requirements")), ("0", _("Does not meet the requirements"))],
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
@@ -233,3 +233,10 @@ STEP_FORMS = {
     "sell": QuantityForm,
     "inspect": InspectForm,
 }
+
+
+def step_form(step: str, data=None, *, batch):
+    """The form of a step, its note last."""
+    form = STEP_FORMS[step](data, batch=batch)
+    form.fields["note"] = form.fields.pop("note")
+    return form

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ocop.accounts.access import REGISTRY_EDITORS, role_required
 
 from . import batches, events_forms
-from .forms import STEP_FORMS, BatchForm, SourceFormSet, sources_from
+from .forms import STEP_FORMS, BatchForm, SourceFormSet, sources_from, step_form
 from .models import Batch
 from .views_public import timeline
 
@@ -131,7 +131,7 @@ def event_new(request, pk: int, step: str):
         raise Http404
     if not batches.may_record(request.user, batch):
         raise PermissionDenied
-    form = STEP_FORMS[step](request.POST or None, batch=batch)
+    form = step_form(step, request.POST or None, batch=batch)
     if request.method == "POST" and form.is_valid():
         try:
             batches.record_step(request.user, batch, step, form.cleaned_data)

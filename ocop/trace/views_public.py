@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from ocop.accounts.access import public
@@ -59,7 +60,7 @@ def timeline(events) -> list[dict]:
             "event": event,
             "key": key,
             "label": events_forms.step_label(event.biz_step),
-            "place": doc.get("ocop:place") or doc.get("ocop:destination") or "",
+            "place": doc.get("ocop:place", ""),
             "destination": doc.get("ocop:destination", ""),
             "when": timezone.localtime(event.event_time),
             "note": doc.get("ocop:note", ""),
@@ -80,7 +81,14 @@ def timeline(events) -> list[dict]:
     return rows
 
 
-UNIT_SYMBOLS = {"KGM": "kg", "GRM": "g", "TNE": "t", "LTR": "l", "MLT": "ml", "H87": ""}
+UNIT_SYMBOLS = {
+    "KGM": "kg",
+    "GRM": "g",
+    "TNE": "t",
+    "LTR": "l",
+    "MLT": "ml",
+    "H87": pgettext_lazy("unit", "pcs"),
+}
 
 
 def _quantities(doc: dict) -> str:
@@ -88,7 +96,7 @@ def _quantities(doc: dict) -> str:
     parts = []
     for item in items:
         if "quantity" in item:
-            unit = UNIT_SYMBOLS.get(item.get("uom", ""), item.get("uom", ""))
+            unit = str(UNIT_SYMBOLS.get(item.get("uom", ""), item.get("uom", "")))
             parts.append(f"{item['quantity']:g} {unit}".strip())
     return ", ".join(parts)
 
