@@ -404,3 +404,142 @@ def test_verify_finds_a_removed_leaf_index():
     ok, output = verify()
     assert not ok
     assert f"event {events[0].event_id} is not in the log" in output and "leaf 0 has no event" in output
+
+
+# --- Concurrency (PostgreSQL: the advisory lock serializes appends) ---------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_are_serialized():
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers itself")
+    import threading
+
+    batches = [make_events(7, start=100 * t) for t in range(4)]
+    errors = []
+    barrier = threading.Barrier(len(batches))
+
+    def work(events):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                tlog.append(events)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(events,)) for events in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    stored = list(Event.objects.order_by("leaf_index"))
+    assert [e.leaf_index for e in stored] == list(range(28))
+    # each batch got one contiguous run of leaves, and the tree is the tree of the events in log order
+    for events in batches:
+        indexes = sorted(
+            Event.objects.filter(pk__in=[e.pk for e in events]).values_list("leaf_index", flat=True)
+        )
+        assert indexes == list(range(indexes[0], indexes[0] + 7))
+    assert tlog.root(28) == mth(data_of(stored))
+    assert LogNode.objects.count() == sum(28 >> level for level in range(5))
+
+
+# --- The README's example for outsiders, run as written -------------------------------------------------
+OUTSIDER_EXAMPLE = """
+import base64, hashlib, json, urllib.parse, urllib.request
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+def get(path):
+    return urllib.request.urlopen(SITE + path).read().decode()
+
+def h(data):
+    return hashlib.sha256(data).digest()
+
+# 1. The checkpoint is signed with the log's key (C2SP signed note, Ed25519).
+name, key_id, key = KEY.split("+", 2)
+key = base64.b64decode(key)
+assert key[0] == 1 and h(name.encode() + b"\\n" + key)[:4].hex() == key_id, "not an Ed25519 note key"
+body, signatures = get("/transparency/checkpoint").split("\\n\\n", 1)
+body += "\\n"
+signature = next(
+    base64.b64decode(line.split(" ")[2]) for line in signatures.splitlines() if line.split(" ")[1] == name
+)
+assert signature[:4].hex() == key_id
+Ed25519PublicKey.from_public_bytes(key[1:]).verify(signature[4:], body.encode())  # raises when forged
+origin, size, root = body.split("\\n")[:3]
+size, root = int(size), base64.b64decode(root)
+
+# 2. The event's hash is a leaf of the tree of that checkpoint (RFC 9162, section 2.1.3.2).
+proof = json.loads(get("/transparency/proof?" + urllib.parse.urlencode({"event": EVENT_ID})))
+leaf = h(b"\\x00" + bytes.fromhex(EVENT_HASH))
+assert base64.b64decode(proof["leaf_hash"]) == leaf and proof["tree_size"] == size, "fetch both again"
+fn, sn, r = proof["leaf_index"], size - 1, leaf
+for p in map(base64.b64decode, proof["hashes"]):
+    assert sn > 0, "proof too long"
+    if fn & 1 or fn == sn:
+        r = h(b"\\x01" + p + r)
+        while not fn & 1 and fn:
+            fn, sn = fn >> 1, sn >> 1
+    else:
+        r = h(b"\\x01" + r + p)
+    fn, sn = fn >> 1, sn >> 1
+assert sn == 0 and r == root, "the event is not in the log"
+print(f"{EVENT_ID} is leaf {proof['leaf_index']} of {origin} at size {size}")
+"""
+
+
+def run_outsider_example(client, monkeypatch, key: str, event_id: str, event_hash: str) -> str:
+    import io
+    import urllib.request
+    from contextlib import redirect_stdout
+
+    def urlopen(url):
+        response = client.get(url.removeprefix("https://ocop.example.vn"))
+        assert response.status_code == 200
+        return io.BytesIO(response.content)
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        exec(  # noqa: S102 — the README's text, run as a reader would run it
+            OUTSIDER_EXAMPLE,
+            {"SITE": "https://ocop.example.vn", "KEY": key, "EVENT_ID": event_id, "EVENT_HASH": event_hash},
+        )
+    return out.getvalue()
+
+
+def test_the_readme_example_verifies_a_record_and_refuses_a_forgery(client, monkeypatch):
+    events = make_events(13)
+    tlog.append(events)
+    key = tlog.verifier_key()
+    for event in (events[0], events[6], events[12]):
+        printed = run_outsider_example(client, monkeypatch, key, event.event_id, event.event_hash)
+        assert printed.startswith(
+            f"{event.event_id} is leaf {event.leaf_index} of ocop.example.vn/transparency"
+        )
+    # a record whose content (hence hash) was changed is refused
+    with pytest.raises(AssertionError):
+        run_outsider_example(client, monkeypatch, key, events[3].event_id, "00" * 32)
+    # a checkpoint signed with another key is refused
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    other = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+    name = "ocop.example.vn/transparency"
+    encoded = base64.b64encode(b"\x01" + other).decode()
+    wrong = f"{name}+{key.split('+')[1]}+{encoded}"
+    with pytest.raises((AssertionError, InvalidSignature)):
+        run_outsider_example(client, monkeypatch, wrong, events[3].event_id, events[3].event_hash)
+    # a checkpoint whose root was rewritten no longer carries a valid signature
+    stored = Checkpoint.objects.get(tree_size=13)
+    body, signatures = stored.note.split("\n\n", 1)
+    origin, size, _root = body.split("\n")
+    forged_root = base64.b64encode(sha(b"forged")).decode()
+    Checkpoint.objects.filter(pk=stored.pk).update(note=f"{origin}\n{size}\n{forged_root}\n\n{signatures}")
+    with pytest.raises(InvalidSignature):
+        run_outsider_example(client, monkeypatch, key, events[3].event_id, events[3].event_hash)
