@@ -345,10 +345,16 @@ def prehashes(events: list[dict], context: Any = None) -> list[str]:
         json_to_py._namespaces.clear()
         json_to_py._collect_namespaces_from_jsonld_context(_offline_context(context))
         parsed = [correction.deep_structure_correction(json_to_py._json_to_py(event)) for event in replaced]
-        result = hash_generator.derive_prehashes_from_events(("EventList", "", parsed))
-    if len(result) != len(events):
-        raise ValueError("the event hash could not be computed for every event")
-    return result
+    # What hash_generator.derive_prehashes_from_events does for each event, less its deep copy of trees
+    # that were just built (and it is the default separator: the empty string).
+    order = hash_generator.PROP_ORDER
+    return [
+        "eventType="
+        + event[0]
+        + hash_generator._recurse_through_children_in_order(event[2], order)
+        + hash_generator._gather_elements_not_in_order(event[2], order)
+        for event in parsed
+    ]
 
 
 def event_hashes(events: list[dict], context: Any = None) -> list[str]:
