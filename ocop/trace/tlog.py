@@ -168,6 +168,16 @@ def leaf(leaf_index: int) -> bytes:
     return _fetch([(0, leaf_index)])[(0, leaf_index)]
 
 
+def leaf_and_inclusion_proof(leaf_index: int, tree_size: int) -> tuple[bytes, list[bytes]]:
+    """The stored leaf hash and its inclusion proof, read in one query."""
+    if not 0 <= leaf_index < tree_size:
+        raise ValueError(f"leaf index {leaf_index} is not in a tree of size {tree_size}")
+    wanted = merkle.nodes_needed(merkle.inclusion_proof, leaf_index, tree_size)
+    nodes = _fetch([*wanted, (0, leaf_index)])
+    proof = merkle.inclusion_proof(leaf_index, tree_size, lambda level, index: nodes[(level, index)])
+    return nodes[(0, leaf_index)], proof
+
+
 # --- Signing (C2SP signed-note, tlog-checkpoint) ------------------------------------------------------
 
 

@@ -57,13 +57,13 @@ def proof(request):
         current = tlog.checkpoint()
     if found >= current.tree_size:
         return problem(request, 404, _("No event with this eventID is in the transparency log."))
-    hashes = tlog.inclusion_proof(found, current.tree_size)
+    leaf, hashes = tlog.leaf_and_inclusion_proof(found, current.tree_size)
     return _no_store(
         JsonResponse(
             {
                 "leaf_index": found,
                 "tree_size": current.tree_size,
-                "leaf_hash": _b64(tlog.leaf(found)),
+                "leaf_hash": _b64(leaf),
                 "hashes": [_b64(h) for h in hashes],
             }
         )

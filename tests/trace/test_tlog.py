@@ -181,6 +181,25 @@ def test_reading_a_proof_takes_one_query_for_the_nodes(django_assert_num_queries
         tlog.consistency_proof(13, 37)
     with django_assert_num_queries(1):
         tlog.root(37)
+    with django_assert_num_queries(1):
+        leaf, proof = tlog.leaf_and_inclusion_proof(21, 37)
+    assert leaf == sha(b"\x00" + bytes.fromhex(events[21].event_hash))
+    assert proof == tlog.inclusion_proof(21, 37)
+
+
+def test_proof_request_query_count_does_not_grow_with_the_log(client, django_assert_num_queries):
+    url = reverse("trace:tlog_proof")
+    events = make_events(3)
+    tlog.append(events)
+    client.get(url, {"event": events[0].event_id})  # stores the checkpoint
+    # eventID → leaf index, tree size, latest checkpoint, the nodes
+    with django_assert_num_queries(4):
+        assert client.get(url, {"event": events[1].event_id}).status_code == 200
+    more = make_events(300, start=3)
+    tlog.append(more)
+    client.get(url, {"event": more[0].event_id})
+    with django_assert_num_queries(4):
+        assert client.get(url, {"event": more[200].event_id}).status_code == 200
 
 
 # --- Endpoints -------------------------------------------------------------------------------------------
