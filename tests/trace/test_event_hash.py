@@ -128,7 +128,7 @@ def events(draw):
             event["quantityList"] = draw(st.lists(quantity, min_size=1, max_size=3))
     elif kind == "AggregationEvent":
         event["parentID"] = draw(epc)
-        event["childEPCs"] = draw(st.lists(epc, max_size=4, unique=True))
+        event["childEPCs"] = draw(st.lists(epc, min_size=1, max_size=4, unique=True))
         if draw(st.booleans()):
             event["childQuantityList"] = draw(st.lists(quantity, min_size=1, max_size=2))
     else:
