@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         benchmarks.append(("bench_round_board", []))
     if args.only in (None, "certificate_pdf"):
         benchmarks.append(("bench_certificate_pdf", []))
+    benchmarks += [("bench_capture", [])] if args.only is None else []  # EPCIS 2.0 capture
     benchmarks += [("bench_tlog", [])] if args.only is None else []
     for module_name, module_argv in benchmarks:
         try:
