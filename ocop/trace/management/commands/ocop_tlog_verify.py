@@ -42,8 +42,9 @@ class Command(BaseCommand):
         checked = self._checkpoints(size)
         if self.problems:
             raise CommandError(f"{self.problems} problem(s) found in the transparency log of {size} leaves.")
+        documents = "documents not hashed again" if skip_documents else "every document hashed again"
         self.stdout.write(
-            f"The transparency log is intact: {size} leaves, every event's hash and every node checked, "
+            f"The transparency log is intact: {size} leaves ({documents}), every node checked, "
             f"{checked} signed checkpoint(s) verified."
         )
 
