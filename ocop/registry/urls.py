@@ -20,6 +20,7 @@ urlpatterns = [
     path("products/<int:pk>/rating/", views.product_rate, name="product_rate"),
     path("products/<int:pk>/photos/", views.photo_add, name="photo_add"),
     path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
+    path("photos/<int:pk>/public/", views.photo_public, name="photo_public"),
     path("photos/<int:pk>/<str:variant>/", views.photo_file, name="photo_file"),
     path("import/", views_import.import_start, name="import_start"),
     path("import/<int:pk>/", views_import.import_detail, name="import_detail"),

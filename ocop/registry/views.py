@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.deletion import ProtectedError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ocop.accounts.access import REGISTRY_EDITORS, REGISTRY_READERS, has_role, role_required
+from ocop.accounts.access import REGISTRY_EDITORS, REGISTRY_READERS, has_role, public, role_required
 from ocop.accounts.models import Role
 from ocop.core import audit
 
@@ -276,14 +276,24 @@ def photo_file(request, pk: int, variant: str):
     return photo_response(request.user, pk, variant)
 
 
-def photo_response(user, pk: int, variant: str) -> FileResponse:
-    """The photo (variant "full" or "thumb") of a product `user` may see, or 404. Shared with the API,
-    where machine clients come with a bearer token instead of a session."""
+@public
+@require_GET
+def photo_public(request, pk: int):
+    """The thumbnail of a product on the market — rated (it has stars) or sold in batches that consumers
+    scan (Circular 02/2024 wants its image on the trace page) — for anyone, cacheable by a CDN."""
+    on_market = Product.objects.filter(Q(stars__isnull=False) | Q(batches__isnull=False))
+    response = photo_response(request.user, pk, "thumb", products=on_market)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def photo_response(user, pk: int, variant: str, products=None) -> FileResponse:
+    """The photo (variant "full" or "thumb") of a product `user` may see (or one of `products`), or 404.
+    Shared with the API, where machine clients come with a bearer token instead of a session."""
     if variant not in ("full", "thumb"):
         raise Http404
-    photo = get_object_or_404(
-        ProductPhoto.objects.filter(product__in=Product.objects.visible_to(user)), pk=pk
-    )
+    products = Product.objects.visible_to(user) if products is None else products
+    photo = get_object_or_404(ProductPhoto.objects.filter(product__in=products.values("pk")), pk=pk)
     field = photo.image if variant == "full" else photo.thumbnail
     if not field.name:
         raise Http404

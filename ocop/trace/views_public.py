@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from ocop.accounts.access import public
 from ocop.certificates.models import Certificate, CertificateStatus
 from ocop.certificates.services import display_status
-from ocop.registry.models import Product
+from ocop.registry.models import Product, ProductPhoto
 
 from . import events_forms
 from .models import Batch
@@ -114,11 +114,19 @@ def _certificate(product_id: int):
     return certificate, display_status(certificate)
 
 
+def _first_photo(product_ref: str):
+    """The product's first photo, read in the same query (the page shows its public thumbnail)."""
+    return Subquery(
+        ProductPhoto.objects.filter(product=OuterRef(product_ref)).order_by("position", "id").values("pk")[:1]
+    )
+
+
 @public
 @require_safe
 def batch_public(request, gtin: str, lot: str):
     batch = (
         Batch.objects.select_related("product", "entity__commune__province")
+        .annotate(photo_id=_first_photo("product"))
         .filter(gtin=normalize_gtin(gtin), lot=lot)
         .first()
     )
@@ -137,6 +145,7 @@ def batch_public(request, gtin: str, lot: str):
         "status": status,
         "status_label": CertificateStatus(status).label if status else "",
         "name": batch.product.display_name(request.LANGUAGE_CODE),
+        "photo_id": batch.photo_id,
     }
     return _cacheable(request, render(request, "trace/public_batch.html", context))
 
@@ -145,7 +154,10 @@ def batch_public(request, gtin: str, lot: str):
 @require_safe
 def product_public(request, gtin: str):
     product = (
-        Product.objects.select_related("entity__commune__province").filter(gtin=normalize_gtin(gtin)).first()
+        Product.objects.select_related("entity__commune__province")
+        .annotate(photo_id=_first_photo("pk"))
+        .filter(gtin=normalize_gtin(gtin))
+        .first()
     )
     if product is None:
         raise Http404
@@ -159,5 +171,6 @@ def product_public(request, gtin: str):
         "status": status,
         "status_label": CertificateStatus(status).label if status else "",
         "name": product.display_name(request.LANGUAGE_CODE),
+        "photo_id": product.photo_id,
     }
     return _cacheable(request, render(request, "trace/public_product.html", context))

@@ -198,3 +198,25 @@ def test_first_photo_is_the_list_thumbnail(owner_and_product):
     body = client.get(reverse("registry:product_list")).content.decode()
     assert reverse("registry:photo_file", args=[first.pk, "thumb"]) in body
     assert reverse("registry:photo_file", args=[second.pk, "thumb"]) not in body
+
+
+def test_public_thumbnail_only_for_a_product_on_the_market(client, db):
+    """Rated products and products sold in scanned batches show their thumbnail to anyone; others not."""
+    from django.urls import reverse
+
+    from ocop.trace.models import Batch
+    from tests.factories import ProductFactory, make_photo
+
+    hidden = make_photo(ProductFactory())
+    rated_product = ProductFactory(stars=4)
+    rated = make_photo(rated_product)
+    batched_product = ProductFactory(gtin="08938500000010")
+    Batch.objects.create(
+        product=batched_product, entity=batched_product.entity, gtin=batched_product.gtin, lot="L01"
+    )
+    batched = make_photo(batched_product)
+    for photo in (rated, batched):
+        response = client.get(reverse("registry:photo_public", args=[photo.pk]))
+        assert response.status_code == 200 and response["Content-Type"].startswith("image/")
+        assert response["Cache-Control"] == "public, max-age=86400"
+    assert client.get(reverse("registry:photo_public", args=[hidden.pk])).status_code == 404

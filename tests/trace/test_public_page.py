@@ -168,3 +168,18 @@ def test_signed_in_answers_are_private_and_english_switch(client_of, client, bat
     client.get(reverse("core:set_language", args=["en"]))
     page = client.get(url(batch)).text
     assert "From source to shelf" in page and '<html lang="en">' in page
+
+
+def test_the_page_shows_the_products_public_thumbnail(client):
+    from django.urls import reverse
+
+    from ocop.trace.models import Batch
+    from tests.factories import ProductFactory, make_photo
+
+    product = ProductFactory(gtin="08938500000027")
+    batch = Batch.objects.create(product=product, entity=product.entity, gtin=product.gtin, lot="A1")
+    photo = make_photo(product)
+    page = client.get(reverse("trace:batch_public", args=[batch.gtin, batch.lot])).content.decode()
+    src = reverse("registry:photo_public", args=[photo.pk])
+    assert f'src="{src}"' in page
+    assert client.get(src).status_code == 200
