@@ -348,13 +348,41 @@ def prehashes(events: list[dict], context: Any = None) -> list[str]:
     # What hash_generator.derive_prehashes_from_events does for each event, less its deep copy of trees
     # that were just built (and it is the default separator: the empty string).
     order = hash_generator.PROP_ORDER
-    return [
-        "eventType="
-        + event[0]
-        + hash_generator._recurse_through_children_in_order(event[2], order)
-        + hash_generator._gather_elements_not_in_order(event[2], order)
-        for event in parsed
-    ]
+    result = []
+    for index, event in enumerate(parsed):
+        try:
+            text = (
+                "eventType="
+                + event[0]
+                + hash_generator._recurse_through_children_in_order(event[2], order)
+                + hash_generator._gather_elements_not_in_order(event[2], order)
+            )
+        except ValueError:
+            # The package fails on a time whose fraction rounds up to the next second (.9996 s):
+            # round it to the millisecond as the algorithm says, carrying the second, and try again.
+            carried = _carry_times(events[index])
+            if carried == events[index]:
+                raise
+            (text,) = prehashes([carried], context)
+        result.append(text)
+    return result
+
+
+def _carry_times(node: Any, key: str = "") -> Any:
+    if isinstance(node, dict):
+        return {k: _carry_times(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_carry_times(item, key) for item in node]
+    name = key.lower()
+    if isinstance(node, str) and "time" in name and "offset" not in name:
+        try:
+            moment = parse_time(node).astimezone(datetime.UTC)
+        except ValueError:
+            return node
+        micro = round(moment.microsecond, -3)
+        moment = moment.replace(microsecond=0) + datetime.timedelta(microseconds=micro)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return node
 
 
 def event_hashes(events: list[dict], context: Any = None) -> list[str]:

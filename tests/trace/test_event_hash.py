@@ -252,3 +252,20 @@ def test_extract_fields():
     assert fields["event_time"].tzinfo is not None
     assert fields["biz_step"] == "receiving"
     assert ("urn:epc:id:sscc:0614141.1234567890", "parent") in fields["epcs"]
+
+
+def test_time_rounding_up_to_the_next_second():
+    # The package raises on .9996 s (its rounding gives 1,000,000 µs); the hash carries the second.
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2024-05-01T08:00:00.9996+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "epcList": ["urn:epc:id:sgtin:8930000.012345.1"],
+        "action": "OBSERVE",
+    }
+    with pytest.raises(ValueError):
+        epcis.package_event_hashes([event])
+    rounded = dict(event, eventTime="2024-05-01T01:00:01.000Z")
+    assert (
+        epcis.event_hashes([event]) == epcis.event_hashes([rounded]) == epcis.package_event_hashes([rounded])
+    )
