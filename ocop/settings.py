@@ -231,5 +231,9 @@ OCOP_LATE_FILER_GRACE_DAYS = 180  # Art. 12: kept valid at most 180 days past ex
 OCOP_REVOCATION_DAYS = 15  # Art. 8: revoked within 15 days of the finding
 OCOP_REMINDER_BEFORE_CLOSE_DAYS = 30
 OCOP_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+# The transparency log's Ed25519 signing key (created on first use; back it up: a new key makes every
+# older checkpoint unverifiable) and its origin line (default: "<public host>/transparency").
+OCOP_TLOG_KEY_FILE = Path(os.environ.get("OCOP_TLOG_KEY_FILE", VAR_DIR / "tlog-ed25519.key"))
+OCOP_TLOG_ORIGIN = os.environ.get("OCOP_TLOG_ORIGIN", "")
 # The public address printed in QR codes when a PDF is rendered outside a request (e.g. by the worker).
 OCOP_PUBLIC_BASE_URL = os.environ.get("OCOP_PUBLIC_BASE_URL", "http://127.0.0.1:8000")

@@ -17,6 +17,8 @@ def _settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = False
     settings.LANGUAGE_CODE = "vi"
+    # The transparency log's signing key: one per test, never the developer's var/ key.
+    settings.OCOP_TLOG_KEY_FILE = tmp_path / "tlog-ed25519.key"
 
 
 @pytest.fixture(autouse=True)

@@ -213,13 +213,18 @@ def signing_key():
             pem = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
+            # Written whole under another name, then linked into place: a process that loses the race
+            # never reads a half-written key, and keeps the winner's.
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pem)
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process created it meanwhile: use theirs
+                os.link(temporary, path)
+            except FileExistsError:
                 pass
-            else:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(pem)
+            finally:
+                temporary.unlink()
         raw = path.read_bytes()
         if len(raw) == 32:
             key = Ed25519PrivateKey.from_private_bytes(raw)
