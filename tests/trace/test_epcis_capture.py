@@ -145,6 +145,7 @@ def test_event_without_id_gets_its_hash(producer):
     assert stored.owner == producer.entity
     assert set(stored.epcs.values_list("epc", "role")) == {("urn:epc:id:sgtin:8930000.012345.1", "epc")}
     assert stored.document["recordTime"].endswith("Z")
+    assert stored.leaf_index == 0  # appended to the transparency log in the same transaction
 
 
 def test_client_record_time_is_replaced(producer):
