@@ -182,7 +182,7 @@ class Links:
     def epcis(self) -> dict | None:
         if self.batch is None:
             return None
-        query = urlencode({"MATCH_anyEPC": digital_link.epc_uri(self.link.gtin, self.batch.lot)})
+        query = urlencode({"MATCH_epcClass": digital_link.epc_uri(self.link.gtin, self.batch.lot)})
         return {
             "href": self._abs(f"{EPCIS_EVENTS_PATH}?{query}"),
             "title": _("EPCIS events of lot %(lot)s") % {"lot": self.batch.lot},

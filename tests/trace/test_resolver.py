@@ -238,7 +238,7 @@ def test_link_type_epcis_is_the_query_for_the_batch(client):
     )
     assert response.status_code == 307
     epc = f"https://id.gs1.org/01/{product.gtin}/10/L%2F1"
-    assert response["Location"] == "http://testserver/epcis/events?" + urlencode({"MATCH_anyEPC": epc})
+    assert response["Location"] == "http://testserver/epcis/events?" + urlencode({"MATCH_epcClass": epc})
     assert client.get(f"/01/{product.gtin}?linkType=gs1:epcis").status_code == 404
 
 
@@ -273,7 +273,7 @@ def _check_linkset(response, product, lot=None, certificate=None):
     if lot:
         assert entry[voc + "traceability"][0]["href"] == batch_page(product.gtin, lot)
         assert entry[voc + "defaultLink"][0]["href"] == batch_page(product.gtin, lot)
-        assert entry[voc + "epcis"][0]["href"].startswith("http://testserver/epcis/events?MATCH_anyEPC=")
+        assert entry[voc + "epcis"][0]["href"].startswith("http://testserver/epcis/events?MATCH_epcClass=")
     else:
         assert voc + "traceability" not in entry and voc + "epcis" not in entry
         assert entry[voc + "defaultLink"][0]["href"] == product_page(product.gtin)
