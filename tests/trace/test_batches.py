@@ -112,7 +112,7 @@ def test_refusals_change_nothing(world):
         )
     assert not Batch.objects.exists() and not AuditEvent.objects.exists()
     batches.create_batch(owner, product, {"lot": "A-1"})
-    with pytest.raises(batches.ValidationError, match="lot"):
+    with pytest.raises(batches.ValidationError, match="số lô"):
         batches.create_batch(owner, product, {"lot": "A-1"})
     assert Batch.objects.count() == 1
 
@@ -214,7 +214,7 @@ def test_create_page_refuses_a_product_without_gtin(world, client_of):
 def test_create_page_shows_form_errors_and_saves_nothing(world, client_of):
     url = reverse("trace:batch_create") + f"?product={world['product'].pk}"
     response = client_of(world["owner"]).post(url, post_data(lot="lô 1"))
-    assert response.status_code == 400 and "A lot number has 1 to 20 characters" in response.text
+    assert response.status_code == 400 and "Số lô gồm từ 1 đến 20 ký tự" in response.text
     response = client_of(world["owner"]).post(url, post_data(**{"sources-1-certificate": "organic"}))
     assert response.status_code == 400
     assert not Batch.objects.exists()
@@ -314,7 +314,7 @@ def test_lot_is_locked_once_steps_are_recorded(world, client_of):
     response = client_of(world["owner"]).post(
         reverse("trace:batch_edit", args=[batch.pk]), post_data(lot="L002")
     )
-    assert response.status_code == 400 and "cannot change once events are recorded" in response.text
+    assert response.status_code == 400 and "Không thể thay đổi số lô sau khi đã ghi nhận sự kiện" in response.text
     assert Batch.objects.get(pk=batch.pk).lot == "L001"
     assert not AuditEvent.objects.filter(object_id=str(batch.pk), action=AuditEvent.Action.UPDATE).exists()
 
