@@ -35,7 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-http", action="store_true", help="skip the run through a real HTTP server")
     parser.add_argument(
         "--only",
-        choices=["product_list", "import", "engine", "round_board", "certificate_pdf", "capture", "tlog"],
+        choices=[
+            "product_list",
+            "import",
+            "engine",
+            "round_board",
+            "certificate_pdf",
+            "capture",
+            "tlog",
+            "trace_page",
+        ],
         help="run one benchmark only",
     )
     args, rest = parser.parse_known_args(argv)
@@ -74,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         benchmarks.append(("bench_capture", []))  # EPCIS 2.0 capture
     if args.only in (None, "tlog"):
         benchmarks.append(("bench_tlog", []))  # transparency log at 1,000,000 leaves
+    if args.only in (None, "trace_page"):
+        benchmarks.append(("bench_trace_page", []))  # consumer trace page and Digital Link redirect
     for module_name, module_argv in benchmarks:
         try:
             module = importlib.import_module(module_name)
