@@ -3,7 +3,8 @@ queried by.
 
 - `validate(document)` checks a document or a single event against the official EPCIS 2.0 JSON schema
   (ocop/trace/data/epcis/EPCIS-JSON-Schema.json) with format checking (`format: uri` and `date-time`
-  enforced). The validator is compiled once per process.
+  enforced): jsonschema-rs accepts a valid document; the errors of an invalid one come from jsonschema.
+  The validators are compiled once per process.
 - `event_hashes(events, context)` computes the CBV 2.0 event hash of each event with the public reference
   implementation (the `epcis-event-hash-generator` package). Its JSON-LD expansion reads the EPCIS context
   from the copy in this package: no network is used.
@@ -159,8 +160,36 @@ def _message(error) -> str:
     return message if len(message) <= 300 else message[:297] + "…"
 
 
+@functools.cache
+def fast_validator():
+    """The same schema compiled by jsonschema-rs (about 15x faster), used to accept a valid document at
+    once. Its two formats are checked by the very functions `validator()` uses, so that both agree on what
+    is valid (jsonschema-rs's own date-time would accept a leap second and the year 0, which Python's
+    datetime cannot hold)."""
+    import jsonschema_rs
+
+    checker = validator().format_checker
+    return jsonschema_rs.validator_for(
+        schema(),
+        validate_formats=True,
+        formats={name: functools.partial(_conforms, checker, name) for name in ("uri", "date-time")},
+    )
+
+
+def _conforms(checker, name: str, value: Any) -> bool:
+    return checker.conforms(value, name)
+
+
 def validate(document: Any, prefix: tuple = ()) -> list[SchemaError]:
-    """Every schema error of a document (or a single event), sorted by path; [] when it is valid."""
+    """Every schema error of a document (or a single event), sorted by path; [] when it is valid.
+
+    A valid document is accepted by the fast validator alone; an invalid one (or one it cannot read) is
+    validated again by `validator()`, which gives the errors their paths and messages."""
+    try:
+        if fast_validator().is_valid(document):
+            return []
+    except (ValueError, TypeError):  # pragma: no cover - not a JSON value: let jsonschema say what it is
+        pass
     errors = []
     for error in validator().iter_errors(document):
         error = _deepest(error)

@@ -386,3 +386,34 @@ def test_documents_are_not_mutated(integrator):
     before = copy.deepcopy(doc)
     services.capture(integrator, doc)
     assert doc == before
+
+
+# --- The fast paths give the same answers ------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad_time", ["2024-01-01T23:59:60Z", "0000-01-01T00:00:00Z"])
+def test_times_python_cannot_hold_are_refused(producer, bad_time):
+    events = [object_event(i) for i in range(6)]
+    events[4]["eventTime"] = bad_time
+    response = post(Client(), "/epcis/capture", document(events), token_for(producer))
+    assert response.status_code == 400
+    assert "epcisBody.eventList[4].eventTime" in response.json()["detail"]
+    assert state() == (0, 0)
+
+
+def test_uri_refused_in_a_large_document(producer):
+    events = [object_event(i) for i in range(300)]
+    events[250]["epcList"] = ["urn:epc:id:sgtin:8930000.012345.1", "not a uri"]
+    job = services.capture(producer, document(events))
+    assert job.status == CaptureJob.Status.FAILED and job.event_count == 0
+    assert {e["path"] for e in job.errors} == {"epcisBody.eventList[250].epcList[1]"}
+    assert state() == (0, 0)
+    job = services.capture(producer, document(events[:250]))
+    assert job.status == CaptureJob.Status.SUCCESS and job.event_count == 250
+    assert state() == (250, 250)
+    stored = Event.objects.order_by("pk")
+    assert [e.document["epcList"] for e in stored] == [e["epcList"] for e in events[:250]]
+    assert list(stored.values_list("leaf_index", flat=True)) == list(range(250))
+    assert sorted(EventEpc.objects.values_list("event__leaf_index", "epc")) == sorted(
+        (i, e["epcList"][0]) for i, e in enumerate(events[:250])
+    )

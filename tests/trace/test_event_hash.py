@@ -269,3 +269,53 @@ def test_time_rounding_up_to_the_next_second():
     assert (
         epcis.event_hashes([event]) == epcis.event_hashes([rounded]) == epcis.package_event_hashes([rounded])
     )
+
+
+# --- The fast validator (jsonschema-rs) agrees with jsonschema ------------------------------------
+
+EDGE_VALUES = [
+    ("readPoint", {"id": "not a uri"}),
+    ("readPoint", {"id": "https://example.vn/đ"}),
+    ("readPoint", {"id": "http://a/%zz"}),
+    ("readPoint", {"id": "urn:x:<y>"}),
+    ("readPoint", {"id": ""}),
+    ("readPoint", {"id": "x:"}),
+    ("readPoint", {"id": "urn:epc:id:sgln:0614141.00888.0"}),
+    ("eventTime", "2024-01-01T23:59:60Z"),  # a leap second: jsonschema-rs's own check accepts it
+    ("eventTime", "0000-01-01T00:00:00Z"),  # the year 0: likewise
+    ("eventTime", "2024-02-30T00:00:00Z"),
+    ("eventTime", "2024-01-01T00:00:00"),
+    ("eventTime", "2024-01-01t00:00:00.5z"),
+    ("eventTime", "2024-01-01T00:00:00.123456789+07:00"),
+]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+@pytest.mark.parametrize("mutate", range(len(MUTATIONS)))
+def test_fast_validator_agrees(path, mutate):
+    doc = load(path)
+    MUTATIONS[mutate](doc["epcisBody"]["eventList"][0])
+    slow = not list(epcis.validator().iter_errors(doc))
+    assert epcis.fast_validator().is_valid(doc) == slow
+    assert (epcis.validate(doc) == []) == slow
+
+
+@pytest.mark.parametrize("field,value", EDGE_VALUES, ids=[repr(v) for _f, v in EDGE_VALUES])
+def test_fast_validator_formats_agree(field, value):
+    doc = load(DATA / "Example_9.6.1-ObjectEvent.jsonld")
+    doc["epcisBody"]["eventList"][1][field] = value
+    slow = list(epcis.validator().iter_errors(doc))
+    assert epcis.fast_validator().is_valid(doc) == (not slow)
+    errors = epcis.validate(doc)
+    assert len(errors) == len(slow)
+    if slow:
+        (error,) = errors
+        assert error.event_index == 1 and error.path.startswith(f"epcisBody.eventList[1].{field}")
+
+
+def test_every_example_valid_for_both_validators():
+    for path in EXAMPLES:
+        doc = load(path)
+        assert epcis.fast_validator().is_valid(doc), path.name
+        assert not list(epcis.validator().iter_errors(doc)), path.name
+    assert epcis.fast_validator() is epcis.fast_validator()  # compiled once
