@@ -417,3 +417,30 @@ def test_uri_refused_in_a_large_document(producer):
     assert sorted(EventEpc.objects.values_list("event__leaf_index", "epc")) == sorted(
         (i, e["epcList"][0]) for i, e in enumerate(events[:250])
     )
+
+
+def test_store_refuses_a_stored_event_id_and_keeps_nothing(producer):
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from ocop.trace.models import LogNode
+
+    services.capture(producer, document([object_event(1)]))
+    before, nodes = state(), LogNode.objects.count()
+    events = [object_event(2), object_event(1)]
+    rows, epcs = services._build(
+        events, epcis.event_hashes(events, [epcis.CONTEXT_URL]), None, timezone.now()
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services._store(rows, epcs)
+    assert state() == before and LogNode.objects.count() == nodes
+    fresh = [object_event(3), object_event(4)]
+    rows, epcs = services._build(fresh, epcis.event_hashes(fresh, [epcis.CONTEXT_URL]), None, timezone.now())
+    with transaction.atomic():
+        services._store(rows, epcs)
+    assert state() == (before[0] + 2, before[1] + 2)
+    for row in rows:  # the rows know their pks, as after bulk_create
+        stored = Event.objects.get(pk=row.pk)
+        assert stored.event_id == row.event_id and stored.document == row.document
+        assert stored.event_time == row.event_time and stored.leaf_index == row.leaf_index
+        assert list(stored.epcs.values_list("epc", "role")) == [(row.document["epcList"][0], "epc")]
