@@ -314,7 +314,8 @@ def test_lot_is_locked_once_steps_are_recorded(world, client_of):
     response = client_of(world["owner"]).post(
         reverse("trace:batch_edit", args=[batch.pk]), post_data(lot="L002")
     )
-    assert response.status_code == 400 and "Không thể thay đổi số lô sau khi đã ghi nhận sự kiện" in response.text
+    assert response.status_code == 400
+    assert "Không thể thay đổi số lô sau khi đã ghi nhận sự kiện" in response.text
     assert Batch.objects.get(pk=batch.pk).lot == "L001"
     assert not AuditEvent.objects.filter(object_id=str(batch.pk), action=AuditEvent.Action.UPDATE).exists()
 
