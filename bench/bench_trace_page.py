@@ -15,7 +15,9 @@ Figures:
   2. through a real HTTP server, gunicorn (`-w 4 -k gthread --threads 4`, DEBUG off) in a child process,
      with --clients (16) concurrent clients on keep-alive http.client connections for --seconds (10) per
      URL kind over random batches: requests/s, median and p95 latency, errors (anything but 200 for the
-     page and 307 for the Digital Link; redirects are not followed).
+     page and 307 for the Digital Link; redirects are not followed), and the CPU time per request of the
+     server's processes and of the clients, with how busy the machine's cores were (Linux /proc).
+     --what-if-cache adds a pass with anonymous pages cached 60 s: a proposed change, not the app's code.
 
 Targets (issue 5): median under 30 ms, at least 300 requests/s with 16 concurrent clients.
 Run it through `make bench` (`.venv/bin/python bench/run.py --only trace_page`) or alone once the database
@@ -349,8 +351,36 @@ def start_gunicorn(port: int, workers: int, threads: int, what_if: str = "") -> 
     raise RuntimeError("gunicorn did not answer within 60 s")
 
 
-def load(port: int, urls: list[str], expected: int, clients: int, seconds: float, warmup: float) -> dict:
-    """`clients` threads, each on its own keep-alive connection, requesting random URLs."""
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat (Linux); (0, 0) elsewhere."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used by the gunicorn master `pid` and its workers (Linux /proc); 0 elsewhere."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parts = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(parts[1]) == pid:  # parts[1] is the parent's pid
+            total += (int(parts[11]) + int(parts[12])) / tick  # utime + stime
+    return total
+
+
+def load(
+    port: int, urls: list[str], expected: int, clients: int, seconds: float, warmup: float, server_pid: int
+) -> dict:
+    """`clients` threads, each on its own keep-alive connection, requesting random URLs; also the CPU the
+    server's processes, this process (the clients) and the whole machine used in the measured window."""
     stop_at = time.perf_counter() + warmup + seconds
     measure_from = time.perf_counter() + warmup
     results: list[list] = [[] for _ in range(clients)]
@@ -388,14 +418,22 @@ def load(port: int, urls: list[str], expected: int, clients: int, seconds: float
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
+    time.sleep(max(0.0, measure_from - time.perf_counter()))
+    cpu0 = (server_cpu(server_pid), time.process_time(), *machine_cpu())
     for t in threads:
         t.join()
+    cpu1 = (server_cpu(server_pid), time.process_time(), *machine_cpu())
     timings = [x for r in results for x in r]
+    n = max(len(timings), 1)
+    wall_total = cpu1[3] - cpu0[3]
     return {
         **common.summarize_ms(timings),
         "rps": len(timings) / seconds,
         "errors": sum(errors),
         "statuses": statuses,
+        "server_cpu_ms": (cpu1[0] - cpu0[0]) * 1000 / n,
+        "client_cpu_ms": (cpu1[1] - cpu0[1]) * 1000 / n,
+        "machine_busy": (cpu1[2] - cpu0[2]) / wall_total if wall_total else float("nan"),
     }
 
 
@@ -528,7 +566,8 @@ def over_http(args, state) -> int:
         port = free_port()
         server = start_gunicorn(port, args.workers, args.threads, what_if)
         try:
-            r = load(port, urls_for(state["targets"], kind), expected, args.clients, args.seconds, warmup=2.0)
+            urls = urls_for(state["targets"], kind)
+            r = load(port, urls, expected, args.clients, args.seconds, 2.0, server.pid)
             rows.append(
                 [
                     label,
@@ -538,6 +577,9 @@ def over_http(args, state) -> int:
                     f"{r['p95']:.1f}",
                     f"{r['max']:.1f}",
                     r["errors"] or "0",
+                    f"{r['server_cpu_ms']:.1f}",
+                    f"{r['client_cpu_ms']:.1f}",
+                    f"{r['machine_busy']:.0%}",
                 ]
             )
             if r["errors"]:
@@ -551,7 +593,25 @@ def over_http(args, state) -> int:
         f"{args.clients} concurrent keep-alive clients, {args.seconds:.0f} s per URL after 2 s warm-up"
     )
     print(f"Machine: {common.machine()}")
-    common.print_table(["URL", "requests", "req/s", "median ms", "p95 ms", "max ms", "errors"], rows)
+    common.print_table(
+        [
+            "URL",
+            "requests",
+            "req/s",
+            "median ms",
+            "p95 ms",
+            "max ms",
+            "errors",
+            "server CPU ms/req",
+            "clients CPU ms/req",
+            "machine CPU busy",
+        ],
+        rows,
+    )
+    print(
+        "Server CPU: gunicorn's processes (Django); clients: this process's 16 threads; machine: all of both "
+        "cores (PostgreSQL and anything else running included)."
+    )
     low = [r for r in rows if not r[0].startswith("what-if") and float(r[2].replace(",", "")) < TARGET_RPS]
     print(f"Target: at least {TARGET_RPS} requests/s — " + ("met" if not low else "MISSED"))
     return status
