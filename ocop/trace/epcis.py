@@ -18,7 +18,10 @@ import datetime
 import functools
 import hashlib
 import json
+import logging
+import re
 import threading
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -349,43 +352,136 @@ def _collect_vocab(node: Any, active: dict, found: set[str]) -> None:
                 _collect_vocab(item, scoped, found)
 
 
-def _replace_bare(node: Any, expanded: set[str]) -> Any:
+def _suffixes(expanded: set[str]) -> dict[str, set[str]]:
+    """Each string that some expanded IRI ends with after a "-" or a "/", with the IRIs that do."""
+    index: dict[str, set[str]] = {}
+    for iri in expanded:
+        for position, char in enumerate(iri):
+            if char in "-/":
+                index.setdefault(iri[position + 1 :], set()).add(iri)
+    return index
+
+
+def _replace_bare(node: Any, suffixes: dict[str, set[str]]) -> Any:
     # The package's rule (json_to_py._replace_bare_string_values): a string that exactly one expanded
-    # vocabulary IRI ends with (after "-" or "/") is replaced by that IRI.
+    # vocabulary IRI ends with (after "-" or "/") is replaced by that IRI. `suffixes` (from `_suffixes`)
+    # finds those IRIs at once instead of trying each.
     if isinstance(node, str):
-        matches = [x for x in expanded if x.endswith("-" + node) or x.endswith("/" + node)]
-        return matches[0] if len(matches) == 1 else node
+        matches = suffixes.get(node)
+        return next(iter(matches)) if matches and len(matches) == 1 else node
     if isinstance(node, list):
-        return [_replace_bare(item, expanded) for item in node]
+        return [_replace_bare(item, suffixes) for item in node]
     if isinstance(node, dict):
-        return {key: _replace_bare(value, expanded) for key, value in node.items()}
+        return {key: _replace_bare(value, suffixes) for key, value in node.items()}
     return node
+
+
+# The package's pre-hash functions run here as they are written, in copies whose module globals are changed
+# in three ways that do not change a result: its tens of thousands of logging.debug calls per document do
+# nothing, its regular expressions are compiled once (it calls re.match with the pattern text each time),
+# and a timestamp in the strict ISO 8601 form is parsed by datetime.fromisoformat rather than dateutil (the
+# same instant; anything else still goes through the package's own function). The package's modules are
+# left untouched, so `package_event_hashes` stays the reference the tests compare with.
+
+
+class _QuietLogging:
+    """`logging` for the copies: debug and info cost nothing; warnings and errors are still logged."""
+
+    @staticmethod
+    def debug(*args, **kwargs) -> None:
+        return None
+
+    info = debug
+    warning = staticmethod(logging.warning)
+    error = staticmethod(logging.error)
+
+
+_compiled: dict[str, re.Pattern] = {}
+
+
+def _match(pattern: str, string: str):
+    compiled = _compiled.get(pattern)
+    if compiled is None:
+        compiled = _compiled[pattern] = re.compile(pattern)
+    return compiled.match(string)
+
+
+_STRICT_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)\Z")
+
+
+def _copy_functions(module, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The module's own functions re-created with a copy of its globals updated by `overrides`."""
+    namespace = dict(vars(module))
+    namespace.update(overrides)
+    for name, value in list(namespace.items()):
+        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
+            copied = types.FunctionType(
+                value.__code__, namespace, value.__name__, value.__defaults__, value.__closure__
+            )
+            copied.__kwdefaults__ = value.__kwdefaults__
+            namespace[name] = copied
+    return namespace
+
+
+@functools.cache
+def _fast_package() -> tuple[dict, dict]:
+    """The copies: (the hash generator's namespace, json_to_py's namespace)."""
+    hash_generator, json_to_py = _hash_package()
+    from epcis_event_hash_generator import dl_normaliser
+
+    package_fix_time = hash_generator._fix_time_stamp_format
+
+    def fix_time(timestamp: str) -> str:
+        if _STRICT_TIME.match(timestamp):
+            try:
+                moment = datetime.datetime.fromisoformat(timestamp)
+            except ValueError:
+                return package_fix_time(timestamp)
+            moment = moment.astimezone(datetime.UTC)
+            moment = moment.replace(microsecond=round(moment.microsecond, -3))  # ValueError as the package
+            return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
+        return package_fix_time(timestamp)
+
+    normaliser = _copy_functions(dl_normaliser, {"match": _match, "logging": _QuietLogging})
+    hashing = _copy_functions(
+        hash_generator,
+        {
+            "logging": _QuietLogging,
+            "dl_normaliser": normaliser["normaliser"],
+            "_fix_time_stamp_format": fix_time,
+            "JOIN_BY": hash_generator.DEFAULT_JOIN_BY,
+        },
+    )
+    # a value's canonical form depends on the value alone, and bizSteps, locations… recur
+    hashing["_canonize_value"] = functools.lru_cache(maxsize=20_000)(hashing["_canonize_value"])
+    return hashing, _copy_functions(json_to_py, {"logging": _QuietLogging})
 
 
 def prehashes(events: list[dict], context: Any = None) -> list[str]:
     """The CBV 2.0 pre-hash string of each event (the canonical form that is hashed)."""
     hash_generator, json_to_py = _hash_package()
+    hashing, parsing = _fast_package()
     from epcis_event_hash_generator import json_xml_model_mismatch_correction as correction
 
     expanded: set[str] = set()
     _collect_vocab(events, _top_context(), expanded)
-    replaced = _replace_bare(events, expanded)
+    replaced = _replace_bare(events, _suffixes(expanded))
+    to_py = parsing["_json_to_py"]
     with _hash_lock:
-        json_to_py._namespaces.clear()
+        json_to_py._namespaces.clear()  # the same dict in the copies' globals
         json_to_py._collect_namespaces_from_jsonld_context(_offline_context(context))
-        parsed = [correction.deep_structure_correction(json_to_py._json_to_py(event)) for event in replaced]
+        parsed = [correction.deep_structure_correction(to_py(event)) for event in replaced]
     # What hash_generator.derive_prehashes_from_events does for each event, less its deep copy of trees
     # that were just built (and it is the default separator: the empty string).
     order = hash_generator.PROP_ORDER
+    in_order, not_in_order = (
+        hashing["_recurse_through_children_in_order"],
+        hashing["_gather_elements_not_in_order"],
+    )
     result = []
     for index, event in enumerate(parsed):
         try:
-            text = (
-                "eventType="
-                + event[0]
-                + hash_generator._recurse_through_children_in_order(event[2], order)
-                + hash_generator._gather_elements_not_in_order(event[2], order)
-            )
+            text = "eventType=" + event[0] + in_order(event[2], order) + not_in_order(event[2], order)
         except ValueError:
             # The package fails on a time whose fraction rounds up to the next second (.9996 s):
             # round it to the millisecond as the algorithm says, carrying the second, and try again.

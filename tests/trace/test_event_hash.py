@@ -319,3 +319,90 @@ def test_every_example_valid_for_both_validators():
         assert epcis.fast_validator().is_valid(doc), path.name
         assert not list(epcis.validator().iter_errors(doc)), path.name
     assert epcis.fast_validator() is epcis.fast_validator()  # compiled once
+
+
+# --- The fast copies of the package's pre-hash functions agree with the package ------------------
+
+timestamps = st.builds(
+    lambda d, digits, off: (
+        d.strftime("%Y-%m-%dT%H:%M:%S") + (("." + f"{d.microsecond:06d}"[:digits]) if digits else "") + off
+    ),
+    st.datetimes(
+        min_value=__import__("datetime").datetime(1990, 1, 1),
+        max_value=__import__("datetime").datetime(2040, 1, 1),
+    ),
+    st.integers(0, 6),
+    st.sampled_from(["Z", "+00:00", "-00:00", "+07:00", "-11:30", "+14:00"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(timestamps)
+def test_fast_time_format_agrees_with_the_package(timestamp):
+    from epcis_event_hash_generator import hash_generator
+
+    hashing, _parsing = epcis._fast_package()
+    try:
+        expected = hash_generator._fix_time_stamp_format(timestamp)
+    except ValueError:  # .9995 s and up: the package's own failure, kept
+        with pytest.raises(ValueError):
+            hashing["_fix_time_stamp_format"](timestamp)
+        return
+    assert hashing["_fix_time_stamp_format"](timestamp) == expected
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["2024-05-01 08:00:00+07:00", "2024-05-01T08:00:00", "yesterday", "2024-05-01T24:00:00Z"]
+)
+def test_other_time_forms_go_through_the_package(timestamp):
+    from epcis_event_hash_generator import hash_generator
+
+    hashing, _parsing = epcis._fast_package()
+    assert hashing["_fix_time_stamp_format"](timestamp) == hash_generator._fix_time_stamp_format(timestamp)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(events(), min_size=1, max_size=3), st.lists(timestamps, min_size=1, max_size=3))
+def test_generated_events_with_any_time_form_agree(generated, times):
+    for event, timestamp in zip(generated, times, strict=False):
+        event["eventTime"] = timestamp
+    try:
+        expected = epcis.package_event_hashes(generated, CONTEXT)
+    except ValueError:  # the package fails on .9995 s and up; test_time_rounding_up_… covers ours
+        return
+    assert epcis.event_hashes(generated, CONTEXT) == expected
+
+
+def test_bench_documents_agree_with_the_package():
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import bench_capture
+
+    rng = random.Random(5)
+    events = [bench_capture.make_event(rng, n) for n in range(60)]
+    assert epcis.event_hashes(events, bench_capture.CONTEXT) == epcis.package_event_hashes(
+        events, bench_capture.CONTEXT
+    )
+    # again: the remembered canonical values give the same answer
+    assert epcis.event_hashes(events, bench_capture.CONTEXT) == epcis.package_event_hashes(
+        events, bench_capture.CONTEXT
+    )
+
+
+def test_package_modules_left_untouched():
+    import logging
+    import re
+
+    from epcis_event_hash_generator import dl_normaliser, hash_generator, json_to_py
+
+    epcis._fast_package()
+    assert hash_generator.logging is logging and json_to_py.logging is logging
+    assert dl_normaliser.match is re.match
+    assert hash_generator.dl_normaliser is dl_normaliser.normaliser
+    hashing, parsing = epcis._fast_package()
+    assert (
+        hashing["_recurse_through_children_in_order"] is not hash_generator._recurse_through_children_in_order
+    )
+    assert parsing["_namespaces"] is json_to_py._namespaces  # shared: cleared and filled under the lock
