@@ -93,6 +93,11 @@ def _store(rows: list[Event], epcs: list[list[tuple[str, str]]]) -> None:
     """Logs the events (the log sets each one's leaf_index, saved with the row) and inserts them with their
     EPCs, inside the caller's transaction."""
     _append_to_log(rows)
+    _insert(rows, epcs)
+
+
+def _insert(rows: list[Event], epcs: list[list[tuple[str, str]]]) -> None:
+    """The INSERTs of `_store`: COPY on PostgreSQL, bulk_create elsewhere."""
     if connection.vendor == "postgresql":
         _copy(rows, epcs)
         return
