@@ -54,6 +54,7 @@ PARTNERS = [
     "Hội chợ OCOP Hà Nội 2026",
     "Nhà phân phối Minh An",
 ]
+WHAT_IF_CACHE_URL = ""
 LABS = ["Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng 3", "Viện Kiểm nghiệm an toàn vệ sinh thực phẩm"]
 
 
@@ -322,6 +323,8 @@ def free_port() -> int:
 
 def start_gunicorn(port: int, workers: int, threads: int, what_if: str = "") -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=common.database_url(), AXES_ENABLED="0", BENCH_TRACE_WHAT_IF=what_if)
+    if what_if == "cache" and WHAT_IF_CACHE_URL:
+        env["REDIS_URL"] = WHAT_IF_CACHE_URL  # one cache shared by the workers, as in production
     server = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn",
@@ -457,7 +460,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also load the page with anonymous responses cached 60 s (a proposed change, not the app's)",
     )
+    parser.add_argument(
+        "--what-if-cache-url",
+        default="",
+        help="REDIS_URL for --what-if-cache (e.g. redis://127.0.0.1:6379/9); default: each worker's memory",
+    )
     args = parser.parse_args(argv)
+    global WHAT_IF_CACHE_URL
+    WHAT_IF_CACHE_URL = args.what_if_cache_url
     if not common.is_configured():
         common.prepare()
 
@@ -561,7 +571,8 @@ def over_http(args, state) -> int:
     rows, status = [], 0
     runs = [("", "consumer page", "page", 200), ("", "Digital Link (307, not followed)", "dl", 307)]
     if args.what_if_cache:
-        runs.append(("cache", "what-if: page cached 60 s (not the app)", "page", 200))
+        where = "Redis" if args.what_if_cache_url else "per-worker memory"
+        runs.append(("cache", f"what-if: page cached 60 s in {where} (not the app)", "page", 200))
     for what_if, label, kind, expected in runs:
         port = free_port()
         server = start_gunicorn(port, args.workers, args.threads, what_if)
