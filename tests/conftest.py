@@ -22,6 +22,14 @@ def _settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Pages cached for anonymous visitors (the trace page) must not leak from one test into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _static_root(settings, tmp_path):
     # WhiteNoise warns on every request when STATIC_ROOT is missing (var/ is absent in a fresh clone).
     settings.STATIC_ROOT = tmp_path / "static"

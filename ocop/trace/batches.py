@@ -19,7 +19,7 @@ from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.registry.models import Product, scope_filter
 
-from . import events_forms
+from . import events_forms, pagecache
 from .models import Batch, Event
 
 # GS1 AI (10) takes up to 20 characters of the GS1 AI encodable character set 82.
@@ -143,6 +143,8 @@ def update_batch(user, batch: Batch, data: dict) -> Batch:
         changes = audit.diff(before, audit.snapshot(batch, FIELDS))
         if changes:
             audit.record(user, batch, AuditEvent.Action.UPDATE, changes)
+            pagecache.forget(batch.gtin, batch.lot)
+            transaction.on_commit(lambda: pagecache.forget(batch.gtin, batch.lot))
     return batch
 
 

@@ -22,7 +22,7 @@ from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
-from . import epcis
+from . import epcis, pagecache
 from .models import CaptureJob, Event, EventEpc
 
 CAPTURE_ROLES = (Role.PRODUCER, Role.INTEGRATOR)
@@ -259,7 +259,11 @@ def record(user, batch, event: dict, public: bool = True) -> Event:
         raise PermissionDenied
     event = dict(event)
     event.setdefault("@context", [epcis.CONTEXT_URL])
-    return _record_one(user, event, owner=batch.entity, batch=batch, public=public)
+    recorded = _record_one(user, event, owner=batch.entity, batch=batch, public=public)
+    # Now and again after the commit: a visitor in between must not put the old page back for a minute.
+    pagecache.forget(batch.gtin, batch.lot)
+    transaction.on_commit(lambda: pagecache.forget(batch.gtin, batch.lot))
+    return recorded
 
 
 def _record_one(user, event: Any, **common) -> Event:

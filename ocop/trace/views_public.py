@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.core.cache import cache
 from django.db.models import OuterRef, Q, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -26,7 +27,7 @@ from ocop.certificates.models import Certificate, CertificateStatus
 from ocop.certificates.services import display_status
 from ocop.registry.models import Product, ProductPhoto
 
-from . import events_forms
+from . import events_forms, pagecache
 from .models import Batch
 
 CACHE_SECONDS = 300
@@ -124,6 +125,18 @@ def _first_photo(product_ref: str):
 @public
 @require_safe
 def batch_public(request, gtin: str, lot: str):
+    anonymous = not request.user.is_authenticated
+    gtin14 = normalize_gtin(gtin)
+    cache_key = pagecache.key(gtin14, lot, request.LANGUAGE_CODE, request.META.get("QUERY_STRING", ""))
+    if anonymous and (content := cache.get(cache_key)) is not None:
+        return _cacheable(request, HttpResponse(content))
+    response = _batch_page(request, gtin, lot)
+    if anonymous:
+        cache.set(cache_key, response.content, pagecache.SECONDS)
+    return response
+
+
+def _batch_page(request, gtin: str, lot: str):
     batch = (
         Batch.objects.select_related("product", "entity__commune__province")
         .annotate(photo_id=_first_photo("product"))

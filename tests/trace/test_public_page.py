@@ -183,3 +183,34 @@ def test_the_page_shows_the_products_public_thumbnail(client):
     src = reverse("registry:photo_public", args=[photo.pk])
     assert f'src="{src}"' in page
     assert client.get(src).status_code == 200
+
+
+def test_anonymous_page_is_served_from_the_cache_until_a_step_is_recorded(
+    client, client_of, django_assert_num_queries
+):
+    """One render per minute for a scan storm; a new step shows at once; signed-in users never share it."""
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    from ocop.accounts.models import Role
+    from ocop.trace.models import Batch
+    from tests.factories import ProductFactory, make_user
+
+    cache.clear()
+    product = ProductFactory(gtin="08938500000034")
+    batch = Batch.objects.create(product=product, entity=product.entity, gtin=product.gtin, lot="C1")
+    url = reverse("trace:batch_public", args=[batch.gtin, batch.lot])
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert again.content == first.content and "public" in again["Cache-Control"]
+    producer = make_user(Role.PRODUCER, entity=product.entity)
+    step = {"date": "2026-11-20", "time": "08:00", "quantity": "10", "unit": "KGM"}
+    assert (
+        client_of(producer).post(reverse("trace:event_new", args=[batch.pk, "pack"]), step).status_code == 302
+    )
+    fresh = client.get(url)
+    assert fresh.content != first.content and 'data-step="packing"' in fresh.content.decode()
+    # signed in: rendered for the user, never served from or written to the shared cache
+    signed_in = client_of(producer).get(url)
+    assert "private" in signed_in["Cache-Control"]
