@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
@@ -125,13 +126,19 @@ def _first_photo(product_ref: str):
 @public
 @require_safe
 def batch_public(request, gtin: str, lot: str):
-    anonymous = not request.user.is_authenticated
     gtin14 = normalize_gtin(gtin)
-    cache_key = pagecache.key(gtin14, lot, request.LANGUAGE_CODE, request.META.get("QUERY_STRING", ""))
-    if anonymous and (content := cache.get(cache_key)) is not None:
+    query = request.META.get("QUERY_STRING", "")
+    # Only a page with nothing of the visitor in it is shared: anonymous, and no pending message
+    # (e.g. "signed out") that base.html would render into it.
+    shared = not request.user.is_authenticated and len(query) <= pagecache.MAX_QUERY
+    shared = shared and not len(messages.get_messages(request))
+    cache_key = pagecache.key(gtin14, lot, request.LANGUAGE_CODE, query) if shared else ""
+    if shared and (content := cache.get(cache_key)) is not None:
         return _cacheable(request, HttpResponse(content))
     response = _batch_page(request, gtin, lot)
-    if anonymous:
+    if not request.user.is_authenticated and not shared:
+        patch_cache_control(response, private=True, max_age=0)
+    if shared and response.status_code == 200:
         cache.set(cache_key, response.content, pagecache.SECONDS)
     return response
 

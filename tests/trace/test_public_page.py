@@ -214,3 +214,53 @@ def test_anonymous_page_is_served_from_the_cache_until_a_step_is_recorded(
     # signed in: rendered for the user, never served from or written to the shared cache
     signed_in = client_of(producer).get(url)
     assert "private" in signed_in["Cache-Control"]
+
+
+def _pending_message_cookie(text):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    storage = CookieStorage(RequestFactory().get("/"))
+    return storage._encode([Message(constants.INFO, text)])
+
+
+def test_a_visitors_pending_message_is_never_put_in_the_shared_page(client, batch):
+    """base.html renders pending messages: such a render is the visitor's own, never cached or public."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    visitor = Client()
+    visitor.cookies["messages"] = _pending_message_cookie("PRIVATE-NOTE-of-visitor")
+    mine = visitor.get(url(batch))
+    assert "PRIVATE-NOTE-of-visitor" in mine.content.decode()
+    assert "private" in mine["Cache-Control"] and "public" not in mine["Cache-Control"]
+    assert "PRIVATE-NOTE-of-visitor" not in client.get(url(batch)).content.decode()
+
+
+def test_recording_a_step_drops_the_cached_label_address_with_its_query_string(client, batch):
+    """Labels carry ?17=YYMMDD: that cached copy goes too when a step is recorded."""
+    from django.core.cache import cache
+
+    cache.clear()
+    labelled = url(batch) + "?17=260710"
+    first = client.get(labelled).content.decode()
+    assert 'data-step="packing"' not in first
+    record(batch, "pack", 12)
+    assert 'data-step="packing"' in client.get(labelled).content.decode()
+
+
+def test_user_text_on_the_public_page_is_escaped(client, batch):
+    from django.core.cache import cache
+
+    cache.clear()
+    evil = '<script>alert("x")</script>'
+    batch.sources = [{"kind": "farm", "name": evil, "plot": "'\"><b>", "certificate": evil}]
+    batch.save()
+    record(batch, "ship", 12, partner=evil, partner_kind="distributor", note=evil)
+    record(batch, "inspect", 13, lab=evil, report_number='R"1<', result=evil, passed=True, certificate="x")
+    body = client.get(url(batch)).content.decode()
+    assert "<script>alert" not in body and "<b>" not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
