@@ -91,8 +91,18 @@ def _build(
 
 def _store(rows: list[Event], epcs: list[list[tuple[str, str]]]) -> None:
     """Logs the events (the log sets each one's leaf_index, saved with the row) and inserts them with their
-    EPCs, inside the caller's transaction."""
+    EPCs, inside the caller's transaction.
+
+    recordTime is set here, once the log's lock is held (it is kept until the commit): captures then commit
+    in recordTime order, so a query paging by recordTime never steps over an event that commits later with
+    an earlier recordTime."""
     _append_to_log(rows)
+    now = timezone.now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as the document's recordTime says
+    stamp = epcis.format_time(now)
+    for row in rows:
+        row.record_time = now
+        row.document["recordTime"] = stamp
     _insert(rows, epcs)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from urllib.parse import quote, urlencode
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -106,7 +107,16 @@ def _body(request: HttpRequest):
             _("Send the document as application/json or application/ld+json."),
         )
     try:
-        return json.loads(request.body or b"")
+        body = request.body
+    except RequestDataTooBig as exc:  # Django's own answer would be a bare 400 page
+        raise _Refusal(
+            413,
+            "CaptureLimitExceededException",
+            _("The body is larger than the %(size)d bytes accepted at once.")
+            % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+        ) from exc
+    try:
+        return json.loads(body or b"")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _Refusal(
             400, "ValidationException", _("The body is not valid JSON: %(error)s") % {"error": exc}

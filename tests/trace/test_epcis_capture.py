@@ -444,3 +444,44 @@ def test_store_refuses_a_stored_event_id_and_keeps_nothing(producer):
         assert stored.event_id == row.event_id and stored.document == row.document
         assert stored.event_time == row.event_time and stored.leaf_index == row.leaf_index
         assert list(stored.epcs.values_list("epc", "role")) == [(row.document["epcList"][0], "epc")]
+
+
+def test_body_over_the_upload_limit_is_413_problem_and_stores_nothing(integrator, settings):
+    """A body larger than Django's upload limit is refused as the capture limit (413 problem+json), not
+    Django's bare 400, and nothing (no job, no event) is stored."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    events = [object_event(i) for i in range(30)]
+    before = state()
+    response = post(Client(), "/epcis/capture", document(events), token_for(integrator))
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["type"] == "epcisException:CaptureLimitExceededException"
+    assert response["GS1-EPCIS-Capture-Limit"]
+    assert state() == before
+    assert not CaptureJob.objects.exists()
+
+
+def test_record_time_is_taken_under_the_log_lock(producer, monkeypatch):
+    """recordTime is set after the log's lock is held, so that captures commit in recordTime order and a
+    reader paging by recordTime never steps over an event committed later with an earlier recordTime."""
+    import time
+
+    from django.utils import timezone
+
+    from ocop.trace import tlog
+
+    locked_at = []
+    original = tlog._lock
+
+    def lock():
+        original()
+        locked_at.append(timezone.now())
+        time.sleep(0.005)
+
+    monkeypatch.setattr(tlog, "_lock", lock)
+    post(Client(), "/epcis/capture", document([object_event(1), object_event(2)]), token_for(producer))
+    stored = list(Event.objects.order_by("id"))
+    assert len(stored) == 2 and locked_at
+    for row in stored:
+        assert row.record_time >= locked_at[0]
+        assert epcis.parse_time(row.document["recordTime"]) == row.record_time
