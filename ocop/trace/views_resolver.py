@@ -257,7 +257,9 @@ def resolve(request, **kwargs):
     else:
         target = links.default()
     response = HttpResponseTemporaryRedirect(_with_query(target["href"], _passed_on(request)))
-    linkset_url = request.build_absolute_uri(request.path) + "?linkType=linkset"
+    # The canonical key path (values percent-encoded), never the decoded request path: a lot may hold
+    # "?", ">", ";" or '"', which would break or add parameters to the Link header.
+    linkset_url = request.build_absolute_uri(link.path) + "?linkType=linkset"
     response["Link"] = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
     return _cache(response)
 

@@ -396,3 +396,19 @@ def test_resolver_urls_are_named_in_the_trace_namespace():
     assert reverse("trace:dl_batch", args=["09312345678907", "L1"]) == "/01/09312345678907/10/L1"
     assert reverse("trace:dl_serial", args=["09312345678907", "L1", "S"]) == "/01/09312345678907/10/L1/21/S"
     assert reverse("trace:gs1resolver") == "/.well-known/gs1resolver"
+
+
+@pytest.mark.parametrize("lot", ['A>;rel="x"', "L/26?1", "A,B<"])
+def test_link_header_carries_the_lot_percent_encoded(client, lot):
+    """The linkset link names the canonical key path: a lot's "?", ">", ";" or quote cannot end the URI
+    reference early or add link parameters."""
+    product = make_product()
+    make_batch(product, lot=lot)
+    encoded = f"/01/{product.gtin}/10/{quote(lot, safe='')}"
+    response = client.get(encoded, RAW_URI=encoded)
+    assert response.status_code == 307
+    assert response["Link"] == (
+        f'<http://testserver{encoded}?linkType=linkset>; rel="linkset"; type="{LINKSET}"'
+    )
+    linkset = response["Link"][1:].split(">")[0].removeprefix("http://testserver")
+    assert client.get(linkset, RAW_URI=linkset, HTTP_ACCEPT=LINKSET).status_code == 200
