@@ -75,3 +75,33 @@ def test_from_the_forms_to_a_verified_trace(client, client_of):
         assert base64.b64decode(proof["leaf_hash"]) == leaf and proof["tree_size"] == size
         hashes = [base64.b64decode(h) for h in proof["hashes"]]
         assert _root_from_proof(proof["leaf_index"], size, leaf, hashes) == root
+
+
+@pytest.mark.parametrize("lot", ["A/B%1", "X'(1)*!", 'Q"<&>;=?'])
+def test_the_resolvers_epcis_link_finds_the_events_of_a_lot_with_special_characters(client, client_of, lot):
+    """The class URI the step forms write (events_forms.batch_class) and the one the resolver queries
+    (digital_link.epc_uri) percent-encode the lot the same way."""
+    from urllib.parse import quote
+
+    from ocop.trace import digital_link, events_forms
+
+    product = ProductFactory(entity=EntityFactory(), gtin=GTIN)
+    producer = make_user(Role.PRODUCER, entity=product.entity)
+    batch = Batch.objects.create(product=product, entity=product.entity, gtin=GTIN, lot=lot)
+    ref = events_forms.BatchRef(
+        base_url="https://x.example", gtin=GTIN, lot=lot, commune_code="1", entity_id=1
+    )
+    assert events_forms.batch_class(ref) == digital_link.epc_uri(GTIN, lot)
+    step = {"date": "2026-11-21", "time": "08:00", "quantity": "5", "unit": "KGM"}
+    assert (
+        client_of(producer).post(reverse("trace:event_new", args=[batch.pk, "pack"]), step).status_code == 302
+    )
+    (event,) = batch.events.all()
+    path = f"/01/{GTIN}/10/{quote(lot, safe='')}"
+    link = client.get(path, {"linkType": "gs1:epcis"}, RAW_URI=path)
+    assert link.status_code == 307
+    target = urlsplit(link["Location"])
+    assert target.netloc == "testserver"
+    found = client.get(target.path + "?" + target.query).json()
+    listed = found["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    assert [e["eventID"] for e in listed] == [event.event_id]
