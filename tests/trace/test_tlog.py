@@ -350,9 +350,11 @@ def real_events() -> list[Event]:
             inline = epcis.custom_context(context)
             if inline:
                 stored["@context"] = inline
+            stored["eventID"] = f"{stored['eventID']}#{len(rows)}"
+            stored["recordTime"] = epcis.format_time(record_time)
             rows.append(
                 Event.objects.create(
-                    event_id=f"{stored['eventID']}#{len(rows)}",
+                    event_id=stored["eventID"],
                     event_hash=epcis.hash_hex(ni),
                     event_type=event["type"],
                     event_time=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
@@ -392,6 +394,28 @@ def test_verify_passes_on_an_intact_log_and_finds_a_changed_document():
     assert not ok
     assert f"event {victim.event_id} (leaf 2)" in output
     assert "document does not have the stored event hash" in output
+    assert output.count("TAMPERED") == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("eventID", "urn:uuid:00000000-0000-4000-8000-000000000000", "eventID is not the stored one"),
+        ("recordTime", "2020-01-01T00:00:00.000Z", "recordTime is not the stored one"),
+    ],
+)
+def test_verify_finds_an_edit_outside_the_event_hash(field, value, message):
+    """eventID and recordTime are not hashed (CBV 2.0): an edit of either in the served document is still
+    found."""
+    events = real_events()
+    tlog.append(events)
+    tlog.checkpoint()
+    assert verify()[0]
+    victim = events[1]
+    Event.objects.filter(pk=victim.pk).update(document=dict(victim.document, **{field: value}))
+    ok, output = verify()
+    assert not ok
+    assert f"event {victim.event_id} (leaf 1): the document's {message}" in output
     assert output.count("TAMPERED") == 1
 
 

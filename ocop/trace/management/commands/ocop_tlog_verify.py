@@ -1,7 +1,8 @@
 """`manage.py ocop_tlog_verify`: checks the whole transparency log against the stored events.
 
 1. Every logged event: its CBV 2.0 hash is computed again from the stored document and compared with
-   `event_hash`; the leaf hash of `event_hash` is compared with the stored leaf (level-0 node). Leaves
+   `event_hash`; the document's eventID and recordTime (outside the hash) must be the stored ones; the
+   leaf hash of `event_hash` is compared with the stored leaf (level-0 node). Leaves
    without an event and events without a leaf are reported too.
 2. Every stored inner node is compared with the hash of its two stored children, so by induction the
    whole stored tree is the tree of the events' hashes.
@@ -72,6 +73,12 @@ class Command(BaseCommand):
                 .order_by("leaf_index")
                 .values_list("event_id", "event_hash", "document", "leaf_index")
             )
+            record_times = {
+                index: epcis.format_time(moment)
+                for index, moment in Event.objects.filter(leaf_index__gte=start, leaf_index__lt=end)
+                .values_list("leaf_index", "record_time")
+                .iterator()
+            }
             recomputed = self._rehash(rows) if rehash else {}
             by_index = {row[3]: row for row in rows}
             for index in range(start, end):
@@ -82,8 +89,14 @@ class Command(BaseCommand):
                 if row is None:
                     self.report(f"leaf {index} has no event")
                     continue
-                event_id, event_hash, _document, _ = row
+                event_id, event_hash, document, _ = row
                 where = f"event {event_id} (leaf {index})"
+                # eventID and recordTime are outside the CBV 2.0 hash: the document served must still
+                # state the ones the event is stored (and found) under.
+                if not isinstance(document, dict) or document.get("eventID") != event_id:
+                    self.report(f"{where}: the document's eventID is not the stored one")
+                if isinstance(document, dict) and document.get("recordTime") != record_times.get(index):
+                    self.report(f"{where}: the document's recordTime is not the stored one")
                 try:
                     raw = bytes.fromhex(event_hash)
                 except ValueError:
