@@ -131,7 +131,8 @@ def create_batch(user, product: Product, data: dict) -> Batch:
 def update_batch(user, batch: Batch, data: dict) -> Batch:
     if not can_edit_batch(user, batch):
         raise PermissionDenied
-    before = audit.snapshot(Batch.objects.get(pk=batch.pk), FIELDS)
+    stored = Batch.objects.get(pk=batch.pk)
+    before = audit.snapshot(stored, FIELDS)
     if "lot" in data and data["lot"] != batch.lot and batch.events.exists():
         raise ValidationError(
             _("The lot number cannot change once events are recorded: labels already carry it."),
@@ -143,8 +144,11 @@ def update_batch(user, batch: Batch, data: dict) -> Batch:
         changes = audit.diff(before, audit.snapshot(batch, FIELDS))
         if changes:
             audit.record(user, batch, AuditEvent.Action.UPDATE, changes)
-            pagecache.forget(batch.gtin, batch.lot)
-            transaction.on_commit(lambda: pagecache.forget(batch.gtin, batch.lot))
+            # The page at the old lot's address too (a lot changes only before any event).
+            lots = {stored.lot, batch.lot}
+            for lot in lots:
+                pagecache.forget(batch.gtin, lot)
+            transaction.on_commit(lambda: [pagecache.forget(batch.gtin, lot) for lot in lots])
     return batch
 
 

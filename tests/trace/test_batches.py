@@ -325,3 +325,19 @@ def test_officer_sees_the_timeline_without_step_buttons(world, client_of):
     page = client_of(world["commune_officer"]).get(batch.get_absolute_url()).text
     assert 'id="timeline-empty"' in page and 'id="step-' not in page
     assert 'id="labels"' in client_of(world["owner"]).get(batch.get_absolute_url()).text
+
+
+def test_renaming_a_lot_drops_the_cached_page_at_the_old_address(world, client_of, client):
+    """Before any event the lot may change; the consumer page at the old lot must not live on."""
+    from django.core.cache import cache
+
+    cache.clear()
+    batch = make_batch(world["product"], lot="OLD1")
+    old = reverse("trace:batch_public", args=[batch.gtin, "OLD1"])
+    assert client.get(old).status_code == 200
+    response = client_of(world["owner"]).post(
+        reverse("trace:batch_edit", args=[batch.pk]), post_data(lot="NEW1")
+    )
+    assert response.status_code == 302
+    assert client.get(old).status_code == 404
+    assert client.get(reverse("trace:batch_public", args=[batch.gtin, "NEW1"])).status_code == 200
