@@ -56,7 +56,9 @@ def may_record(user, batch: Batch) -> bool:
 
 def validate_lot(lot: str) -> str:
     lot = (lot or "").strip()
-    if not LOT_RE.match(lot):
+    # A "." or ".." between slashes would be a dot segment of the consumer page's address, which
+    # browsers resolve away (lot "A/../B" would open the page of lot "B").
+    if not LOT_RE.match(lot) or any(part in (".", "..") for part in lot.split("/")):
         raise ValidationError(
             _(
                 "A lot number has 1 to 20 characters: letters A–Z and a–z without accents, digits and "

@@ -341,3 +341,14 @@ def test_renaming_a_lot_drops_the_cached_page_at_the_old_address(world, client_o
     assert response.status_code == 302
     assert client.get(old).status_code == 404
     assert client.get(reverse("trace:batch_public", args=[batch.gtin, "NEW1"])).status_code == 200
+
+
+@pytest.mark.parametrize("lot", ["..", ".", "A/../B", "A/./B", "../X"])
+def test_lots_with_dot_segments_are_refused(world, lot):
+    """The consumer page's address carries the lot's slashes; browsers would resolve the dot segments."""
+    with pytest.raises(batches.ValidationError):
+        batches.validate_lot(lot)
+    with pytest.raises(batches.ValidationError):
+        batches.create_batch(world["owner"], world["product"], {"lot": lot})
+    assert not Batch.objects.exists()
+    assert batches.validate_lot("A.B/..C/1.") == "A.B/..C/1."
