@@ -277,3 +277,87 @@ def test_query_count_does_not_grow(integrator, django_assert_max_num_queries):
             len(ids(Client().get("/epcis/events", {"MATCH_anyEPC": "urn:epc:idpat:sgtin:8930000.012345.*"})))
             == 30
         )
+
+
+# --- Non-public events: never seen by others, through any filter, the single-event address or paging ---
+
+
+@pytest.fixture
+def private_a(integrator):
+    """EVENT_A non-public, of one producer; EVENT_B public, from an integrator."""
+    mine = make_user(Role.PRODUCER)
+    assert services.capture(mine, doc([dict(EVENT_A)]), public=False).status == "success"
+    assert services.capture(integrator, doc([dict(EVENT_B)])).status == "success"
+    Event.objects.filter(event_id=A_ID).update(record_time=epcis.parse_time("2025-01-01T00:00:00Z"))
+    Event.objects.filter(event_id=B_ID).update(record_time=epcis.parse_time("2025-02-01T00:00:00Z"))
+    return mine
+
+
+def bearer(user) -> dict:
+    return {"Authorization": f"Bearer {ApiToken.issue(user)[1]}"} if user else {}
+
+
+REVEALING = [c for c in CASES if A_ID in c[1]]
+
+
+@pytest.mark.parametrize(("params", "expected"), REVEALING, ids=[json.dumps(c[0]) for c in REVEALING])
+def test_no_filter_reveals_a_private_event(private_a, integrator, params, expected):
+    others = [
+        None,
+        make_user(Role.PRODUCER),
+        integrator,
+        make_user(Role.COUNCIL_MEMBER),
+        make_user(Role.MINISTRY),
+    ]
+    for user in others:
+        assert ids(Client().get("/epcis/events", params, headers=bearer(user))) == [
+            e for e in expected if e != A_ID
+        ]
+    assert sorted(ids(Client().get("/epcis/events", params, headers=bearer(private_a)))) == sorted(expected)
+
+
+def test_paging_tokens_do_not_carry_private_events_to_others(private_a):
+    mine, theirs = bearer(private_a), bearer(make_user(Role.PRODUCER))
+    first = Client().get("/epcis/events", {"perPage": "1"}, headers=mine)
+    assert ids(first) == [A_ID]
+    token = parse_qs(urlsplit(first["Link"][1 : first["Link"].index(">")]).query)["nextPageToken"][0]
+    # the producer's own token, replayed by another caller, pages over public events only
+    for headers in ({}, theirs):
+        assert ids(
+            Client().get("/epcis/events", {"perPage": "1", "nextPageToken": token}, headers=headers)
+        ) == [B_ID]
+    # another caller's pages never hold the private event
+    seen, params = [], {"perPage": "1"}
+    while True:
+        response = Client().get("/epcis/events", params, headers=theirs)
+        seen += ids(response)
+        if "Link" not in response:
+            break
+        params["nextPageToken"] = parse_qs(urlsplit(response["Link"][1 : response["Link"].index(">")]).query)[
+            "nextPageToken"
+        ][0]
+    assert seen == [B_ID]
+
+
+@pytest.mark.parametrize("how", ["revoked", "inactive"])
+def test_a_dead_token_is_refused_not_read_as_anonymous(private_a, how):
+    token, key = ApiToken.issue(private_a)
+    if how == "revoked":
+        ApiToken.objects.filter(pk=token.pk).update(revoked=True)
+    else:
+        type(private_a).objects.filter(pk=private_a.pk).update(is_active=False)
+    headers = {"Authorization": f"Bearer {key}"}
+    for address in ("/epcis/events", "/epcis/events/" + quote(A_ID, safe="")):
+        response = Client().get(address, headers=headers)
+        assert response.status_code == 401
+        assert "Bearer" in response["WWW-Authenticate"]
+        assert "eventList" not in response.content.decode()
+    before = Event.objects.count()
+    response = Client().post(
+        "/epcis/capture",
+        data=json.dumps(doc([dict(EVENT_B, eventID=None)])),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 401
+    assert Event.objects.count() == before
