@@ -485,3 +485,54 @@ def test_record_time_is_taken_under_the_log_lock(producer, monkeypatch):
     for row in stored:
         assert row.record_time >= locked_at[0]
         assert epcis.parse_time(row.document["recordTime"]) == row.record_time
+
+
+def log_state() -> tuple[int, int, int, int]:
+    from ocop.trace.models import Checkpoint, LogNode
+
+    return (
+        Event.objects.count(),
+        EventEpc.objects.count(),
+        LogNode.objects.count(),
+        Checkpoint.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("bad", ["schema", "stored_id", "repeated_id"])
+def test_rollback_stores_no_event_epc_node_or_checkpoint(producer, bad):
+    import hashlib
+
+    from ocop.trace import tlog
+
+    services.capture(
+        producer, document([object_event(100, eventID="urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427")])
+    )
+    tlog.checkpoint()
+    before = log_state()
+    events = [object_event(i) for i in range(8)]
+    if bad == "schema":
+        events[4]["eventTime"] = "yesterday"
+    elif bad == "stored_id":
+        events[4]["eventID"] = "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+    else:
+        events[4]["eventID"] = events[1]["eventID"] = "urn:uuid:2c4e28ba-2fa1-11d2-883f-0016d3cca427"
+    response = post(Client(), "/epcis/capture", document(events), token_for(producer))
+    assert response.status_code == 400
+    assert log_state() == before
+    # proceed: exactly the valid events, their leaves next to each other, each the RFC 9162 leaf of its hash
+    response = post(
+        Client(),
+        "/epcis/capture",
+        document(events),
+        token_for(producer),
+        **{"GS1-Capture-Error-Behaviour": "proceed"},
+    )
+    assert response.status_code == 202
+    stored = list(Event.objects.exclude(leaf_index=0).order_by("leaf_index"))
+    assert len(stored) == 7
+    assert [e.leaf_index for e in stored] == list(range(1, 8))
+    expected_kept = [events[i] for i in range(8) if i != 4]
+    assert [e.document["epcList"] for e in stored] == [e["epcList"] for e in expected_kept]
+    for row in stored:
+        assert tlog.leaf(row.leaf_index) == hashlib.sha256(b"\x00" + bytes.fromhex(row.event_hash)).digest()
+    assert tlog.size() == 8
