@@ -201,3 +201,12 @@ def test_any_form_input_gives_a_valid_event(
     assert dt.datetime.fromisoformat(event["eventTime"]) == (
         when if aware else when.replace(tzinfo=ef.VIETNAM)
     ).replace(microsecond=0)
+
+
+def test_event_time_converts_other_zones_to_vietnam_time():
+    utc = dt.datetime(2026, 3, 14, 20, 15, 30, 999, tzinfo=dt.UTC)
+    event = ef.build_event("pack", data(when=utc), ref())
+    assert event["eventTime"] == "2026-03-15T03:15:30+07:00"
+    assert dt.datetime.fromisoformat(event["eventTime"]) == utc.replace(microsecond=0)
+    naive = dt.datetime(2026, 3, 14, 9, 30)  # a form's local date and time
+    assert ef.build_event("pack", data(when=naive), ref())["eventTime"] == "2026-03-14T09:30:00+07:00"

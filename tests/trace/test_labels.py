@@ -202,3 +202,13 @@ def test_anonymous_is_sent_to_sign_in(client):
 def test_unknown_batch_is_404(client_of):
     producer = make_user(Role.PRODUCER)
     assert client_of(producer).get(reverse("trace:batch_labels", args=[987654])).status_code == 404
+
+
+def test_label_text_is_escaped():
+    """Lot numbers may hold < > " ' & (AI 82); product names anything: the sheet shows them as text."""
+    batch = make_batch(lot="<i>\"x'&")
+    batch.product.name_vi = '<script>alert("n")</script>'
+    html = labels.labels_html(batch, "https://ocop.example.vn", "small", 1)
+    assert "<script>" not in html and "<i>" not in html
+    assert "&lt;script&gt;alert(&quot;n&quot;)&lt;/script&gt;" in html
+    assert "&lt;i&gt;&quot;x&#x27;&amp;" in html
