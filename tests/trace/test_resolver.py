@@ -412,3 +412,38 @@ def test_link_header_carries_the_lot_percent_encoded(client, lot):
     )
     linkset = response["Link"][1:].split(">")[0].removeprefix("http://testserver")
     assert client.get(linkset, RAW_URI=linkset, HTTP_ACCEPT=LINKSET).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        "?linkType=https://evil.example/pip",
+        "?linkType=gs1:pip&url=//evil.example/",
+        "?x=%0D%0ALocation:%20https://evil.example/",
+        "?x=https://evil.example/&17=261231",
+        "/",
+    ],
+)
+def test_redirects_stay_on_this_site_and_headers_carry_no_injected_lines(client, suffix):
+    from urllib.parse import urlsplit
+
+    product = make_product()
+    make_batch(product, lot="L1")
+    response = client.get(f"/01/{product.gtin}/10/L1{suffix}")
+    if response.status_code == 307:
+        target = urlsplit(response["Location"])
+        assert (target.scheme, target.netloc) == ("http", "testserver")
+        assert target.path.startswith("/trace/")
+    else:
+        assert response.status_code == 404
+    for name, value in response.items():
+        assert "\r" not in value and "\n" not in value, name
+
+
+@pytest.mark.parametrize("lot", ["A%0D%0ALocation:x", "A%0Ab", "%2F%2Fevil.example", "A%00"])
+def test_control_characters_or_a_bare_slash_lot_never_redirect(client, lot):
+    product = make_product()
+    make_batch(product, lot="L1")
+    path = f"/01/{product.gtin}/10/{lot}"
+    response = client.get(path, RAW_URI=path)
+    assert response.status_code in (400, 404) and "Location" not in response
