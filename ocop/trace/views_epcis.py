@@ -30,6 +30,7 @@ JSON_TYPES = ("application/json", "application/ld+json")
 RESPONSE_TYPE = "application/ld+json"
 VERSION_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 EXC = "epcisException:"
+MAX_DEPTH = 64  # far beyond any EPCIS document; keeps recursive validation and hashing safe
 
 
 class _Refusal(Exception):
@@ -116,11 +117,38 @@ def _body(request: HttpRequest):
             % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
         ) from exc
     try:
-        return json.loads(body or b"")
+        data = json.loads(body or b"")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _Refusal(
             400, "ValidationException", _("The body is not valid JSON: %(error)s") % {"error": exc}
         ) from exc
+    except RecursionError as exc:
+        data = exc
+    if isinstance(data, RecursionError) or _too_deep(data):
+        # validation and hashing walk the document recursively: refuse it before they crash on it
+        raise _Refusal(
+            400,
+            "ValidationException",
+            _("The document is nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH},
+        )
+    return data
+
+
+def _too_deep(data) -> bool:
+    """Whether objects and arrays are nested more than MAX_DEPTH levels (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _validation_detail(errors: list[dict]) -> str:

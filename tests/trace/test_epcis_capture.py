@@ -536,3 +536,30 @@ def test_rollback_stores_no_event_epc_node_or_checkpoint(producer, bad):
     for row in stored:
         assert tlog.leaf(row.leaf_index) == hashlib.sha256(b"\x00" + bytes.fromhex(row.event_hash)).digest()
     assert tlog.size() == 8
+
+
+@pytest.mark.parametrize("address", ["/epcis/capture", "/epcis/events"])
+def test_deeply_nested_json_is_a_400_problem_not_a_crash(integrator, address):
+    body = '{"type": "EPCISDocument", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = post(Client(), address, body, token_for(integrator))
+    assert response.status_code == 400
+    assert response.json()["type"] == "epcisException:ValidationException"
+    assert state() == (0, 0)
+    assert not CaptureJob.objects.exists()
+
+
+def test_nesting_python_can_parse_but_not_walk_is_refused(producer):
+    """An extension nested 900 deep parses, but schema validation and hashing recurse on it."""
+    nested: dict = {}
+    for _ in range(900):
+        nested = {"example:x": nested}
+    event = object_event(1, **{"example:deep": nested})
+    doc = dict(document([event]), **{"@context": [epcis.CONTEXT_URL, {"example": "https://example.org/"}]})
+    response = post(Client(), "/epcis/capture", doc, token_for(producer))
+    assert response.status_code == 400
+    assert response.json()["type"] == "epcisException:ValidationException"
+    assert state() == (0, 0)
+    # an ordinary extension a few levels deep is captured
+    shallow = object_event(2, **{"example:deep": {"example:a": {"example:b": [{"example:c": "1"}]}}})
+    doc = dict(document([shallow]), **{"@context": [epcis.CONTEXT_URL, {"example": "https://example.org/"}]})
+    assert post(Client(), "/epcis/capture", doc, token_for(producer)).status_code == 202
