@@ -361,3 +361,52 @@ def test_a_dead_token_is_refused_not_read_as_anonymous(private_a, how):
     )
     assert response.status_code == 401
     assert Event.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_paging_by_record_time_skips_no_event_committed_late():
+    """A capture that started first but commits last must not get an earlier recordTime than events a
+    reader has already paged past (PostgreSQL: the log's lock orders the commits)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections")
+    integrator = make_user(Role.INTEGRATOR)
+    early, late = dict(EVENT_A), dict(EVENT_B)
+    gate, waiting, errors = threading.Event(), threading.Event(), []
+    original = services._store
+
+    def held_store(rows, epcs):
+        if threading.current_thread().name == "slow":
+            waiting.set()
+            gate.wait(10)
+        return original(rows, epcs)
+
+    def slow():
+        try:
+            services.capture(integrator, doc([early]))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    services._store = held_store
+    try:
+        thread = threading.Thread(target=slow, name="slow")
+        thread.start()
+        assert waiting.wait(10)
+        services.capture(integrator, doc([late]))
+        first = Client().get("/epcis/events", {"perPage": "1"})
+        assert ids(first) == [B_ID] and "Link" not in first
+        last_seen = Event.objects.get(event_id=B_ID).record_time
+        gate.set()
+        thread.join(10)
+    finally:
+        services._store = original
+        gate.set()
+    assert not errors
+    # a reader continuing after what it has seen finds the late commit
+    assert Event.objects.get(event_id=A_ID).record_time > last_seen
+    assert ids(Client().get("/epcis/events")) == [B_ID, A_ID]
