@@ -563,3 +563,33 @@ def test_nesting_python_can_parse_but_not_walk_is_refused(producer):
     shallow = object_event(2, **{"example:deep": {"example:a": {"example:b": [{"example:c": "1"}]}}})
     doc = dict(document([shallow]), **{"@context": [epcis.CONTEXT_URL, {"example": "https://example.org/"}]})
     assert post(Client(), "/epcis/capture", doc, token_for(producer)).status_code == 202
+
+
+def test_session_does_not_capture_one_event_nor_read_anothers_job(client_of, producer):
+    response = client_of(producer).post(
+        "/epcis/events",
+        data=json.dumps(object_event(1, **{"@context": [epcis.CONTEXT_URL]})),
+        content_type="application/json",
+    )
+    assert response.status_code == 401
+    assert "Bearer" in response["WWW-Authenticate"]
+    location = post(Client(), "/epcis/capture", document([object_event(2)]), token_for(producer))["Location"]
+    assert client_of(producer).get(location).status_code == 200
+    other = client_of(make_user(Role.PRODUCER)).get(location)
+    assert other.status_code == 404
+    assert "urn:epc" not in other.content.decode()
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
+def test_wrong_content_type_is_415_and_stores_nothing(integrator, content_type):
+    response = post(
+        Client(),
+        "/epcis/capture",
+        json.dumps(document([object_event(1)])),
+        token_for(integrator),
+        content_type,
+    )
+    assert response.status_code == 415
+    assert state() == (0, 0) and not CaptureJob.objects.exists()
