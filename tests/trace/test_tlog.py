@@ -586,3 +586,20 @@ def test_the_readme_example_verifies_a_record_and_refuses_a_forgery(client, monk
     Checkpoint.objects.filter(pk=stored.pk).update(note=f"{origin}\n{size}\n{forged_root}\n\n{signatures}")
     with pytest.raises(InvalidSignature):
         run_outsider_example(client, monkeypatch, key, events[3].event_id, events[3].event_hash)
+
+
+def test_a_proof_of_a_non_public_event_shows_hashes_only(client):
+    """Anyone may ask for a proof, of any event: it holds the leaf's position and hashes, never content."""
+    events = make_events(3)
+    secret = "urn:epc:id:sgtin:8930000.012345.SECRET"
+    Event.objects.filter(pk=events[1].pk).update(
+        public=False, document={"type": "ObjectEvent", "epcList": [secret], "bizStep": "shipping"}
+    )
+    tlog.append(events)
+    response = client.get("/transparency/proof", {"event": events[1].event_id})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"leaf_index", "tree_size", "leaf_hash", "hashes"}
+    assert b64(body["leaf_hash"]) == sha(b"\x00" + bytes.fromhex(events[1].event_hash))
+    text = response.content.decode()
+    assert secret not in text and "shipping" not in text and "ObjectEvent" not in text
