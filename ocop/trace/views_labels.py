@@ -3,6 +3,7 @@ whose area holds it. Another role: 403; a batch outside the user's area: 404."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -44,7 +45,9 @@ def batch_labels(request, pk: int):
             % {"max": labels.MAX_COUNT},
             content_type="text/plain; charset=utf-8",
         )
-    pdf = labels.render_labels(batch, request.build_absolute_uri("/"), size, count)
+    # The site's public address, never the host this officer happens to print from (an internal or
+    # staging name would end up on physical packs).
+    pdf = labels.render_labels(batch, settings.OCOP_PUBLIC_BASE_URL, size, count)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="labels-batch-{batch.pk}-{size}.pdf"'
     response["Cache-Control"] = "private, no-store"

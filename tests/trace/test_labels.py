@@ -135,7 +135,8 @@ def url(batch, **query):
     return base + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
-def test_producer_of_the_batch_gets_the_pdf(client_of, tmp_path):
+def test_producer_of_the_batch_gets_the_pdf(client_of, tmp_path, settings):
+    settings.OCOP_PUBLIC_BASE_URL = "https://ocop.tayninh.gov.vn"
     batch = make_batch(lot="LOT7", expires_on=None)
     producer = make_user(Role.PRODUCER, entity=batch.entity)
     response = client_of(producer).get(url(batch, size="medium", count=4))
@@ -143,8 +144,9 @@ def test_producer_of_the_batch_gets_the_pdf(client_of, tmp_path):
     assert response["Content-Type"] == "application/pdf"
     pages, text = pdf_text(response.content)
     assert pages == 1 and text.count("Số lô: LOT7") == 4
-    # The host is the request's.
-    assert decoded_qr_codes(response.content, tmp_path) == [f"https://testserver/01/{batch.gtin}/10/LOT7"] * 4
+    # The site's public address, not the host the page was asked from.
+    expected = f"https://ocop.tayninh.gov.vn/01/{batch.gtin}/10/LOT7"
+    assert decoded_qr_codes(response.content, tmp_path) == [expected] * 4
 
 
 def test_default_is_one_page_of_medium_labels(client_of):
