@@ -1034,9 +1034,11 @@ def flush_registry() -> None:
     """Deletes every producer and product (with their channels, photos and ratings), and the evaluation
     records and certificates behind them."""
     from ocop.evaluation import demo as evaluation_demo
+    from ocop.trace import demo as trace_demo
 
     try:
         with transaction.atomic():
+            trace_demo.flush()
             evaluation_demo.flush()
             Product.objects.all().delete()
             Entity.objects.all().delete()
@@ -1101,6 +1103,10 @@ def generate(
         evaluation = evaluation_demo.write(evaluation_plan)
     analyze_tables()
     evaluation_demo.analyze_tables()
+    # Batches and their journeys, through the producer's own services (a few dozen events).
+    from ocop.trace import demo as trace_demo
+
+    trace_demo.write(today)
 
     stars = Counter(p.stars for p in products if p.stars)
     return Summary(
