@@ -3,22 +3,13 @@ audit events), never through an admin form."""
 
 from django.contrib import admin
 
+from ocop.core.admin import ReadOnlyAdmin
+
 from .models import Certificate, Reminder
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Certificate)
-class CertificateAdmin(ReadOnly):
+class CertificateAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("number", "product_name", "entity_name", "stars", "issued_on", "expires_on", "status")
     list_filter = ("status", "stars", "province")
     search_fields = ("number", "product_name", "entity_name", "decision_number")
@@ -27,7 +18,7 @@ class CertificateAdmin(ReadOnly):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnly):
+class ReminderAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("certificate", "kind", "sent_at")
     list_filter = ("kind",)
     search_fields = ("certificate__number",)

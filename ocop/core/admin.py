@@ -3,15 +3,11 @@ from django.contrib import admin
 from .models import AuditEvent, ImportJob
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: audit rows are evidence and are never edited."""
+class ReadOnlyAdmin:
+    """For models whose rows change only through their services (which check, lock and audit): the
+    admin shows them and never adds, edits or deletes. Mix in before ModelAdmin or an inline."""
 
-    list_display = ["created_at", "actor", "action", "content_type", "object_repr"]
-    list_filter = ["action", "content_type"]
-    search_fields = ["object_repr", "object_id"]
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -19,6 +15,15 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read-only: audit rows are evidence and are never edited."""
+
+    list_display = ["created_at", "actor", "action", "content_type", "object_repr"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "object_id"]
 
 
 @admin.register(ImportJob)

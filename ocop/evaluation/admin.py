@@ -7,22 +7,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ocop.core.admin import ReadOnlyAdmin
+
 from . import models
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(models.Idea)
-class IdeaAdmin(ReadOnly, admin.ModelAdmin):
+class IdeaAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("title", "entity", "status", "created_at")
     list_filter = ("status",)
     search_fields = ("title",)
@@ -30,7 +21,7 @@ class IdeaAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(models.EvidenceDocument)
-class EvidenceDocumentAdmin(ReadOnly, admin.ModelAdmin):
+class EvidenceDocumentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("title", "entity", "kind", "issued_on", "expires_on", "archived")
     list_filter = ("kind", "archived")
     search_fields = ("title", "reference")
@@ -46,12 +37,12 @@ class EvidenceDocumentAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(models.Round)
-class RoundAdmin(ReadOnly, admin.ModelAdmin):
+class RoundAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("name", "province", "year", "kind", "commune_cutoff", "decision_due", "status")
     list_filter = ("status", "kind", "year")
 
 
-class CouncilMemberInline(ReadOnly, admin.TabularInline):
+class CouncilMemberInline(ReadOnlyAdmin, admin.TabularInline):
     model = models.CouncilMember
     raw_id_fields = ("user",)
     filter_horizontal = ("conflicts",)
@@ -59,25 +50,25 @@ class CouncilMemberInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(models.Council)
-class CouncilAdmin(ReadOnly, admin.ModelAdmin):
+class CouncilAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("name", "round", "decision_number", "quorum", "spread_limit")
     inlines = [CouncilMemberInline]
 
 
 @admin.register(models.Decision)
-class DecisionAdmin(ReadOnly, admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("number", "date", "level", "province", "round")
     list_filter = ("level",)
 
 
-class AttachmentInline(ReadOnly, admin.TabularInline):
+class AttachmentInline(ReadOnlyAdmin, admin.TabularInline):
     model = models.DossierAttachment
     raw_id_fields = ("document", "added_by")
     extra = 0
 
 
 @admin.register(models.Dossier)
-class DossierAdmin(ReadOnly, admin.ModelAdmin):
+class DossierAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("__str__", "product", "round", "request_type", "status", "commune_deadline")
     list_filter = ("status", "request_type")
     search_fields = ("receipt_number", "product_code", "product__name_vi")
@@ -86,7 +77,7 @@ class DossierAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(models.AdvisoryRecord)
-class AdvisoryRecordAdmin(ReadOnly, admin.ModelAdmin):
+class AdvisoryRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("dossier", "kind", "on")
     raw_id_fields = ("dossier", "document", "created_by")
 
@@ -96,5 +87,5 @@ class AdvisoryRecordAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(models.Counter)
-class CounterAdmin(ReadOnly, admin.ModelAdmin):
+class CounterAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("key", "value")
