@@ -125,8 +125,13 @@ def panel_context(comp: engine.Sheet, panel: sa.Panel | None) -> dict[str, Any]:
     }
 
 
-def _layout(sheet, comp: engine.Sheet, answers: dict, na: list, evidence: dict, editable: bool):
-    parts = sheet_layout(sheet.data)
+def answered_layout(data: dict, comp: engine.Sheet, answers: dict, na) -> tuple[list, list]:
+    """The sheet laid out as on the self-assessment page (``sheet_layout``) with, on every criterion
+    row, its form field, whether it is conditional, not applicable or answered, and its options with the
+    chosen one checked. Returns the parts and the criterion rows with their compiled criteria, for a
+    page to add its own columns (evidence, comments …)."""
+    parts = sheet_layout(data)
+    rows = []
     for part in parts:
         for section in part["sections"]:
             for row in section["rows"]:
@@ -139,14 +144,21 @@ def _layout(sheet, comp: engine.Sheet, answers: dict, na: list, evidence: dict, 
                 row["conditional"] = crit.conditional
                 row["na"] = code in na
                 row["answered"] = value is not None
-                row["evidence"] = evidence.get(code, [])
                 seen = False
                 for case in row["cases"]:
                     case["choices"] = []
                     for option in case["options"]:
-                        checked = not seen and value is not None and int(option["points"]) == value
+                        checked = not seen and value is not None and int(option["points"]) == int(value)
                         seen = seen or checked
                         case["choices"].append({"option": option, "checked": checked})
+                rows.append((row, crit))
+    return parts, rows
+
+
+def _layout(sheet, comp: engine.Sheet, answers: dict, na: list, evidence: dict, editable: bool):
+    parts, rows = answered_layout(sheet.data, comp, answers, na)
+    for row, crit in rows:
+        row["evidence"] = evidence.get(crit.code, [])
     return parts
 
 

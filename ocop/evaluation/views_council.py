@@ -27,9 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
 from ocop.criteria import engine
-from ocop.criteria.forms_self import SelfAssessmentForm, field_name
+from ocop.criteria.forms_self import SelfAssessmentForm
 from ocop.criteria.services import compiled_sheet
-from ocop.criteria.views import sheet_layout
+from ocop.criteria.views_self import answered_layout
 
 from .forms_council import (
     AssignForm,
@@ -265,39 +265,22 @@ def _option_text(crit: engine.Criterion, points) -> str:
 def _sheet_rows(dossier, comp, state: dict[str, Any], attachments: list[DossierAttachment]):
     """The sheet laid out as on the self-assessment page, with this member's choices, the producer's
     self-score for reference, the attachments to cite and the comment per criterion."""
-    parts = sheet_layout(dossier.sheet.data)
     answers, na = state["answers"], set(state["not_applicable"])
     cited, comments = state["evidence"], state["comments"]
     self_answers = dossier.self_answers or {}
     self_na = set(dossier.self_not_applicable or [])
-    for part in parts:
-        for section in part["sections"]:
-            for row in section["rows"]:
-                if row["kind"] != "criterion":
-                    continue
-                code = row["criterion"]["code"]
-                crit = comp.by_code[code]
-                value = answers.get(code)
-                row["field"] = field_name(code)
-                row["ev_field"] = evidence_field(code)
-                row["cm_field"] = comment_field(code)
-                row["conditional"] = crit.conditional
-                row["na"] = code in na
-                row["answered"] = value is not None
-                row["comment"] = comments.get(code, "")
-                chosen = {int(i) for i in cited.get(code, []) if str(i).isdigit()}
-                row["attachments"] = [{"a": a, "checked": a.pk in chosen} for a in attachments]
-                ref = self_answers.get(code)
-                row["self_points"] = ref
-                row["self_na"] = code in self_na
-                row["self_text"] = _option_text(crit, ref)
-                seen = False
-                for case in row["cases"]:
-                    case["choices"] = []
-                    for option in case["options"]:
-                        checked = not seen and value is not None and int(option["points"]) == int(value)
-                        seen = seen or checked
-                        case["choices"].append({"option": option, "checked": checked})
+    parts, rows = answered_layout(dossier.sheet.data, comp, answers, na)
+    for row, crit in rows:
+        code = crit.code
+        row["ev_field"] = evidence_field(code)
+        row["cm_field"] = comment_field(code)
+        row["comment"] = comments.get(code, "")
+        chosen = {int(i) for i in cited.get(code, []) if str(i).isdigit()}
+        row["attachments"] = [{"a": a, "checked": a.pk in chosen} for a in attachments]
+        ref = self_answers.get(code)
+        row["self_points"] = ref
+        row["self_na"] = code in self_na
+        row["self_text"] = _option_text(crit, ref)
     return parts
 
 
