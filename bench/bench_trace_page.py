@@ -490,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
             f"GTIN with a wrong check digit (not used). "
             f"{connection.vendor} {connection.settings_dict['NAME']}."
         )
-        from ocop.registry.demo import analyze_tables
+        from ocop.demo.registry import analyze_tables
 
         analyze_tables()
         rng = random.Random(args.seed)

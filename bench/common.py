@@ -118,7 +118,7 @@ def prepare(url: str | None = None, reload: bool = False, seed: int | None = Non
     }
     present, counts = national_data_present()
     if present and not reload:
-        from ocop.registry.demo import analyze_tables
+        from ocop.demo.registry import analyze_tables
 
         analyze_tables()  # other benchmarks may have added and removed rows since the last run
         report.update(loaded=False, **counts)

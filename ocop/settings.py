@@ -56,7 +56,8 @@ INSTALLED_APPS = [
     "ocop.evaluation",
     "ocop.certificates",
     "ocop.trace",
-    "ocop.api",
+    "ocop.site",
+    "ocop.demo",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +73,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "ocop.urls"
+ROOT_URLCONF = "ocop.site.urls"
 WSGI_APPLICATION = "ocop.wsgi.application"
 ASGI_APPLICATION = "ocop.asgi.application"
 
@@ -86,7 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ocop.core.context_processors.site",
+                "ocop.site.context_processors.site",
             ],
         },
     },
@@ -125,8 +126,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "site:home"
+LOGOUT_REDIRECT_URL = "site:home"
 
 # Login throttling: after 5 failures for one user name from one address, wait 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

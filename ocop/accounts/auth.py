@@ -16,11 +16,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja.errors import AuthenticationError, AuthorizationError
+from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from ocop.core import audit
+from ocop.core.api.problems import InvalidToken
 from ocop.core.models import AuditEvent
 
 from .access import has_role
@@ -28,15 +29,6 @@ from .models import ApiToken, User
 
 # last_used_at is written at most this often per token, so a busy client does not cost a write per request.
 TOUCH_INTERVAL = datetime.timedelta(minutes=1)
-
-
-class InvalidToken(AuthenticationError):
-    """A bearer token was sent but is not accepted (unknown, revoked, malformed, or its user inactive)."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            401, _("The bearer token is not valid: it is unknown, revoked, or its user is inactive.")
-        )
 
 
 class RoleNotAllowed(AuthorizationError):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ocop.accounts.access import public
+from ocop.core.views import public
 
 app_name = "accounts"
 urlpatterns = [

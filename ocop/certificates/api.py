@@ -15,9 +15,9 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
-from ocop.accounts.access import public
-from ocop.api.pagination import PageMeta, PageParams, paginate
-from ocop.api.problems import ApiProblem
+from ocop.core.api.pagination import PageMeta, PageParams, paginate
+from ocop.core.api.problems import ApiProblem
+from ocop.core.views import public
 from ocop.evaluation.models import DecisionLevel
 
 from . import pdf as certificate_pdfs

@@ -25,8 +25,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from ocop.accounts.access import public
 from ocop.core.text import fold
+from ocop.core.views import public
 from ocop.places.models import Province
 
 from . import pdf as certificate_pdfs

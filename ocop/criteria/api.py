@@ -22,9 +22,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
-from ocop.accounts.access import public
-from ocop.api.problems import TYPES, ApiProblem
-from ocop.api.throttling import ApiThrottle
+from ocop.core.api.problems import TYPES, ApiProblem
+from ocop.core.api.throttling import ApiThrottle
+from ocop.core.views import public
 
 from . import services
 from .models import CriteriaSet, Sheet

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
-from ocop.accounts.access import public
+from ocop.core.views import public
 
 from .models import CriteriaSet, Sheet
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from ocop.accounts.auth import api_auth
-from ocop.api.pagination import PageMeta, PageParams, paginate
-from ocop.api.problems import ApiProblem
+from ocop.core.api.pagination import PageMeta, PageParams, paginate
+from ocop.core.api.problems import ApiProblem
 from ocop.criteria import engine
 from ocop.criteria.services import compiled_sheet
 from ocop.registry.api import API_READERS

@@ -8,9 +8,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
-from ocop.accounts.access import public
-from ocop.api.problems import ApiProblem
+from ocop.core.api.problems import ApiProblem
 from ocop.core.text import fold
+from ocop.core.views import public
 
 from .models import Commune, Province
 

@@ -18,8 +18,8 @@ from pydantic import field_validator
 from ocop.accounts.access import REGISTRY_READERS
 from ocop.accounts.auth import api_auth
 from ocop.accounts.models import Role
-from ocop.api.pagination import PageMeta, PageParams, paginate
-from ocop.api.problems import ApiProblem
+from ocop.core.api.pagination import PageMeta, PageParams, paginate
+from ocop.core.api.problems import ApiProblem
 from ocop.core.text import fold
 from ocop.criteria.classification import CURRENT_SET, groups, product_sets
 

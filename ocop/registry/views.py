@@ -20,9 +20,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ocop.accounts.access import REGISTRY_EDITORS, REGISTRY_READERS, has_role, public, role_required
+from ocop.accounts.access import REGISTRY_EDITORS, REGISTRY_READERS, has_role, role_required
 from ocop.accounts.models import Role
 from ocop.core import audit
+from ocop.core.views import public
 
 from . import services
 from .filters import EntityFilter, ProductFilter, modern_channel_exists

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from ocop.accounts.access import public
-from ocop.accounts.auth import InvalidToken, user_for_key
-from ocop.api.problems import REALM, problem
+from ocop.accounts.auth import user_for_key
+from ocop.core.api.problems import REALM, InvalidToken, problem
+from ocop.core.views import public
 
 from . import epcis, query, services
 from .models import CaptureJob

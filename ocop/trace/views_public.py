@@ -23,9 +23,9 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
-from ocop.accounts.access import public
 from ocop.certificates.models import Certificate, CertificateStatus
 from ocop.certificates.services import display_status
+from ocop.core.views import public
 from ocop.registry.models import Product, ProductPhoto
 
 from . import events_forms, pagecache

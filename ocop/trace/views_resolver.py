@@ -28,7 +28,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from ocop.accounts.access import public
+from ocop.core.views import public
 from ocop.registry.models import Product
 
 from . import digital_link

@@ -10,8 +10,8 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from ocop.accounts.access import public
-from ocop.api.problems import problem
+from ocop.core.api.problems import problem
+from ocop.core.views import public
 
 from . import tlog
 from .models import Event

@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from ocop.accounts.auth import TOUCH_INTERVAL, InvalidToken, user_for_key
+from ocop.accounts.auth import TOUCH_INTERVAL, user_for_key
 from ocop.accounts.models import ApiToken, Role
+from ocop.core.api.problems import InvalidToken
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +143,7 @@ def test_session_auth_checks_csrf_on_unsafe_methods(world, rf):
     from ninja.errors import HttpError
 
     from ocop.accounts.auth import SessionAuth
-    from ocop.api.api import api
+    from ocop.site.api import api
 
     auth = SessionAuth(roles=(Role.MINISTRY,))
     user = make_user(Role.MINISTRY)

@@ -9,7 +9,7 @@ from django.urls import URLPattern, reverse
 from openapi_spec_validator import validate
 
 from ocop.accounts.models import Role
-from ocop.api.api import api
+from ocop.site.api import api
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import include, path, reverse
 
-import ocop.urls
+import ocop.site.urls
 from ocop.accounts.models import Role
 from ocop.certificates import services, urls_revoke
 from ocop.certificates import urls as certificate_urls
@@ -25,7 +25,7 @@ D = dt.date
 TODAY = D(2026, 11, 20)
 
 # The project's URLs with the revocation page in the certificates namespace, as the lead wires it.
-urlpatterns = [p for p in ocop.urls.urlpatterns if getattr(p, "namespace", None) != "certificates"] + [
+urlpatterns = [p for p in ocop.site.urls.urlpatterns if getattr(p, "namespace", None) != "certificates"] + [
     path("", include((certificate_urls.urlpatterns + urls_revoke.urlpatterns, "certificates")))
 ]
 

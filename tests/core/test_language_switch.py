@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_switch_sets_the_language_cookie_and_returns_to_the_page(client):
-    response = client.get(reverse("core:set_language", args=["en"]), {"next": "/criteria/"})
+    response = client.get(reverse("site:set_language", args=["en"]), {"next": "/criteria/"})
     assert response.status_code == 302 and response["Location"] == "/criteria/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert "no-cache" in response["Cache-Control"]
@@ -19,12 +19,12 @@ def test_switch_sets_the_language_cookie_and_returns_to_the_page(client):
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
 def test_switch_never_sends_the_user_to_another_site(client, target):
-    response = client.get(reverse("core:set_language", args=["en"]), {"next": target})
+    response = client.get(reverse("site:set_language", args=["en"]), {"next": target})
     assert response["Location"] == "/"
 
 
 def test_unknown_language_is_404_and_sets_nothing(client):
-    response = client.get(reverse("core:set_language", args=["fr"]))
+    response = client.get(reverse("site:set_language", args=["fr"]))
     assert response.status_code == 404 and settings.LANGUAGE_COOKIE_NAME not in response.cookies
 
 

@@ -143,7 +143,7 @@ def test_signed_in_visitor_sees_the_same_sheet(client_of, user_of, qd26):
 
 
 def test_nav_links_to_criteria(client, qd26):
-    body = client.get(reverse("core:home")).content.decode()
+    body = client.get(reverse("site:home")).content.decode()
     assert f'href="{reverse("criteria:set_list")}"' in body
 
 

@@ -26,7 +26,7 @@ from ocop.evaluation.models import (
     Round,
 )
 from ocop.evaluation.workflow import DossierStatus as S
-from ocop.registry import demo
+from ocop.demo import registry as demo
 from ocop.registry.models import Product, StarRating
 
 TODAY = datetime.date(2026, 11, 29)

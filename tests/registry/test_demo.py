@@ -18,7 +18,7 @@ from django.urls import reverse
 from ocop.accounts.models import Role, User
 from ocop.criteria.classification import product_sets
 from ocop.places.loader import read_units
-from ocop.registry import demo
+from ocop.demo import registry as demo
 from ocop.registry.identifiers import is_vietnam_gtin, normalize_gtin, normalize_tax_code
 from ocop.registry.models import Entity, EntityType, Product, ProductStatus, SalesChannel, StarRating
 from ocop.registry.services import certificate_expiry
@@ -295,7 +295,7 @@ def test_each_demo_account_signs_in_and_sees_its_scope(demo_data):
     assert {a.username for a in demo.DEMO_ACCOUNTS} == set(expected)
     for username, (products, entities) in expected.items():
         client = sign_in(username)
-        response = client.get(reverse("core:home"))
+        response = client.get(reverse("site:home"))
         assert response.status_code == 200
         assert response.context["user"].username == username
         assert response.context["counts"]["total"] == products, username

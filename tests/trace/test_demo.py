@@ -5,7 +5,7 @@ import hashlib
 import pytest
 from django.core.management import call_command
 
-from ocop.registry import demo
+from ocop.demo import registry as demo
 from ocop.trace import tlog
 from ocop.trace.models import Batch, Event, LogNode
 

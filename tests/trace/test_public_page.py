@@ -165,7 +165,7 @@ def test_signed_in_answers_are_private_and_english_switch(client_of, client, bat
     user = make_user(Role.MINISTRY)
     response = client_of(user).get(url(batch))
     assert response.status_code == 200 and "private" in response["Cache-Control"]
-    client.get(reverse("core:set_language", args=["en"]))
+    client.get(reverse("site:set_language", args=["en"]))
     page = client.get(url(batch)).text
     assert "From source to shelf" in page and '<html lang="en">' in page
 

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.urls import include, path, reverse
 from stdnum import ean
 
-import ocop.urls as project_urls
+import ocop.site.urls as project_urls
 from ocop.certificates.models import Certificate, CertificateStatus
 from ocop.certificates.rules import expiry
 from ocop.trace import urls as trace_urls

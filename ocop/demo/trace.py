@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from .models import Batch, CaptureJob, Checkpoint, Event, LogNode
+from ocop.trace.models import Batch, CaptureJob, Checkpoint, Event, LogNode
 
 SHOWCASE_USER = "demo.producer"
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
@@ -55,8 +55,7 @@ JOURNEY = [
 def write(today: dt.date) -> int:
     """Two batches with their journeys; returns the number of events recorded (0 without the account)."""
     from ocop.accounts.models import User
-
-    from . import batches
+    from ocop.trace import batches
 
     user = User.objects.filter(username=SHOWCASE_USER).select_related("entity").first()
     if user is None or user.entity is None:

@@ -1,8 +1,8 @@
 """The REST API root: /api/v1/, mounting each app's api.py router.
 
-Beyond ninja's defaults: every error is RFC 7807 problem+json (ocop.api.problems), including unknown
+Beyond ninja's defaults: every error is RFC 7807 problem+json (ocop.core.api.problems), including unknown
 addresses under /api/v1/ and wrong methods; JSON is UTF-8 text; the docs page loads nothing from
-another host; requests are rate-limited (ocop.api.throttling).
+another host; requests are rate-limited (ocop.core.api.throttling).
 """
 
 import functools
@@ -13,19 +13,18 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from ocop.accounts.access import public
 from ocop.accounts.auth import api_auth
 from ocop.certificates.api import router as certificates_router
+from ocop.core.api import problems
+from ocop.core.api.renderers import UTF8JSONRenderer, dumps
+from ocop.core.api.throttling import ApiThrottle
+from ocop.core.views import public
 from ocop.criteria.api import router as criteria_router
 from ocop.evaluation.api import router as dossiers_router
 from ocop.places.api import router as places_router
 from ocop.registry.api import API_READERS
 from ocop.registry.api import producers as producers_router
 from ocop.registry.api import products as products_router
-
-from . import problems
-from .renderers import UTF8JSONRenderer, dumps
-from .throttling import ApiThrottle
 
 DESCRIPTION = """\
 The OCOP programme's data (*Mỗi xã một sản phẩm*): administrative units, producers and products.

@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ocop.registry import demo
+from ocop.demo import registry as demo
 
 
 class Command(BaseCommand):

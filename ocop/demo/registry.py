@@ -33,10 +33,12 @@ from stdnum.vn import mst
 from ocop.accounts.models import Role, User
 from ocop.core.text import fold
 from ocop.places.models import Commune, Province
+from ocop.registry.identifiers import GS1_VIETNAM_PREFIX
+from ocop.registry.models import Entity, EntityType, Gender, Product, ProductStatus, SalesChannel, StarRating
+from ocop.registry.services import certificate_expiry
 
-from .identifiers import GS1_VIETNAM_PREFIX
-from .models import Entity, EntityType, Gender, Product, ProductStatus, SalesChannel, StarRating
-from .services import certificate_expiry
+from . import evaluation as evaluation_demo
+from . import trace as trace_demo
 
 DATA_DIR = Path(__file__).parent / "data"
 TAY_NINH = "80"
@@ -1033,9 +1035,6 @@ def registry_is_empty() -> bool:
 def flush_registry() -> None:
     """Deletes every producer and product (with their channels, photos and ratings), and the evaluation
     records and certificates behind them."""
-    from ocop.evaluation import demo as evaluation_demo
-    from ocop.trace import demo as trace_demo
-
     try:
         with transaction.atomic():
             trace_demo.flush()
@@ -1091,8 +1090,6 @@ def generate(
     products = [product for p in entity_plans for product in p.products]
     # The evaluation records behind the ratings (rounds, dossiers, council sheets, decisions,
     # certificates): planned now, so that product codes and rating points go in with the rows.
-    from ocop.evaluation import demo as evaluation_demo
-
     evaluation_plan = evaluation_demo.plan(products, ratings, today, seed)
     with transaction.atomic():
         Entity.objects.bulk_create([p.entity for p in entity_plans], batch_size=BATCH_SIZE)
@@ -1104,8 +1101,6 @@ def generate(
     analyze_tables()
     evaluation_demo.analyze_tables()
     # Batches and their journeys, through the producer's own services (a few dozen events).
-    from ocop.trace import demo as trace_demo
-
     trace_demo.write(today)
 
     stars = Counter(p.stars for p in products if p.stars)

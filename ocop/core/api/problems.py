@@ -19,14 +19,22 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
-from ocop.accounts.auth import InvalidToken
-
 from .renderers import dumps
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
 
 logger = logging.getLogger("ocop.api")
+
+
+class InvalidToken(AuthenticationError):
+    """A bearer token was sent but is not accepted (unknown, revoked, malformed, or its user inactive)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            401, _("The bearer token is not valid: it is unknown, revoked, or its user is inactive.")
+        )
+
 
 CONTENT_TYPE = "application/problem+json; charset=utf-8"
 REALM = "OCOP API"
@@ -181,7 +189,7 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, on_validation_error)
 
 
-# The Problem document in OpenAPI terms (added to components by ocop.api.api).
+# The Problem document in OpenAPI terms (added to components by ocop.site.api).
 PROBLEM_SCHEMA = {
     "title": "Problem",
     "description": "RFC 7807 problem details.",

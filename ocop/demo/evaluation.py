@@ -33,9 +33,7 @@ from ocop.core.calendar import default_calendar
 from ocop.criteria import engine
 from ocop.criteria.models import SetStatus, Sheet
 from ocop.criteria.services import compiled_sheet
-from ocop.registry.models import Product, ProductStatus, StarRating
-
-from .models import (
+from ocop.evaluation.models import (
     Council,
     CouncilMember,
     Counter,
@@ -49,7 +47,8 @@ from .models import (
     RoundKind,
     RoundStatus,
 )
-from .workflow import DossierStatus as S
+from ocop.evaluation.workflow import DossierStatus as S
+from ocop.registry.models import Product, ProductStatus, StarRating
 
 TAY_NINH = "80"
 BATCH_SIZE = 1000
@@ -712,7 +711,7 @@ def _in_progress(p: EvaluationPlan, round_: Round, council: Council, now: dateti
 
 
 def analyze_tables() -> None:
-    """Planner statistics after the bulk load (see ocop.registry.demo.analyze_tables)."""
+    """Planner statistics after the bulk load (see ocop.demo.registry.analyze_tables)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
