@@ -172,16 +172,16 @@ def build_file(fmt: str, records: list[dict]) -> bytes:
 def run_import(user, fmt: str, data: bytes) -> tuple:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ocop.registry import importer
+    from ocop.registry import importer, services
 
     name = f"bench.{fmt.split('-')[0]}"
-    job = importer.start_import(user, "products", SimpleUploadedFile(name, data), enqueue=False)
+    job = services.start_import(user, "products", SimpleUploadedFile(name, data), enqueue=False)
     started = time.perf_counter()
     job = importer.run_check(job.pk)
     checked = time.perf_counter()
     if job.status != "checked":
         raise SystemExit(f"the check failed: {job.status} {job.message} {job.errors[:5]}")
-    importer.confirm_import(user, job, enqueue=False)
+    services.confirm_import(user, job, enqueue=False)
     write_start = time.perf_counter()
     job = importer.run_write(job.pk)
     written = time.perf_counter()
@@ -193,10 +193,10 @@ def run_import(user, fmt: str, data: bytes) -> tuple:
 def recheck(user, fmt: str, data: bytes) -> tuple:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ocop.registry import importer
+    from ocop.registry import importer, services
 
     name = f"again.{fmt.split('-')[0]}"
-    job = importer.start_import(user, "products", SimpleUploadedFile(name, data), enqueue=False)
+    job = services.start_import(user, "products", SimpleUploadedFile(name, data), enqueue=False)
     started = time.perf_counter()
     job = importer.run_check(job.pk)
     return job, time.perf_counter() - started

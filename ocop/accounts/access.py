@@ -19,10 +19,35 @@ REGISTRY_READERS = (
 REGISTRY_EDITORS = (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.PRODUCER)
 
 
+# The one superuser rule: a superuser passes every permission check (`has_role` and the predicates
+# built on it) but never *acts as* a role (`acts_as`), since a role also narrows what its holder sees
+# and edits, and a superuser is narrowed by nothing.
+
+
+def is_active_user(user) -> bool:
+    """Signed in and not deactivated."""
+    return bool(user and user.is_authenticated and user.is_active)
+
+
 def has_role(user, *roles: str) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or user.role in roles
+    """May act with one of these roles (a superuser may act with every role)."""
+    return is_active_user(user) and (user.is_superuser or user.role in roles)
+
+
+def acts_as(user, role: str) -> bool:
+    """The account holds exactly this role, with the limits that come with it (never a superuser)."""
+    return is_active_user(user) and not user.is_superuser and user.role == role
+
+
+def is_provincial_officer(user, province_id: str) -> bool:
+    """The provincial OCOP office of this province (a superuser counts)."""
+    return is_active_user(user) and (
+        user.is_superuser or (acts_as(user, Role.PROVINCE_OFFICER) and user.province_id == province_id)
+    )
+
+
+def is_ministry(user) -> bool:
+    return has_role(user, Role.MINISTRY)
 
 
 def role_required(*roles: str):

@@ -147,3 +147,13 @@ def revoke_token(prefix: str, username: str | None = None, actor: User | None = 
         token.save(update_fields=["revoked"])
         audit.record(actor, token, AuditEvent.Action.UPDATE, {"revoked": [False, True]})
     return token
+
+
+def declare_roles(*roles: str):
+    """Marks an endpoint with the roles its authentication admits (read by the URL audit)."""
+
+    def mark(view):
+        view.allowed_roles = roles
+        return view
+
+    return mark

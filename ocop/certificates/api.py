@@ -18,11 +18,10 @@ from ninja import Field, Query, Router, Schema
 from ocop.core.api.pagination import PageMeta, PageParams, paginate
 from ocop.core.api.problems import ApiProblem
 from ocop.core.views import public
-from ocop.evaluation.models import DecisionLevel
 
 from . import pdf as certificate_pdfs
 from . import qr
-from .models import Certificate, CertificateStatus, RevocationGround
+from .models import Certificate, CertificateStatus, DecisionLevel, RevocationGround
 from .views import CACHE_SECONDS, find, pdf_response, public_certificates, search, status_q
 
 router = Router(tags=["Certificates"], auth=None)

@@ -9,7 +9,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ocop.evaluation.models import ScopedQuerySet
+from ocop.registry.models import ProducerScopedQuerySet
+
+
+class DecisionLevel(models.TextChoices):
+    """Who recognises and certifies: the province 3★ and 4★, the Ministry 5★ (Art. 7)."""
+
+    PROVINCE = "province", _("Provincial People's Committee chair")
+    MINISTRY = "ministry", _("Minister of Agriculture and Environment")
 
 
 class CertificateStatus(models.TextChoices):
@@ -97,7 +104,7 @@ class Certificate(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProducerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_on", "-id"]

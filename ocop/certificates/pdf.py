@@ -15,9 +15,8 @@ from collections import OrderedDict
 
 from django.template.loader import render_to_string
 
-from ocop.evaluation.models import DecisionLevel
-
 from . import qr, services
+from .models import DecisionLevel
 
 WATERMARKS = {"revoked": "ĐÃ THU HỒI", "expired": "HẾT HIỆU LỰC", "superseded": "ĐÃ ĐƯỢC THAY THẾ"}
 MINISTRY = "Bộ Nông nghiệp và Môi trường"

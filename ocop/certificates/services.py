@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,16 +18,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ocop.accounts.access import is_active_user, is_ministry, is_provincial_officer
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
-from ocop.evaluation.models import DecisionLevel, Dossier, RequestType
-from ocop.evaluation.services.decisions import effective_result, is_ministry, is_provincial_officer
-from ocop.evaluation.workflow import DossierStatus
+from ocop.core.serials import next_serial
 from ocop.registry.models import Product, ProductStatus
+from ocop.registry.rules import certificate_expiry
 
 from . import rules
-from .models import Certificate, CertificateStatus, Reminder, RevocationGround
+from .models import Certificate, CertificateStatus, DecisionLevel, Reminder, RevocationGround
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +36,8 @@ __all__ = [
     "display_status",
     "expire_and_remind",
     "issue_certificate",
-    "pending_reevaluation",
     "revoke",
 ]
-
-
-def _active(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -70,51 +66,56 @@ def display_status(certificate: Certificate, today: dt.date | None = None) -> st
 # -------------------------------------------------------------------------------------------- issue
 
 
-def _may_issue(user, dossier: Dossier, decision, stars: int) -> bool:
-    if decision.level == DecisionLevel.MINISTRY:
+def may_issue(user, level: str, stars: int, province_id: str) -> bool:
+    """The province certifies 3★ and 4★ products of its own province, the Ministry 5★ ones (Art. 7)."""
+    if level == DecisionLevel.MINISTRY:
         return stars == 5 and is_ministry(user)
-    return stars in (3, 4) and is_provincial_officer(user, dossier.round.province_id)
+    return stars in (3, 4) and is_provincial_officer(user, province_id)
 
 
 @transaction.atomic
-def issue_certificate(user, dossier: Dossier, decision) -> Certificate:
-    """The certificate of a dossier just recognised by `decision` (called by the decision services in
-    their transaction). Number `<serial>/<year>/CN-OCOP-<province>`, valid from the decision date for
-    OCOP_CERTIFICATE_MONTHS months; the product's previous valid certificate is superseded."""
-    from ocop.evaluation.services import next_serial
-
-    dossier = Dossier.objects.select_related("round", "product", "entity").get(pk=dossier.pk)
-    # The central council's result once recorded (5★, or 3★/4★ on it), else the provincial council's.
-    points, stars = effective_result(dossier)
-    if not _may_issue(user, dossier, decision, stars or 0):
+def issue_certificate(
+    user,
+    *,
+    product: Product,
+    producer,
+    province_id: str,
+    stars: int,
+    points,
+    decision,
+    dossier_id: int | None,
+) -> Certificate:
+    """The certificate of `product` of `producer`, which `decision` (its number, date and level) has
+    just recognised with these stars and points on dossier `dossier_id`. The decision services call
+    this in their transaction, after the dossier's own checks: this app knows nothing of dossiers. Number
+    `<serial>/<year>/CN-OCOP-<province>`, valid from the decision date for OCOP_CERTIFICATE_MONTHS
+    months; the product's previous valid certificate is superseded."""
+    if not may_issue(user, decision.level, stars or 0, province_id):
         raise PermissionDenied(_("You cannot issue a certificate for this product."))
-    if dossier.status != DossierStatus.RECOGNISED or dossier.decision_id != decision.pk:
-        raise ValidationError(_("A certificate is issued only for a dossier recognised by this decision."))
-    if Certificate.objects.filter(dossier=dossier).exists():
+    if dossier_id and Certificate.objects.filter(dossier_id=dossier_id).exists():
         raise ValidationError(_("This dossier already has a certificate."))
-    province = dossier.round.province_id
     year = decision.date.year
-    serial = next_serial(f"certificate:{province}:{year}")
+    serial = next_serial(f"certificate:{province_id}:{year}")
     certificate = Certificate.objects.create(
-        number=f"{serial}/{year}/CN-OCOP-{province}",
-        product=dossier.product,
-        entity=dossier.entity,
-        province_id=province,
-        dossier=dossier,
-        decision=decision,
+        number=f"{serial}/{year}/CN-OCOP-{province_id}",
+        product=product,
+        entity=producer,
+        province_id=province_id,
+        dossier_id=dossier_id,
+        decision_id=decision.pk,
         decision_number=decision.number,
         decision_date=decision.date,
         stars=stars,
         points=points,
-        product_name=dossier.product.name_vi,
-        entity_name=dossier.entity.name,
+        product_name=product.name_vi,
+        entity_name=producer.name,
         issued_on=decision.date,
-        expires_on=rules.expiry(decision.date, settings.OCOP_CERTIFICATE_MONTHS),
+        expires_on=certificate_expiry(decision.date),
     )
     audit.record(user, certificate, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(certificate)))
     previous = (
         Certificate.objects.select_for_update()
-        .filter(product_id=dossier.product_id, status=CertificateStatus.VALID)
+        .filter(product_id=product.pk, status=CertificateStatus.VALID)
         .exclude(pk=certificate.pk)
     )
     for old in previous:
@@ -149,7 +150,7 @@ def refused_not_in_force(certificate: Certificate, today: dt.date | None = None)
 def can_revoke(user, certificate: Certificate, today: dt.date | None = None) -> bool:
     """The provincial officer of the certificate's province for 3★/4★, a Ministry officer for 5★ (Art.
     8), and only while the certificate is in force."""
-    return _active(user) and in_force(certificate, today) and is_authority(user, certificate)
+    return is_active_user(user) and in_force(certificate, today) and is_authority(user, certificate)
 
 
 def is_authority(user, certificate: Certificate) -> bool:
@@ -202,7 +203,7 @@ def revoke(
     """Revoke a certificate on one of the six grounds of Art. 8, within OCOP_REVOCATION_DAYS days of the
     finding. The reason is public (the verification page shows it); the product's status becomes revoked
     and keeps its stars on record."""
-    if not _active(user) or not is_authority(user, certificate):
+    if not is_active_user(user) or not is_authority(user, certificate):
         raise PermissionDenied(authority_message(certificate))
     today = _today(today)
     reason = (reason or "").strip()
@@ -262,15 +263,6 @@ def revoke(
 # ------------------------------------------------------------------------------ expiry and reminders
 
 
-def pending_reevaluation(product_ids) -> set[int]:
-    """Products with a re-evaluation dossier filed and not yet decided."""
-    return set(
-        Dossier.objects.filter(product_id__in=list(product_ids), request_type=RequestType.REEVALUATION)
-        .exclude(status__in=[*DossierStatus.finished(), DossierStatus.DRAFT])
-        .values_list("product_id", flat=True)
-    )
-
-
 def recipients(certificate: Certificate) -> list[str]:
     """The producer's users and the officers of its commune who have an e-mail address."""
     from django.db.models import Q
@@ -328,10 +320,13 @@ def _expire(certificate: Certificate) -> bool:
     return True
 
 
-def expire_and_remind(today: dt.date | None = None) -> dict[str, int]:
-    """The daily job (`manage.py ocop_expire`, task `expire_certificates`). Idempotent: a second run on
-    the same day changes and sends nothing, and a run after days without one still sends each reminder
-    that fell due (once).
+def expire_and_remind(
+    today: dt.date | None, *, pending_reevaluation: Callable[[Iterable[int]], set[int]]
+) -> dict[str, int]:
+    """The daily job (`manage.py ocop_expire`, task `expire_certificates`, both in the evaluation app,
+    which passes `pending_reevaluation`: of some products, those with a re-evaluation dossier filed and
+    not yet decided). Idempotent: a second run on the same day changes and sends nothing, and a run
+    after days without one still sends each reminder that fell due (once).
 
     - A valid certificate past its expiry date expires, unless its product has a re-evaluation dossier
       filed and pending: then it stays valid until the decision, at most OCOP_LATE_FILER_GRACE_DAYS days

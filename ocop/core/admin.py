@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, ImportJob
+from .models import AuditEvent, Counter
 
 
 class ReadOnlyAdmin:
@@ -26,7 +26,6 @@ class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ["object_repr", "object_id"]
 
 
-@admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "original_name", "status", "total_rows", "created_by"]
-    list_filter = ["kind", "status"]
+@admin.register(Counter)
+class CounterAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("key", "value")

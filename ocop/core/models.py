@@ -44,50 +44,11 @@ class AuditEvent(models.Model):
         return f"{self.get_action_display()} {self.object_repr}"
 
 
-class ImportJob(models.Model):
-    """A spreadsheet import: checked in full first (dry run), then written all-or-nothing by the worker.
+class Counter(models.Model):
+    """Serial numbers (receipts, product codes, certificate numbers) handed out under a row lock."""
 
-    The page polls `processed_rows / total_rows` to show progress.
-    """
-
-    class Kind(models.TextChoices):
-        PRODUCERS = "producers", _("Producers")
-        PRODUCTS = "products", _("Products")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        CHECKING = "checking", _("Checking")
-        CHECKED = "checked", _("Checked — ready to import")
-        INVALID = "invalid", _("Has errors")
-        IMPORTING = "importing", _("Importing")
-        DONE = "done", _("Imported")
-        FAILED = "failed", _("Failed")
-
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    file = models.FileField(upload_to="imports/%Y/%m/")
-    original_name = models.CharField(_("file"), max_length=255)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)  # all errors found; `errors` may list fewer
-    errors = models.JSONField(default=list, blank=True)
-    message = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)  # last sign of life of the running task
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("import")
-        verbose_name_plural = _("imports")
-        ordering = ["-created_at"]
+    key = models.CharField(max_length=100, primary_key=True)
+    value = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} — {self.original_name}"
-
-    @property
-    def percent(self) -> int:
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+        return f"{self.key} = {self.value}"

@@ -4,7 +4,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext
 
-from .models import CriteriaSet, SelfAssessment, SelfAssessmentEvidence, Sheet
+from .models import CriteriaSet, Sheet
 
 
 class SheetInline(admin.TabularInline):
@@ -107,25 +107,3 @@ class SheetAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # sheets go with their set
-
-
-class EvidenceInline(admin.TabularInline):
-    model = SelfAssessmentEvidence
-    fields = ("criterion", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
-    readonly_fields = fields
-    extra = 0
-
-
-@admin.register(SelfAssessment)
-class SelfAssessmentAdmin(admin.ModelAdmin):
-    """Read-only: producers and officers change self-assessments on their pages, with an audit trail."""
-
-    list_display = ("product", "sheet", "status", "updated_at", "updated_by")
-    list_filter = ("status",)
-    search_fields = ("product__name_vi", "product__entity__name")
-    readonly_fields = ("product", "sheet", "answers", "not_applicable", "status", "updated_by")
-    exclude = ("disqualifiers",)
-    inlines = [EvidenceInline]
-
-    def has_add_permission(self, request):
-        return False

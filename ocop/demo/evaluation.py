@@ -27,18 +27,16 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ocop.accounts.models import Role, User
-from ocop.certificates.models import Certificate, CertificateStatus, RevocationGround
-from ocop.certificates.rules import expiry
+from ocop.certificates.models import Certificate, CertificateStatus, DecisionLevel, Reminder, RevocationGround
 from ocop.core.calendar import default_calendar
+from ocop.core.models import Counter
 from ocop.criteria import engine
 from ocop.criteria.models import SetStatus, Sheet
 from ocop.criteria.services import compiled_sheet
 from ocop.evaluation.models import (
     Council,
     CouncilMember,
-    Counter,
     Decision,
-    DecisionLevel,
     Dossier,
     MemberRole,
     MemberScore,
@@ -49,6 +47,7 @@ from ocop.evaluation.models import (
 )
 from ocop.evaluation.workflow import DossierStatus as S
 from ocop.registry.models import Product, ProductStatus, StarRating
+from ocop.registry.rules import certificate_expiry
 
 TAY_NINH = "80"
 BATCH_SIZE = 1000
@@ -241,7 +240,7 @@ def plan(
         if rp.province == TAY_NINH
         and not rp.superseded
         and rp.rating.stars == 3
-        and expiry(rp.rating.decision_date) > today + datetime.timedelta(days=365)
+        and certificate_expiry(rp.rating.decision_date) > today + datetime.timedelta(days=365)
     ]
     if candidates:
         # The product keeps its registry status: the registry records the revocation separately.
@@ -458,7 +457,7 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
     for rp, dossier in zip(p.ratings, dossiers, strict=True):
         r = rp.rating
         serial = _next(p.counters, f"certificate:{rp.province}:{r.decision_date.year}")
-        expires = expiry(r.decision_date)
+        expires = certificate_expiry(r.decision_date)
         status = CertificateStatus.VALID
         if rp.superseded:
             status = CertificateStatus.SUPERSEDED
@@ -723,7 +722,6 @@ def analyze_tables() -> None:
 
 def flush() -> None:
     """Deletes every evaluation record and certificate (before the registry's producers are deleted)."""
-    from ocop.certificates.models import Reminder
 
     Reminder.objects.all().delete()
     Certificate.objects.update(superseded_by=None)

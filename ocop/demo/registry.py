@@ -35,7 +35,7 @@ from ocop.core.text import fold
 from ocop.places.models import Commune, Province
 from ocop.registry.identifiers import GS1_VIETNAM_PREFIX
 from ocop.registry.models import Entity, EntityType, Gender, Product, ProductStatus, SalesChannel, StarRating
-from ocop.registry.services import certificate_expiry
+from ocop.registry.rules import certificate_expiry
 
 from . import evaluation as evaluation_demo
 from . import trace as trace_demo

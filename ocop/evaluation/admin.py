@@ -86,6 +86,20 @@ class AdvisoryRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 # another member's points (the council pages show them once the scoring is closed).
 
 
-@admin.register(models.Counter)
-class CounterAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("key", "value")
+class SelfAssessmentEvidenceInline(ReadOnlyAdmin, admin.TabularInline):
+    model = models.SelfAssessmentEvidence
+    fields = ("criterion", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(models.SelfAssessment)
+class SelfAssessmentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read-only: producers and officers change self-assessments on their pages, with an audit trail."""
+
+    list_display = ("product", "sheet", "status", "updated_at", "updated_by")
+    list_filter = ("status",)
+    search_fields = ("product__name_vi", "product__entity__name")
+    readonly_fields = ("product", "sheet", "answers", "not_applicable", "status", "updated_by")
+    exclude = ("disqualifiers",)
+    inlines = [SelfAssessmentEvidenceInline]

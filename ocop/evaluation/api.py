@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
-from ocop.accounts.auth import api_auth
+from ocop.accounts.auth import api_auth, declare_roles
 from ocop.core.api.pagination import PageMeta, PageParams, paginate
 from ocop.core.api.problems import ApiProblem
 from ocop.criteria import engine
@@ -33,16 +33,6 @@ from .services.council import visible_scores
 from .workflow import DossierStatus
 
 router = Router(tags=["Dossiers"], auth=api_auth(*API_READERS))
-
-
-def _allowed(*roles):
-    """Marks an endpoint with the roles its authentication admits (read by the URL audit)."""
-
-    def mark(view):
-        view.allowed_roles = roles
-        return view
-
-    return mark
 
 
 # --- Schemas ----------------------------------------------------------------------------------------
@@ -350,21 +340,21 @@ def filter_dossiers(queryset, f: DossierFilters):
 
 
 @router.get("", response=DossierPage, summary="List dossiers")
-@_allowed(*API_READERS)
+@declare_roles(*API_READERS)
 def list_dossiers(request, filters: Query[DossierFilters], page: Query[PageParams]):
     """Dossiers visible to the caller, newest submission first, with filters; paged."""
     return paginate(request, filter_dossiers(dossier_queryset(request.auth), filters), page)
 
 
 @router.get("/{int:dossier_id}", response=DossierOut, summary="Get a dossier")
-@_allowed(*API_READERS)
+@declare_roles(*API_READERS)
 def get_dossier(request, dossier_id: int):
     """Forms 01, 02 and 03, the self-score, the attachments (titles and kinds) and the result."""
     return _visible_dossier(request.auth, dossier_id, detail=True)
 
 
 @router.get("/{int:dossier_id}/result", response=ResultOut, summary="Get a dossier's result")
-@_allowed(*API_READERS)
+@declare_roles(*API_READERS)
 def get_dossier_result(request, dossier_id: int):
     """Points, stars, unmet marks and spread once closed; member totals as council independence allows."""
     dossier = _visible_dossier(request.auth, dossier_id)

@@ -15,20 +15,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ocop.registry.models import scope_filter
+from ocop.certificates.models import DecisionLevel
+from ocop.registry.models import ProducerScopedQuerySet
 
 from .workflow import DossierStatus
-
-
-class ScopedQuerySet(models.QuerySet):
-    """Rows pointing at an entity through `entity`, filtered by the registry's scope rule."""
-
-    def visible_to(self, user):
-        q = scope_filter(user, prefix="entity__")
-        return self.none() if q is None else self.filter(q)
-
 
 # ------------------------------------------------------------------------------------------ ideas
 
@@ -64,7 +57,7 @@ class Idea(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProducerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -158,7 +151,7 @@ class EvidenceDocument(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProducerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "-issued_on", "-id"]
@@ -299,11 +292,6 @@ class CouncilMember(models.Model):
 # -------------------------------------------------------------------------------------- decisions
 
 
-class DecisionLevel(models.TextChoices):
-    PROVINCE = "province", _("Provincial People's Committee chair")
-    MINISTRY = "ministry", _("Minister of Agriculture and Environment")
-
-
 class Decision(models.Model):
     """A decision recognising products (3★/4★ by the provincial chair, 5★ by the Minister). A provincial
     decision belongs to its province; the Minister's may list products of several provinces."""
@@ -362,7 +350,7 @@ class RequestType(models.TextChoices):
     REEVALUATION = "reevaluation", _("Re-evaluation")
 
 
-class DossierQuerySet(ScopedQuerySet):
+class DossierQuerySet(ProducerScopedQuerySet):
     pass
 
 
@@ -575,11 +563,97 @@ class MemberScore(models.Model):
         return f"{self.dossier} — {self.member} ({self.scoring_round})"
 
 
-class Counter(models.Model):
-    """Serial numbers (receipts, product codes, certificates) handed out under a row lock."""
+# ------------------------------------------------------------------------------ self-assessment
 
-    key = models.CharField(max_length=100, primary_key=True)
-    value = models.PositiveIntegerField(default=0)
+
+class SelfAssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class SelfAssessment(models.Model):
+    """A producer's self-score of one product on its scoring sheet (Form 02, Part III).
+
+    ``answers`` maps criterion code → points of the chosen option (as the engine takes them);
+    ``not_applicable`` lists conditional criteria whose condition does not hold. A producer does not
+    tick disqualifiers, so ``disqualifiers`` stays empty here (kept for the council's later use).
+    A product has at most one draft at a time."""
+
+    product = models.ForeignKey(
+        "registry.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="self_assessments",
+    )
+    sheet = models.ForeignKey(
+        "criteria.Sheet", verbose_name=_("scoring sheet"), on_delete=models.PROTECT, related_name="+"
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    not_applicable = models.JSONField(_("not applicable"), default=list, blank=True)
+    disqualifiers = models.JSONField(_("disqualifiers"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SelfAssessmentStatus.choices, default=SelfAssessmentStatus.DRAFT
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("self-assessment")
+        verbose_name_plural = _("self-assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=models.Q(status="draft"),
+                name="evaluation_selfassessment_one_draft",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.key} = {self.value}"
+        return gettext("Self-assessment of %(product)s") % {"product": self.product}
+
+
+def evidence_path(instance: SelfAssessmentEvidence, filename: str) -> str:
+    """A name nobody can guess (the original name is kept in the row, never in the path)."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"self-assessment/{instance.assessment.product_id}/{secrets.token_urlsafe(24)}.{suffix[:5]}"
+
+
+class SelfAssessmentEvidence(models.Model):
+    """A document (PDF or image) backing one criterion of a self-assessment; served only through a view
+    that checks the product's permissions."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, verbose_name=_("self-assessment"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    criterion = models.CharField(_("criterion"), max_length=20)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["criterion", "uploaded_at", "id"]
+        indexes = [models.Index(fields=["assessment", "criterion"])]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.original_name}"

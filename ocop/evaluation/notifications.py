@@ -1,8 +1,8 @@
 """E-mail about a dossier's steps, sent by the background worker after the step commits.
 
-`dossier_changed` runs in `transaction.on_commit` after every transition (services.transition): it only
-queues a task (ocop.evaluation.tasks) with the dossier's id and the action, so a slow or failing mail
-server never holds up a step. The task calls `send_dossier_mail`, which picks the people concerned,
+After every transition that `has_mail`, services.transition queues a task (ocop.evaluation.tasks) in
+`transaction.on_commit` with the dossier's id and the action, so a slow or failing mail server never
+holds up a step. The task calls `send_dossier_mail`, which picks the people concerned,
 renders each e-mail in the recipient's language (Vietnamese by default) and sends it. Users without an
 e-mail address are skipped."""
 
@@ -19,6 +19,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ocop.accounts.models import Role, User
+
+from .models import CouncilMember, Dossier
 
 logger = logging.getLogger(__name__)
 
@@ -53,19 +55,13 @@ SUBJECTS = {
 }
 
 
-def dossier_changed(dossier_id: int, action: str) -> None:
-    """Called after every committed transition: queue the e-mails, if the action has any."""
-    if action not in RECIPIENTS:
-        return
-    from .tasks import notify_dossier
-
-    notify_dossier.enqueue(dossier_id, action)
+def has_mail(action: str) -> bool:
+    """Whether this step of a dossier e-mails anyone."""
+    return action in RECIPIENTS
 
 
 def recipients(dossier, action: str) -> list[User]:
     """The active users concerned by `action` on `dossier` who have an e-mail address, in one query."""
-    from .models import CouncilMember
-
     groups = RECIPIENTS.get(action, ())
     q = Q(pk__in=[])
     for group in groups:
@@ -110,8 +106,6 @@ def render_mail(dossier, action: str, user) -> tuple[str, str]:
 
 def send_dossier_mail(dossier_id: int, action: str) -> int:
     """Send the e-mails about one step; returns how many were sent."""
-    from .models import Dossier
-
     dossier = (
         Dossier.objects.select_related("product", "entity", "commune", "round", "council")
         .filter(pk=dossier_id)

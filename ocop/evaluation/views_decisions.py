@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ocop.accounts.access import REGISTRY_READERS, role_required
+from ocop.accounts.access import REGISTRY_READERS, is_provincial_officer, role_required
 from ocop.accounts.models import Role
+from ocop.certificates.models import Certificate
 from ocop.registry.forms import apply_errors
 
 from .forms_decisions import CentralImportForm, CentralResultForm, DecisionForm, NoteForm
@@ -49,8 +50,6 @@ def _refused(request, error: Exception) -> None:
 
 
 def _certificate(dossier: Dossier):
-    from ocop.certificates.models import Certificate
-
     return Certificate.objects.filter(dossier=dossier).first()
 
 
@@ -61,7 +60,7 @@ def _certificate(dossier: Dossier):
 @GET_POST
 def decide(request, pk: int):
     dossier = _dossier(request, pk)
-    if not svc.is_provincial_officer(request.user, dossier.round.province_id):
+    if not is_provincial_officer(request.user, dossier.round.province_id):
         raise Http404
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -112,7 +111,7 @@ def result(request, pk: int):
         "explained": svc.explain(dossier) if ready else None,
         "certificate": _certificate(dossier),
         "threshold": settings.OCOP_CENTRAL_THRESHOLD,
-        "may_decide": svc.is_provincial_officer(request.user, dossier.round.province_id)
+        "may_decide": is_provincial_officer(request.user, dossier.round.province_id)
         and dossier.status in (S.SCORED, S.CENTRAL_SCORED),
     }
     return render(request, "evaluation/result.html", context)
@@ -135,7 +134,7 @@ def _eligible_for_province(round_: Round):
 @GET_POST
 def decision_create(request, round_pk: int):
     round_ = get_object_or_404(Round.objects.select_related("province"), pk=round_pk)
-    if not svc.is_provincial_officer(request.user, round_.province_id):
+    if not is_provincial_officer(request.user, round_.province_id):
         raise Http404
     return _decision_page(
         request,
@@ -253,8 +252,6 @@ def decision_list(request):
 @role_required(Role.PROVINCE_OFFICER, Role.MINISTRY)
 @require_GET
 def decision_detail(request, pk: int):
-    from ocop.certificates.models import Certificate
-
     decision = get_object_or_404(_decisions(request.user), pk=pk)
     certificates = {
         c.dossier_id: c

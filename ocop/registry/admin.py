@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Entity, Product, ProductPhoto, SalesChannel, StarRating
+from ocop.core.admin import ReadOnlyAdmin
+
+from .models import Entity, ImportJob, Product, ProductPhoto, SalesChannel, StarRating
 
 
 class SalesChannelInline(admin.TabularInline):
@@ -36,3 +38,11 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name_vi", "name_en", "gtin", "search_key"]
     autocomplete_fields = ["entity"]
     inlines = [PhotoInline, RatingInline]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read-only: an import is started, checked and confirmed on the import pages."""
+
+    list_display = ["created_at", "kind", "original_name", "status", "total_rows", "created_by"]
+    list_filter = ["kind", "status"]

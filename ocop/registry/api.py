@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
 from ocop.accounts.access import REGISTRY_READERS
-from ocop.accounts.auth import api_auth
+from ocop.accounts.auth import api_auth, declare_roles
 from ocop.accounts.models import Role
 from ocop.core.api.pagination import PageMeta, PageParams, paginate
 from ocop.core.api.problems import ApiProblem
@@ -33,16 +33,6 @@ PHOTO_VARIANTS = {"url": "full", "thumbnail_url": "thumb"}
 
 producers = Router(tags=["Producers"], auth=api_auth(*API_READERS))
 products = Router(tags=["Products"], auth=api_auth(*API_READERS))
-
-
-def _allowed(*roles):
-    """Marks an endpoint with the roles its authentication admits (read by the URL audit)."""
-
-    def mark(view):
-        view.allowed_roles = roles
-        return view
-
-    return mark
 
 
 def _words(q: str | None) -> list[str]:
@@ -377,14 +367,14 @@ def filter_products(queryset, f: ProductFilters):
 
 
 @producers.get("", response=ProducerPage, summary="List producers")
-@_allowed(*API_READERS)
+@declare_roles(*API_READERS)
 def list_producers(request, filters: Query[ProducerFilters], page: Query[PageParams]):
     """Producers visible to the caller, by name, with filters; paged."""
     return paginate(request, filter_producers(producer_queryset(request.auth), filters), page)
 
 
 @producers.get("/{int:producer_id}", response=ProducerOut, summary="Get a producer")
-@_allowed(*API_READERS)
+@declare_roles(*API_READERS)
 def get_producer(request, producer_id: int):
     producer = producer_queryset(request.auth).filter(pk=producer_id).first()
     if producer is None:
@@ -393,14 +383,14 @@ def get_producer(request, producer_id: int):
 
 
 @products.get("", response=ProductPage, summary="List products")
-@_allowed(*API_READERS)
+@declare_roles(*API_READERS)
 def list_products(request, filters: Query[ProductFilters], page: Query[PageParams]):
     """Products visible to the caller, by Vietnamese name, with filters; paged."""
     return paginate(request, filter_products(product_queryset(request.auth), filters), page)
 
 
 @products.get("/{int:product_id}", response=ProductOut, summary="Get a product")
-@_allowed(*API_READERS)
+@declare_roles(*API_READERS)
 def get_product(request, product_id: int):
     product = product_queryset(request.auth).filter(pk=product_id).first()
     if product is None:
@@ -414,7 +404,7 @@ def get_product(request, product_id: int):
     summary="Get a product photo (variant full or thumb)",
     response={200: None},
 )
-@_allowed(*API_READERS)
+@declare_roles(*API_READERS)
 def get_product_photo(request, photo_id: int, variant: str):
     """The image bytes (JPEG or WebP), for whoever may see the product — with a token or a session."""
     from .views import photo_response

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ocop.accounts.access import acts_as
 from ocop.accounts.models import Role
 from ocop.criteria.classification import CURRENT_SET, product_sets
 from ocop.places.models import Commune
@@ -29,10 +30,6 @@ IDENTIFIER_MESSAGES = {
 
 def identifier_error(exc: InvalidIdentifier) -> str:
     return str(IDENTIFIER_MESSAGES.get(str(exc), _("This identifier is not valid.")))
-
-
-def acts_as(user, role: str) -> bool:
-    return bool(user.is_authenticated and not user.is_superuser and user.role == role)
 
 
 def communes_for(user):

@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connections, transaction
@@ -45,14 +45,14 @@ from django.utils.translation import gettext_lazy
 from ocop.accounts.access import has_role
 from ocop.accounts.models import Role
 from ocop.core import audit
-from ocop.core.models import AuditEvent, ImportJob
+from ocop.core.models import AuditEvent
 from ocop.core.text import fold
 from ocop.criteria.classification import CURRENT_SET
 from ocop.places.models import Commune, Province
 
 from . import tabular
-from .models import Entity, Product, ProductStatus, StarRating
-from .services import certificate_expiry
+from .models import Entity, ImportJob, Product, ProductStatus, StarRating
+from .rules import certificate_expiry
 
 logger = logging.getLogger(__name__)
 
@@ -195,42 +195,9 @@ def check_upload(upload) -> None:
         raise ValidationError(describe(problem.as_error().as_dict())) from problem
 
 
-def start_import(user, kind: str, upload, enqueue: bool = True) -> ImportJob:
-    """Store the uploaded file in a new job and queue its check (the dry run)."""
-    if not can_import(user):
-        raise PermissionDenied(_("You are not allowed to do this."))
-    if kind not in KINDS:
-        raise ValidationError(_("Unknown kind of import."))
-    check_upload(upload)
-    job = ImportJob(kind=kind, created_by=user, original_name=(upload.name or "")[:255])
-    job.file.save(_storage_name(upload.name), upload, save=False)
-    job.save()
-    if enqueue:
-        from .tasks import check_import
-
-        check_import.enqueue(job.pk)
-    return job
-
-
-def _storage_name(name: str | None) -> str:
+def storage_name(name: str | None) -> str:
     suffix = (name or "").rsplit(".", 1)[-1].lower() if "." in (name or "") else ""
     return f"import.{suffix}" if suffix in FORMATS else "import.dat"
-
-
-def confirm_import(user, job: ImportJob, enqueue: bool = True) -> bool:
-    """Queue the write of a checked job; False when the job is not (or no longer) waiting for it."""
-    if not can_import(user) or (job.created_by_id != user.pk and not user.is_superuser):
-        raise PermissionDenied(_("You are not allowed to do this."))
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
-        status=ImportJob.Status.IMPORTING, processed_rows=0, heartbeat_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    if enqueue:
-        from .tasks import write_import
-
-        write_import.enqueue(job.pk)
-    return True
 
 
 STALE_AFTER = datetime.timedelta(minutes=15)  # a running task shows a sign of life every few seconds

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ocop.accounts.models import Role
+from ocop.core.querysets import ScopedQuerySet
 from ocop.core.text import fold
 from ocop.criteria.classification import CURRENT_SET, product_sets
 
@@ -50,14 +51,17 @@ def scope_filter(user, prefix: str = "", edit: bool = False) -> Q | None:
     return None
 
 
-class EntityQuerySet(models.QuerySet):
-    def visible_to(self, user) -> EntityQuerySet:
-        q = scope_filter(user)
-        return self.none() if q is None else self.filter(q)
+class ProducerScopedQuerySet(ScopedQuerySet):
+    """Producers, or rows pointing at a producer through `producer_path`, scoped by `scope_filter`."""
 
-    def editable_by(self, user) -> EntityQuerySet:
-        q = scope_filter(user, edit=True)
-        return self.none() if q is None else self.filter(q)
+    producer_path = "entity__"
+
+    def scope(self, user, *, edit: bool) -> Q | None:
+        return scope_filter(user, prefix=self.producer_path, edit=edit)
+
+
+class EntityQuerySet(ProducerScopedQuerySet):
+    producer_path = ""
 
 
 class Entity(models.Model):
@@ -185,14 +189,8 @@ class ProductStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-class ProductQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ProductQuerySet:
-        q = scope_filter(user, prefix="entity__")
-        return self.none() if q is None else self.filter(q)
-
-    def editable_by(self, user) -> ProductQuerySet:
-        q = scope_filter(user, prefix="entity__", edit=True)
-        return self.none() if q is None else self.filter(q)
+class ProductQuerySet(ProducerScopedQuerySet):
+    pass
 
 
 def product_set_choices():
@@ -350,3 +348,52 @@ class StarRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} — {self.stars}★ ({self.decision_number})"
+
+
+class ImportJob(models.Model):
+    """A spreadsheet import: checked in full first (dry run), then written all-or-nothing by the worker.
+
+    The page polls `processed_rows / total_rows` to show progress.
+    """
+
+    class Kind(models.TextChoices):
+        PRODUCERS = "producers", _("Producers")
+        PRODUCTS = "products", _("Products")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked — ready to import")
+        INVALID = "invalid", _("Has errors")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file"), max_length=255)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)  # all errors found; `errors` may list fewer
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # last sign of life of the running task
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

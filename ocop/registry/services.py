@@ -9,22 +9,23 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.images import get_image_dimensions
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ocop.accounts.access import has_role
+from ocop.accounts.access import acts_as, has_role
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
+from . import importer, tasks
 from .images import ProcessedImage, process_photo
-from .models import Entity, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
+from .models import Entity, ImportJob, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
+from .rules import certificate_expiry
 
-CERTIFICATE_MONTHS = 36
 # Fields a producer may not change on its own products: they follow from the evaluation.
 OFFICIAL_PRODUCT_FIELDS = {"stars", "status", "criteria_set"}
 # Stars change only by recording a rating, which only a provincial officer may do (see record_rating);
@@ -35,11 +36,6 @@ COMMUNE_LOCKED_PRODUCT_FIELDS = {"stars", "criteria_set"}
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(_("You are not allowed to do this."))
-
-
-def _acts_as(user, role: str) -> bool:
-    """The user holds exactly this role (a superuser holds every role in has_role, not here)."""
-    return bool(user.is_authenticated and user.is_active and not user.is_superuser and user.role == role)
 
 
 def can_edit_entity(user, entity: Entity) -> bool:
@@ -57,14 +53,14 @@ def can_create_entity(user, commune_id: str | None) -> bool:
         return False
     if user.is_superuser:
         return True
-    if _acts_as(user, Role.PROVINCE_OFFICER):
+    if acts_as(user, Role.PROVINCE_OFFICER):
         from ocop.places.models import Commune
 
         return (
             bool(user.province_id)
             and Commune.objects.filter(pk=commune_id, province_id=user.province_id).exists()
         )
-    if _acts_as(user, Role.COMMUNE_OFFICER):
+    if acts_as(user, Role.COMMUNE_OFFICER):
         return bool(user.commune_id) and str(commune_id) == str(user.commune_id)
     return False
 
@@ -76,7 +72,7 @@ def can_delete(user) -> bool:
 def can_record_rating(user, product: Product, stars: int | None = None) -> bool:
     """A provincial officer of the product's province; for a 5-star rating also the Ministry, whose
     Minister recognises 5-star products (Decision 26/2026, Art. 3.3)."""
-    if stars == 5 and _acts_as(user, Role.MINISTRY):
+    if stars == 5 and acts_as(user, Role.MINISTRY):
         return True
     return has_role(user, Role.PROVINCE_OFFICER) and can_edit_entity(user, product.entity)
 
@@ -100,7 +96,7 @@ def update_entity(user, entity: Entity, before: dict | None = None) -> Entity:
     original = Entity.objects.select_for_update().filter(pk=entity.pk).first() if entity.pk else None
     _require(original is not None and can_edit_entity(user, original))
     if entity.commune_id != original.commune_id:
-        if _acts_as(user, Role.PRODUCER):
+        if acts_as(user, Role.PRODUCER):
             raise PermissionDenied(_("Only an officer can move a producer to another commune."))
         if not can_create_entity(user, entity.commune_id):
             raise PermissionDenied(_("You cannot move a producer outside your area."))
@@ -147,9 +143,9 @@ def set_sales_channels(
 
 
 def _locked_product_fields(user) -> set[str]:
-    if _acts_as(user, Role.PRODUCER):
+    if acts_as(user, Role.PRODUCER):
         return OFFICIAL_PRODUCT_FIELDS
-    if _acts_as(user, Role.COMMUNE_OFFICER):
+    if acts_as(user, Role.COMMUNE_OFFICER):
         return COMMUNE_LOCKED_PRODUCT_FIELDS
     return set()
 
@@ -193,11 +189,6 @@ def delete_product(user, product: Product) -> None:
     for photo in product.photos.all():
         _delete_photo_files(photo)
     product.delete()
-
-
-def certificate_expiry(decision_date: datetime.date) -> datetime.date:
-    """A 3★+ certificate is valid 36 months (Decision 26/2026, Art. 4.3)."""
-    return decision_date + relativedelta(months=CERTIFICATE_MONTHS)
 
 
 @transaction.atomic
@@ -268,3 +259,35 @@ def delete_photo(user, photo: ProductPhoto) -> None:
     audit.record(user, photo.product, AuditEvent.Action.UPDATE, {"photos": [photo.image.name, None]})
     _delete_photo_files(photo)
     photo.delete()
+
+
+# --- Spreadsheet imports: the job's life (the work itself is in importer.py, run by tasks.py) ------
+
+
+def start_import(user, kind: str, upload, enqueue: bool = True) -> ImportJob:
+    """Store the uploaded file in a new job and queue its check (the dry run)."""
+    if not importer.can_import(user):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    if kind not in importer.KINDS:
+        raise ValidationError(_("Unknown kind of import."))
+    importer.check_upload(upload)
+    job = ImportJob(kind=kind, created_by=user, original_name=(upload.name or "")[:255])
+    job.file.save(importer.storage_name(upload.name), upload, save=False)
+    job.save()
+    if enqueue:
+        tasks.check_import.enqueue(job.pk)
+    return job
+
+
+def confirm_import(user, job: ImportJob, enqueue: bool = True) -> bool:
+    """Queue the write of a checked job; False when the job is not (or no longer) waiting for it."""
+    if not importer.can_import(user) or (job.created_by_id != user.pk and not user.is_superuser):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
+        status=ImportJob.Status.IMPORTING, processed_rows=0, heartbeat_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    if enqueue:
+        tasks.write_import.enqueue(job.pk)
+    return True

@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ocop.accounts.access import role_required
-from ocop.core.models import ImportJob
 
-from . import importer, tabular
+from . import importer, services, tabular
+from .models import ImportJob
 
 ERRORS_PER_PAGE = 100
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,7 +55,7 @@ def import_start(request):
     form = ImportForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            job = importer.start_import(request.user, form.cleaned_data["kind"], form.cleaned_data["file"])
+            job = services.start_import(request.user, form.cleaned_data["kind"], form.cleaned_data["file"])
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
@@ -101,7 +101,7 @@ def import_status(request, pk: int):
 @require_POST
 def import_confirm(request, pk: int):
     job = _job(request, pk)
-    if not importer.confirm_import(request.user, job):
+    if not services.confirm_import(request.user, job):
         messages.warning(request, _("This import is not waiting for confirmation."))
     return redirect("registry:import_detail", pk=job.pk)
 

@@ -20,7 +20,7 @@ urlpatterns = [
     path("accounts/", include("ocop.accounts.urls")),
     path("registry/", include("ocop.registry.urls")),
     path("criteria/", include("ocop.criteria.urls")),
-    path("evaluation/", include("ocop.evaluation.urls")),
+    path("", include("ocop.evaluation.urls")),
     path("", include("ocop.certificates.urls")),
     path("", include("ocop.trace.urls")),
     path("api/v1/", api.urls),

@@ -9,8 +9,7 @@ from django.core.cache import cache
 from pypdf import PdfReader
 
 from ocop.accounts.models import ApiToken, Role
-from ocop.certificates.models import CertificateStatus, RevocationGround
-from ocop.evaluation.models import DecisionLevel
+from ocop.certificates.models import CertificateStatus, DecisionLevel, RevocationGround
 from tests.certificates.test_pdf import make_certificate
 from tests.factories import EntityFactory, ProductFactory, commune, make_user
 

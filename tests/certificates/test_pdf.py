@@ -17,9 +17,9 @@ from pypdf import PdfReader
 from ocop.accounts.models import Role
 from ocop.certificates import pdf as certificate_pdfs
 from ocop.certificates import qr
-from ocop.certificates.models import Certificate, CertificateStatus
-from ocop.certificates.rules import expiry
-from ocop.evaluation.models import Decision, DecisionLevel
+from ocop.certificates.models import Certificate, CertificateStatus, DecisionLevel
+from ocop.evaluation.models import Decision
+from ocop.registry.rules import certificate_expiry as expiry
 from tests.factories import ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db

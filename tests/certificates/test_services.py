@@ -10,12 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from ocop.accounts.models import Role
 from ocop.certificates import services
-from ocop.certificates.models import Certificate, CertificateStatus
+from ocop.certificates.models import Certificate, CertificateStatus, DecisionLevel
 from ocop.core.models import AuditEvent
-from ocop.evaluation.models import Decision, DecisionLevel
+from ocop.evaluation.models import Decision
 from ocop.evaluation.services import decisions
 from ocop.evaluation.workflow import DossierStatus as S
 from ocop.registry.models import ProductStatus
+from ocop.registry.rules import certificate_expiry
 from tests.evaluation.factories import dossier_at
 from tests.factories import EntityFactory, ProductFactory, make_user
 
@@ -34,7 +35,6 @@ def make_certificate(
 ) -> Certificate:
     """A certificate row as the decision services would leave it (written directly, for the expiry and
     revocation tests)."""
-    from ocop.certificates import rules
 
     issued_on = issued_on or D(2026, 1, 15)
     product = product or ProductFactory(entity=EntityFactory())
@@ -54,7 +54,7 @@ def make_certificate(
         product_name=product.name_vi,
         entity_name=product.entity.name,
         issued_on=issued_on,
-        expires_on=rules.expiry(issued_on),
+        expires_on=certificate_expiry(issued_on),
         status=status,
     )
 
@@ -71,19 +71,34 @@ def test_issue_numbers_per_province_and_year_and_audits():
     assert AuditEvent.objects.filter(object_id=str(first.pk), action=AuditEvent.Action.CREATE).exists()
 
 
-def test_issue_refused_for_unrecognised_dossier_or_wrong_authority():
+def test_issue_refused_to_the_wrong_authority_and_twice_for_a_dossier():
     officer = make_user(Role.PROVINCE_OFFICER)
     dossier = dossier_at(S.SCORED, points="75.00", stars=4)
     decision = Decision.objects.create(
         province_id="80", round=dossier.round, level=DecisionLevel.PROVINCE, number="X", date=D(2026, 8, 31)
     )
-    with pytest.raises(ValidationError):
-        services.issue_certificate(officer, dossier, decision)
+
+    def issue(user):
+        return services.issue_certificate(
+            user,
+            product=dossier.product,
+            producer=dossier.entity,
+            province_id="80",
+            stars=4,
+            points=dossier.points,
+            decision=decision,
+            dossier_id=dossier.pk,
+        )
+
     with pytest.raises(PermissionDenied):
-        services.issue_certificate(make_user(Role.MINISTRY), dossier, decision)
+        issue(make_user(Role.MINISTRY))
     with pytest.raises(PermissionDenied):
-        services.issue_certificate(make_user(Role.PROVINCE_OFFICER, province_id="01"), dossier, decision)
+        issue(make_user(Role.PROVINCE_OFFICER, province_id="01"))
     assert not Certificate.objects.exists()
+    issue(officer)
+    with pytest.raises(ValidationError):
+        issue(officer)  # one certificate per dossier
+    assert Certificate.objects.count() == 1
 
 
 def test_display_status():

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ocop.accounts.models import Role
-from ocop.certificates.models import CertificateStatus, RevocationGround
-from ocop.evaluation.models import DecisionLevel
+from ocop.certificates.models import CertificateStatus, DecisionLevel, RevocationGround
 from tests.certificates.test_pdf import make_certificate
 from tests.factories import ProductFactory, make_user
 

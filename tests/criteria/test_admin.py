@@ -10,9 +10,9 @@ def test_staff_can_read_self_assessments_and_criteria_sets_in_the_admin():
     client = Client()
     client.force_login(admin)
     for url in (
-        "/admin/criteria/selfassessment/",
+        "/admin/evaluation/selfassessment/",
         "/admin/criteria/criteriaset/",
         "/admin/criteria/criteriaset/qd26-2026/change/",
     ):
         assert client.get(url).status_code == 200, url
-    assert client.get("/admin/criteria/selfassessment/add/").status_code == 403
+    assert client.get("/admin/evaluation/selfassessment/add/").status_code == 403

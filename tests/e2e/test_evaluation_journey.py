@@ -20,10 +20,10 @@ from django.utils import timezone, translation
 
 from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate, CertificateStatus
-from ocop.criteria import selfassessment as sa
 from ocop.evaluation import checklist
 from ocop.evaluation.models import DocumentKind, Dossier, RoundKind
 from ocop.evaluation.services import rounds as round_svc
+from ocop.evaluation.services import selfassessment as sa
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import MINIMAL_PDF
 from tests.evaluation.test_whole_path import answers_for, comp_of, make_council, months_later

@@ -15,7 +15,6 @@ from django.core.files.base import ContentFile
 from factory.django import DjangoModelFactory
 
 from ocop.accounts.models import Role
-from ocop.criteria.selfassessment import sheet_for
 from ocop.evaluation.models import (
     Council,
     CouncilMember,
@@ -27,6 +26,7 @@ from ocop.evaluation.models import (
     Round,
     RoundKind,
 )
+from ocop.evaluation.services.selfassessment import sheet_for
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.factories import TAY_NINH, EntityFactory, ProductFactory, make_user
 

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ocop.accounts.models import Role
-from ocop.certificates.models import Certificate, CertificateStatus
-from ocop.evaluation.models import Decision, DecisionLevel, Dossier
+from ocop.certificates.models import Certificate, CertificateStatus, DecisionLevel
+from ocop.evaluation.models import Decision, Dossier
 from ocop.evaluation.services import IllegalTransition
 from ocop.evaluation.services import decisions as svc
 from ocop.evaluation.workflow import DossierStatus as S

@@ -11,13 +11,13 @@ from django.test.utils import override_settings
 
 from ocop.accounts.models import User
 from ocop.certificates.models import Certificate, CertificateStatus
-from ocop.certificates.rules import expiry
+from ocop.core.models import Counter
 from ocop.criteria import engine
 from ocop.criteria.services import compiled_sheet
+from ocop.demo import registry as demo
 from ocop.evaluation import services
 from ocop.evaluation.models import (
     Council,
-    Counter,
     Decision,
     DecisionLevel,
     Dossier,
@@ -26,8 +26,8 @@ from ocop.evaluation.models import (
     Round,
 )
 from ocop.evaluation.workflow import DossierStatus as S
-from ocop.demo import registry as demo
 from ocop.registry.models import Product, StarRating
+from ocop.registry.rules import certificate_expiry as expiry
 
 TODAY = datetime.date(2026, 11, 29)
 BANDS = {3: (50, 70), 4: (70, 90), 5: (90, 101)}

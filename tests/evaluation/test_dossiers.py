@@ -12,14 +12,20 @@ from hypothesis import strategies as st
 
 from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate
-from ocop.core.models import AuditEvent
+from ocop.core.models import AuditEvent, Counter
 from ocop.core.workdays import WorkCalendar
-from ocop.criteria import selfassessment as sa
-from ocop.criteria.models import SelfAssessment
 from ocop.evaluation import checklist
-from ocop.evaluation.models import Counter, DocumentKind, Dossier, DossierAttachment, RequestType, RoundStatus
+from ocop.evaluation.models import (
+    DocumentKind,
+    Dossier,
+    DossierAttachment,
+    RequestType,
+    RoundStatus,
+    SelfAssessment,
+)
 from ocop.evaluation.services import IllegalTransition
 from ocop.evaluation.services import dossiers as ds
+from ocop.evaluation.services import selfassessment as sa
 from ocop.evaluation.workflow import DossierStatus as S
 from ocop.registry.models import Product
 from tests.evaluation.factories import RoundFactory, document, dossier_at

@@ -32,8 +32,7 @@ from ocop.core.calendar import default_calendar
 from ocop.core.models import AuditEvent
 from ocop.core.workdays import library_holidays
 from ocop.criteria import engine
-from ocop.criteria import selfassessment as sa
-from ocop.evaluation import checklist
+from ocop.evaluation import checklist, expiry
 from ocop.evaluation.models import (
     Council,
     CouncilMember,
@@ -52,6 +51,7 @@ from ocop.evaluation.services import decisions as decision_svc
 from ocop.evaluation.services import dossiers as ds
 from ocop.evaluation.services import review as review_svc
 from ocop.evaluation.services import rounds as round_svc
+from ocop.evaluation.services import selfassessment as sa
 from ocop.evaluation.workflow import DossierStatus as S
 from ocop.registry.models import Product, ProductStatus, StarRating
 from tests.evaluation.factories import MINIMAL_PDF
@@ -639,7 +639,7 @@ def test_reevaluation_window_edges(monkeypatch, client_of):
     late = ds.submit(w.producer, late)
     assert late.status == S.SUBMITTED and late.receipt_number
     monkeypatch.undo()
-    counts = cert_services.expire_and_remind(today=expires + dt.timedelta(days=1))
+    counts = expiry.expire_certificates(today=expires + dt.timedelta(days=1))
     assert counts["kept_valid"] == 1 and counts["expired"] == 0
     cert.refresh_from_db()
     assert cert.status == CertificateStatus.VALID and cert.grace_until == expires + dt.timedelta(days=180)

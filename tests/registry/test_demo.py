@@ -17,11 +17,11 @@ from django.urls import reverse
 
 from ocop.accounts.models import Role, User
 from ocop.criteria.classification import product_sets
-from ocop.places.loader import read_units
 from ocop.demo import registry as demo
+from ocop.places.loader import read_units
 from ocop.registry.identifiers import is_vietnam_gtin, normalize_gtin, normalize_tax_code
 from ocop.registry.models import Entity, EntityType, Product, ProductStatus, SalesChannel, StarRating
-from ocop.registry.services import certificate_expiry
+from ocop.registry.rules import certificate_expiry
 from tests.factories import EntityFactory
 
 TODAY = datetime.date(2026, 11, 29)

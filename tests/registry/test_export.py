@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from ocop.accounts.models import Role
-from ocop.core.models import AuditEvent, ImportJob
+from ocop.core.models import AuditEvent
 from ocop.places.models import Commune
 from ocop.registry import tabular
-from ocop.registry.models import Entity, Product, ProductStatus, StarRating
+from ocop.registry.models import Entity, ImportJob, Product, ProductStatus, StarRating
 from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
 from tests.registry.test_import import confirm, gtin, registry_state, tax_code, upload
 

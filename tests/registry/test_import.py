@@ -18,12 +18,12 @@ from stdnum import ean
 from stdnum.vn import mst
 
 from ocop.accounts.models import Role
-from ocop.core.models import AuditEvent, ImportJob
+from ocop.core.models import AuditEvent
 from ocop.core.text import fold
 from ocop.places.models import Commune
 from ocop.registry import importer
-from ocop.registry.models import Entity, Product, ProductStatus, StarRating
-from ocop.registry.services import certificate_expiry
+from ocop.registry.models import Entity, ImportJob, Product, ProductStatus, StarRating
+from ocop.registry.rules import certificate_expiry
 from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ocop.accounts.models import Role
-from ocop.core.models import ImportJob
 from ocop.registry import tabular
+from ocop.registry.models import ImportJob
 from tests.factories import commune, make_user
 from tests.registry.test_import import upload
 

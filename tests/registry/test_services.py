@@ -10,7 +10,7 @@ from django.utils import translation
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
-from ocop.registry import services
+from ocop.registry import rules, services
 from ocop.registry.models import Entity, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
 from tests.factories import (
     EntityFactory,
@@ -41,8 +41,8 @@ def rating(stars=4, decision_date=datetime.date(2025, 6, 20), **kwargs) -> StarR
 
 
 def test_certificate_expiry_is_36_months():
-    assert services.certificate_expiry(datetime.date(2025, 6, 20)) == datetime.date(2028, 6, 20)
-    assert services.certificate_expiry(datetime.date(2024, 2, 29)) == datetime.date(2027, 2, 28)
+    assert rules.certificate_expiry(datetime.date(2025, 6, 20)) == datetime.date(2028, 6, 20)
+    assert rules.certificate_expiry(datetime.date(2024, 2, 29)) == datetime.date(2027, 2, 28)
 
 
 def test_record_rating_sets_stars_status_and_validity(province, here):

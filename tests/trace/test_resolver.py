@@ -14,7 +14,7 @@ from stdnum import ean
 
 import ocop.site.urls as project_urls
 from ocop.certificates.models import Certificate, CertificateStatus
-from ocop.certificates.rules import expiry
+from ocop.registry.rules import certificate_expiry as expiry
 from ocop.trace import urls as trace_urls
 from ocop.trace.models import Batch
 from tests.factories import ProductFactory

@@ -4,7 +4,11 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import ocop.criteria.models
+
+
+def evidence_path(instance, filename):
+    """Historical: the models and their upload path moved to ocop.evaluation (evaluation 0002)."""
+    raise NotImplementedError
 
 
 class Migration(migrations.Migration):
@@ -87,7 +91,7 @@ class Migration(migrations.Migration):
                 (
                     "file",
                     models.FileField(
-                        max_length=255, upload_to=ocop.criteria.models.evidence_path, verbose_name="file"
+                        max_length=255, upload_to=evidence_path, verbose_name="file"
                     ),
                 ),
                 ("original_name", models.CharField(max_length=255, verbose_name="original name")),

@@ -4,7 +4,7 @@ transaction under a row lock, and writes an audit event; an illegal step raises 
 (state), `PermissionDenied` (who) or `ValidationError` (what) and changes nothing.
 
 This module holds what the stages share: who may see or act on a dossier, the one `transition` that
-moves a dossier from one state to another, and serial numbers.
+moves a dossier from one state to another.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from ocop.accounts.access import is_active_user
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
-from .. import notifications
-from ..models import CouncilMember, Counter, Dossier
+from .. import notifications, tasks
+from ..models import CouncilMember, Dossier
 from ..workflow import DossierStatus, IllegalTransition, Transition, check
 
 __all__ = [
@@ -29,7 +30,6 @@ __all__ = [
     "can_view",
     "dossiers_visible_to",
     "in_scope",
-    "next_serial",
     "require",
     "transition",
 ]
@@ -52,10 +52,6 @@ def require(allowed: bool, message: str | None = None) -> None:
         raise PermissionDenied(message or _("You are not allowed to do this."))
 
 
-def _active(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def dossiers_visible_to(user, queryset=None):
     """Deny by default: the dossiers a user may read, as one query.
 
@@ -63,7 +59,7 @@ def dossiers_visible_to(user, queryset=None):
     province's, once the commune sent them. Council member: those assigned
     to a council it sits on. Ministry: those forwarded to it, and every decided one."""
     qs = Dossier.objects.all() if queryset is None else queryset
-    if not _active(user):
+    if not is_active_user(user):
         return qs.none()
     if user.is_superuser:
         return qs
@@ -92,7 +88,7 @@ def can_view(user, dossier: Dossier) -> bool:
 def in_scope(user, dossier: Dossier) -> bool:
     """May this user act on this dossier at all (its own producer, commune, province, council)?
     Judged on the stored row, never on what a form put in memory."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -141,14 +137,6 @@ def transition(
     changes = audit.diff(before, audit.snapshot(current, tracked))
     changes["action"] = [None, action]
     audit.record(user, current, AuditEvent.Action.TRANSITION, changes, note=note)
-    transaction.on_commit(lambda: notifications.dossier_changed(current.pk, action))
+    if notifications.has_mail(action):
+        transaction.on_commit(lambda: tasks.notify_dossier.enqueue(current.pk, action))
     return current
-
-
-def next_serial(key: str) -> int:
-    """The next number of a named sequence (e.g. receipts of one commune in one year), under a row
-    lock so two submissions at once never get the same number. Call inside a transaction."""
-    counter, _created = Counter.objects.select_for_update().get_or_create(key=key)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return counter.value

@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ocop.accounts.access import is_active_user
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
@@ -53,7 +54,7 @@ from ..models import (
 )
 from ..scoring import MemberSheet, council_input, required_count
 from ..workflow import DossierStatus, IllegalTransition
-from . import _active, can_view, in_scope, locked, require, transition
+from . import can_view, in_scope, locked, require, transition
 from .rounds import may_manage
 
 SCORING_STATES = (DossierStatus.IN_COUNCIL, DossierStatus.RESCORING)
@@ -72,7 +73,7 @@ def can_manage(user, council: Council) -> bool:
 def councils_visible_to(user):
     """Provincial officers: their province's councils. Council members: the councils they sit on."""
     qs = Council.objects.all()
-    if not _active(user):
+    if not is_active_user(user):
         return qs.none()
     if user.is_superuser:
         return qs
@@ -85,7 +86,7 @@ def councils_visible_to(user):
 
 def seat_of(user, council_id: int | None) -> CouncilMember | None:
     """The user's seat on a council (None when not on it)."""
-    if not council_id or not _active(user):
+    if not council_id or not is_active_user(user):
         return None
     return (
         CouncilMember.objects.filter(council_id=council_id, user=user).prefetch_related("conflicts").first()
@@ -352,7 +353,7 @@ def visible_scores(user, dossier: Dossier):
     provincial officers of its province and superusers. Before the close: no one else, not even the
     province or a superuser."""
     qs = MemberScore.objects.filter(dossier_id=dossier.pk).select_related("member__user")
-    if not _active(user) or not can_view(user, dossier):
+    if not is_active_user(user) or not can_view(user, dossier):
         return qs.none()
     own = Q(member__user=user)
     if dossier.closed_at is not None:

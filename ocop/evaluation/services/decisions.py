@@ -21,35 +21,21 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ocop.accounts.models import Role
+from ocop.accounts.access import is_ministry, is_provincial_officer
+from ocop.certificates import services as certificates
+from ocop.certificates.models import Certificate, CertificateStatus, DecisionLevel
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.criteria import engine
+from ocop.criteria.services import compiled_sheet
+from ocop.registry import services as registry
+from ocop.registry.models import StarRating
 
-from ..models import Decision, DecisionLevel, Dossier, RequestType, Round
+from ..models import Decision, Dossier, RequestType, Round
 from ..workflow import DossierStatus as S
 from . import locked, require, transition
 
 PROVINCE_STARS = (3, 4)
-
-
-def _active(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
-def _is(user, role: str) -> bool:
-    return _active(user) and not user.is_superuser and user.role == role
-
-
-def is_provincial_officer(user, province_id: str) -> bool:
-    """The provincial OCOP office of this province (a superuser counts)."""
-    if not _active(user):
-        return False
-    return user.is_superuser or (_is(user, Role.PROVINCE_OFFICER) and user.province_id == province_id)
-
-
-def is_ministry(user) -> bool:
-    return _active(user) and (user.is_superuser or _is(user, Role.MINISTRY))
 
 
 def threshold() -> Decimal:
@@ -75,8 +61,6 @@ def upgrade_not_higher(dossier: Dossier) -> bool:
     months, which is what a re-evaluation is for)."""
     if dossier.request_type != RequestType.UPGRADE:
         return False
-    from ocop.certificates.models import Certificate, CertificateStatus
-
     current = (
         Certificate.objects.filter(product_id=dossier.product_id, status=CertificateStatus.VALID)
         .order_by("-issued_on")
@@ -165,9 +149,6 @@ def _rate(user, certificate, dossier: Dossier) -> None:
     """The product's star rating from the decision (source: evaluation), recorded by the registry: its
     stars and status (rated) follow, with an audit event. The registry lets the provincial office rate
     its province's products and the Ministry record a 5-star rating."""
-    from ocop.registry import services as registry
-    from ocop.registry.models import StarRating
-
     rating = StarRating(
         stars=certificate.stars,
         points=certificate.points,
@@ -234,8 +215,6 @@ def _create_decision(**fields) -> Decision:
 
 
 def _recognise_all(user, decision: Decision, dossiers: list[Dossier]) -> None:
-    from ocop.certificates.services import issue_certificate
-
     for dossier in dossiers:
         moved = transition(
             user,
@@ -244,7 +223,19 @@ def _recognise_all(user, decision: Decision, dossiers: list[Dossier]) -> None:
             fields={"decision": decision},
             note=_("Decision %(n)s") % {"n": decision.number},
         )
-        certificate = issue_certificate(user, moved, decision)
+        moved = Dossier.objects.select_related("round", "product", "entity").get(pk=moved.pk)
+        # The central council's result once recorded (5★, or 3★/4★ on it), else the provincial council's.
+        points, stars = effective_result(moved)
+        certificate = certificates.issue_certificate(
+            user,
+            product=moved.product,
+            producer=moved.entity,
+            province_id=moved.round.province_id,
+            stars=stars,
+            points=points,
+            decision=decision,
+            dossier_id=moved.pk,
+        )
         _rate(user, certificate, moved)
 
 
@@ -503,8 +494,6 @@ def _answers(dossier: Dossier) -> tuple[dict[str, int], list[str], list[int]]:
 
 def explain(dossier: Dossier) -> dict[str, Any]:
     """Why the product got its stars (points band, unmet marks) and the way to the next star."""
-    from ocop.criteria.services import compiled_sheet
-
     sheet = compiled_sheet(dossier.sheet)
     answers, not_applicable, disqualifiers = _answers(dossier)
     points, _stars = effective_result(dossier)

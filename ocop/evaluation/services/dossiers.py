@@ -22,8 +22,9 @@ from ocop.certificates.models import Certificate, CertificateStatus
 from ocop.core import audit
 from ocop.core.calendar import default_calendar, local_today
 from ocop.core.models import AuditEvent
+from ocop.core.serials import next_serial
 from ocop.criteria import engine
-from ocop.criteria import selfassessment as sa
+from ocop.evaluation.services import selfassessment as sa
 from ocop.registry.models import Product, ProductStatus
 
 from .. import checklist
@@ -37,7 +38,7 @@ from ..models import (
     RoundStatus,
 )
 from ..workflow import DossierStatus, IllegalTransition
-from . import in_scope, library, next_serial, require, transition
+from . import in_scope, library, require, transition
 
 FORM01_FIELDS = (
     "entity_name",

@@ -3,7 +3,7 @@
 Who may change a library: the producer itself and the commune officer of the producer's commune.
 Who may download a document: those, and anyone who may read a dossier (or an advisory record of a
 dossier) that links it (`dossiers_visible_to`). Files are checked by their content
-(`ocop.criteria.selfassessment.check_evidence`: PDF without active content, JPEG, PNG, WebP) and stored
+(`ocop.core.uploads.check_document`: PDF without active content, JPEG, PNG, WebP) and stored
 under an unguessable name; a download goes through a permission-checked view only."""
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.calendar import local_today
 from ocop.core.models import AuditEvent
-from ocop.criteria.selfassessment import check_evidence
+from ocop.core.uploads import check_document
 from ocop.registry.models import Entity, Product
 
 from ..models import AdvisoryRecord, DocumentKind, DossierAttachment, EvidenceDocument
@@ -106,16 +105,6 @@ def _check_product(entity: Entity, product: Product | None) -> None:
         raise ValidationError(_("This product belongs to another producer."))
 
 
-def _check_size(upload) -> None:
-    limit = settings.OCOP_DOCUMENT_MAX_BYTES
-    if (upload.size or 0) > limit:
-        raise ValidationError(
-            _("The file is too large (%(size)s); the limit is %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
-            code="too_large",
-        )
-
-
 def _clean_name(name) -> str:
     """The file's own name, without folders or control characters (it goes into a download header)."""
     base = os.path.basename(str(name or "").replace("\\", "/"))
@@ -154,8 +143,7 @@ def upload(
     _check_dates(issued_on, expires_on)
     if replaces is not None and (replaces.entity_id != entity.pk or replaces.archived):
         raise ValidationError(_("Only a current document of this producer can be replaced."))
-    _check_size(upload)
-    content_type, suffix = check_evidence(upload)
+    content_type, suffix = check_document(upload, settings.OCOP_DOCUMENT_MAX_BYTES)
     original = _clean_name(upload.name) or f"document.{suffix}"
     stored = ""
     try:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ocop.accounts.access import has_role
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.calendar import days_left, local_today
@@ -36,15 +37,9 @@ FORM03_FIELDS = {
 CHECK_STATES = (DossierStatus.AT_PROVINCE, DossierStatus.CHECKED)
 
 
-def _is(user, role: str) -> bool:
-    return bool(
-        user and user.is_authenticated and user.is_active and (user.is_superuser or user.role == role)
-    )
-
-
-def _allowed(user, dossier: Dossier, role: str) -> None:
+def _require_role_in_scope(user, dossier: Dossier, role: str) -> None:
     """The role may do it, and this dossier is in the user's area (judged on the stored row)."""
-    require(_is(user, role))
+    require(has_role(user, role))
     require(in_scope(user, Dossier.objects.select_related("round").get(pk=dossier.pk)))
 
 
@@ -96,7 +91,7 @@ def clean_form03(form03: dict[str, Any]) -> dict[str, Any]:
 
 def commune_return(user, dossier: Dossier, reason: str) -> Dossier:
     """The commune officer returns a submitted dossier to the producer, with the reasons."""
-    _allowed(user, dossier, Role.COMMUNE_OFFICER)
+    _require_role_in_scope(user, dossier, Role.COMMUNE_OFFICER)
     reason = _reason(reason)
     return transition(
         user,
@@ -109,7 +104,7 @@ def commune_return(user, dossier: Dossier, reason: str) -> Dossier:
 
 def send_to_province(user, dossier: Dossier, form03: dict[str, Any]) -> Dossier:
     """The commune officer accepts a submitted dossier, writes Form 03 and sends it to the province."""
-    _allowed(user, dossier, Role.COMMUNE_OFFICER)
+    _require_role_in_scope(user, dossier, Role.COMMUNE_OFFICER)
     cleaned = clean_form03(form03)
     return transition(
         user,
@@ -134,7 +129,7 @@ def add_advisory_record(
 ) -> AdvisoryRecord:
     """The advisory team's desk check, field visit or extra lab test on a dossier at the province.
     The optional document comes from the producer's own library."""
-    _allowed(user, dossier, Role.PROVINCE_OFFICER)
+    _require_role_in_scope(user, dossier, Role.PROVINCE_OFFICER)
     current = locked(dossier)
     if current.status not in CHECK_STATES:
         raise IllegalTransition(
@@ -170,7 +165,7 @@ def add_advisory_record(
 
 def province_return(user, dossier: Dossier, reason: str) -> Dossier:
     """The province returns a dossier it received (checked or not) to the producer, with the reasons."""
-    _allowed(user, dossier, Role.PROVINCE_OFFICER)
+    _require_role_in_scope(user, dossier, Role.PROVINCE_OFFICER)
     reason = _reason(reason)
     return transition(
         user,
@@ -183,5 +178,5 @@ def province_return(user, dossier: Dossier, reason: str) -> Dossier:
 
 def province_check(user, dossier: Dossier, note: str = "") -> Dossier:
     """The advisory team's check is done: the dossier is ready for a council."""
-    _allowed(user, dossier, Role.PROVINCE_OFFICER)
+    _require_role_in_scope(user, dossier, Role.PROVINCE_OFFICER)
     return transition(user, dossier, "province_check", fields={"checked_at": timezone.now()}, note=note)

@@ -12,32 +12,24 @@ Who may do what (through the registry's scoping, never by hand):
 from __future__ import annotations
 
 import os
-import re
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ocop.core import audit
 from ocop.core.models import AuditEvent
+from ocop.core.uploads import check_document
+from ocop.criteria import engine, services
+from ocop.criteria.models import SetStatus, Sheet
 from ocop.registry.models import Product
 
-from . import engine, services
-from .models import SelfAssessment, SelfAssessmentEvidence, SelfAssessmentStatus, SetStatus, Sheet
+from ..models import SelfAssessment, SelfAssessmentEvidence, SelfAssessmentStatus
 
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 NOT_APPLICABLE = "na"
-IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-IMAGE_SUFFIX = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-# PDF names that run or carry content; a name may be written with #xx escapes (/J#61vaScript).
-PDF_ACTIVE_NAMES = {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles"}
-_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
-_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
-_MAX_INFLATED = 50 * 1024 * 1024
 
 
 class SheetUnavailable(Exception):
@@ -203,67 +195,6 @@ def _draft_for_evidence(user, product: Product, sheet: Sheet) -> SelfAssessment:
 # ------------------------------------------------------------------------------------------ evidence
 
 
-def _pdf_names(data: bytes) -> set[bytes]:
-    names = set()
-    for match in _PDF_NAME.finditer(data):
-        names.add(_PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1)))
-    return names
-
-
-def pdf_active_content(data: bytes) -> set[str]:
-    """The active-content names a PDF holds, looked for in the file and in its Flate-compressed streams
-    (object streams hide dictionaries there)."""
-    found = _pdf_names(data) & PDF_ACTIVE_NAMES
-    budget = _MAX_INFLATED
-    for match in _PDF_STREAM.finditer(data):
-        if budget <= 0:
-            break
-        try:
-            inflater = zlib.decompressobj()
-            inflated = inflater.decompress(match.group(1), budget)
-        except zlib.error:
-            continue
-        budget -= len(inflated)
-        found |= _pdf_names(inflated) & PDF_ACTIVE_NAMES
-    return {n.decode("ascii", "replace") for n in found}
-
-
-def check_evidence(upload) -> tuple[str, str]:
-    """(content type, file suffix) judged from the content; ValidationError with a clear message."""
-    size = upload.size or 0
-    if size > MAX_EVIDENCE_BYTES:
-        raise ValidationError(
-            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
-            % {"size": f"{size / 1024 / 1024:.1f}", "limit": MAX_EVIDENCE_BYTES // 1024 // 1024}
-        )
-    if size == 0:
-        raise ValidationError(_("The file is empty."))
-    upload.seek(0)
-    data = upload.read()
-    upload.seek(0)
-    if data.startswith(b"%PDF-"):
-        active = pdf_active_content(data)
-        if active:
-            raise ValidationError(
-                _("This PDF holds active content (%(names)s) and is refused; print it to a plain PDF first.")
-                % {"names": ", ".join(sorted(active))}
-            )
-        return "application/pdf", "pdf"
-    from io import BytesIO
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(BytesIO(data)) as image:
-            fmt = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        fmt = None
-    if fmt not in IMAGE_TYPES:
-        raise ValidationError(_("Upload a PDF or a photo (JPEG, PNG or WebP); this file is neither."))
-    return IMAGE_TYPES[fmt], IMAGE_SUFFIX[fmt]
-
-
 def add_evidence(user, product: Product, criterion: str, upload) -> SelfAssessmentEvidence:
     _require(can_edit(user, product))
     sheet = sheet_for(product)
@@ -271,7 +202,7 @@ def add_evidence(user, product: Product, criterion: str, upload) -> SelfAssessme
         raise ValidationError(
             _("Criterion %(code)s is not on this product's sheet.") % {"code": str(criterion)[:20]}
         )
-    content_type, suffix = check_evidence(upload)
+    content_type, suffix = check_document(upload, settings.OCOP_DOCUMENT_MAX_BYTES)
     original = os.path.basename(str(upload.name or "")).strip()[:255] or f"evidence.{suffix}"
     stored_name = ""
     try:

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
-from ocop.criteria import selfassessment as sa
-from ocop.criteria.models import SelfAssessment
+from ocop.evaluation.models import SelfAssessment
+from ocop.evaluation.services import selfassessment as sa
 from tests.factories import ProductFactory, make_user, other_commune
 
 
@@ -32,11 +32,11 @@ def sheet5(product):
 
 
 def page(product):
-    return reverse("criteria:self_assessment", args=[product.pk])
+    return reverse("evaluation:self_assessment", args=[product.pk])
 
 
 def panel_url(product):
-    return reverse("criteria:self_panel", args=[product.pk])
+    return reverse("evaluation:self_panel", args=[product.pk])
 
 
 def full_marks(sheet):
@@ -307,7 +307,7 @@ def test_saved_draft_is_shown_checked(client_of, product):
 def test_one_draft_per_product_is_a_database_rule(product):
     from django.db import IntegrityError, transaction
 
-    from ocop.criteria.models import SelfAssessmentStatus
+    from ocop.evaluation.models import SelfAssessmentStatus
 
     draft = sa.save_draft(producer_of(product), product, {"1.1": 3}, [])
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -9,7 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from ocop.accounts.models import Role
-from ocop.criteria import selfassessment as sa
+from ocop.evaluation.services import selfassessment as sa
 from tests.factories import ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_pdf_holds_the_answers_in_vietnamese(client_of):
     sa.add_evidence(
         producer, product, "1.1", SimpleUploadedFile("Hợp đồng nguyên liệu.pdf", PLAIN_PDF, "application/pdf")
     )
-    response = client_of(producer).get(reverse("criteria:self_pdf", args=[product.pk]))
+    response = client_of(producer).get(reverse("evaluation:self_pdf", args=[product.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
@@ -50,7 +50,7 @@ def test_pdf_holds_the_answers_in_vietnamese(client_of):
 
 def test_pdf_permissions(client, client_of):
     product = ProductFactory(product_set="I.3.a")
-    url = reverse("criteria:self_pdf", args=[product.pk])
+    url = reverse("evaluation:self_pdf", args=[product.pk])
     council = make_user(Role.COUNCIL_MEMBER, province_id=product.entity.commune.province_id)
     assert client_of(council).get(url).status_code == 200
     assert client_of(make_user(Role.PRODUCER)).get(url).status_code == 404

@@ -3,8 +3,8 @@
 import pytest
 from django.utils import translation
 
-from ocop.criteria.models import SelfAssessment
-from tests.criteria.test_self_assessment import page, producer_of, product  # noqa: F401 (fixture)
+from ocop.evaluation.models import SelfAssessment
+from tests.evaluation.test_self_assessment import page, producer_of, product  # noqa: F401 (fixture)
 
 
 @pytest.mark.django_db

@@ -5,11 +5,13 @@ sheet is refused before anything reaches the engine (which checks again)."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import engine
-from .selfassessment import MAX_EVIDENCE_BYTES, NOT_APPLICABLE
+from ocop.criteria import engine
+
+from .services.selfassessment import NOT_APPLICABLE
 
 PREFIX = "c-"
 
@@ -71,5 +73,5 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(
         label=_("Evidence (PDF or photo)"),
         help_text=_("PDF, JPEG, PNG or WebP, at most %(mb)s MB.")
-        % {"mb": MAX_EVIDENCE_BYTES // 1024 // 1024},
+        % {"mb": settings.OCOP_DOCUMENT_MAX_BYTES // 1024 // 1024},
     )

@@ -4,7 +4,7 @@
 import pytest
 
 from ocop.accounts.models import Role
-from ocop.criteria.models import SelfAssessment
+from ocop.evaluation.models import SelfAssessment
 from tests.factories import ProductFactory, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]

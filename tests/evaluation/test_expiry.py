@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate, CertificateStatus, Reminder
-from ocop.certificates.services import expire_and_remind
+from ocop.evaluation.expiry import expire_certificates as expire_and_remind
 from ocop.evaluation.models import RequestType
 from ocop.evaluation.workflow import DossierStatus as S
 from ocop.registry.models import Product, ProductStatus
@@ -130,7 +130,7 @@ def test_command_and_task_are_idempotent(cert, capsys):
     call_command("ocop_expire", "--date", (EXPIRES + DAY).isoformat())
     assert "expired=0" in capsys.readouterr().out
     assert len(mail.outbox) == 1
-    from ocop.certificates.tasks import expire_certificates
+    from ocop.evaluation.tasks import expire_certificates
 
     result = expire_certificates.enqueue()
     assert result.return_value["expired"] == 0
@@ -145,7 +145,7 @@ def test_the_worker_runs_expiry_every_day_once(settings):
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    from ocop.certificates import tasks
+    from ocop.evaluation import tasks
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     call_command("ocop_expire", "--schedule")

@@ -3,7 +3,7 @@ panel (htmx; the page works without JavaScript), and the evidence per criterion.
 
 Reading is for whoever may see the product (``Product.objects.visible_to``: out of scope → 404);
 changing for whoever may edit it (``editable_by``: otherwise 403). The services are in
-ocop.criteria.selfassessment."""
+ocop.evaluation.services.selfassessment."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ocop.accounts.access import REGISTRY_READERS, role_required
+from ocop.criteria import engine
+from ocop.criteria.views import sheet_layout
 from ocop.registry.models import Product
 
-from . import engine
-from . import selfassessment as sa
 from .forms_self import EvidenceForm, SelfAssessmentForm, field_name
 from .models import SelfAssessmentEvidence
-from .views import sheet_layout
+from .services import selfassessment as sa
 
 
 def _product(request, product_id: int) -> Product:
@@ -185,7 +185,7 @@ def _page(request, product, sheet, comp, draft, *, answers, na, form_errors=(), 
         "evidence_items": [e for items in evidence.values() for e in items],
         **panel_context(comp, panel),
     }
-    return render(request, "criteria/self_assessment.html", context, status=status)
+    return render(request, "evaluation/self_assessment.html", context, status=status)
 
 
 def _form_errors(form) -> list[str]:
@@ -211,7 +211,7 @@ def self_assessment(request, product_id: int):
                 errors = [str(exc)]
             else:
                 messages.success(request, _("Draft saved."))
-                return redirect(reverse("criteria:self_assessment", args=[product.pk]) + "#panel")
+                return redirect(reverse("evaluation:self_assessment", args=[product.pk]) + "#panel")
         else:
             errors = _form_errors(form)
         messages.error(request, _("Nothing was saved: the form holds values the sheet does not allow."))
@@ -244,7 +244,7 @@ def self_panel(request, product_id: int):
         "oob": True,
         **panel_context(comp, panel),
     }
-    return render(request, "criteria/self_panel.html", context)
+    return render(request, "evaluation/self_panel.html", context)
 
 
 @role_required(*REGISTRY_READERS)
@@ -254,7 +254,7 @@ def evidence_add(request, product_id: int):
     if not sa.can_edit(request.user, product):
         raise PermissionDenied
     form = EvidenceForm(request.POST, request.FILES)
-    page = reverse("criteria:self_assessment", args=[product.pk])
+    page = reverse("evaluation:self_assessment", args=[product.pk])
     if not form.is_valid():
         for error in _form_errors(form):
             messages.error(request, error)
@@ -308,7 +308,7 @@ def evidence_delete(request, pk: int):
     product = evidence.assessment.product
     sa.delete_evidence(request.user, evidence)  # PermissionDenied for read-only roles
     messages.success(request, _("Evidence deleted."))
-    return redirect(reverse("criteria:self_assessment", args=[product.pk]) + f"#c-{evidence.criterion}")
+    return redirect(reverse("evaluation:self_assessment", args=[product.pk]) + f"#c-{evidence.criterion}")
 
 
 def _refuse_fetch(url, *args, **kwargs):
@@ -371,7 +371,7 @@ def self_pdf(request, product_id: int):
         "printed_at": timezone.localtime(),
         **panel_context(comp, panel),
     }
-    html = render_to_string("criteria/self_pdf.html", context, request=request)
+    html = render_to_string("evaluation/self_pdf.html", context, request=request)
     pdf = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="form-02-part-iii-{product.pk}.pdf"'

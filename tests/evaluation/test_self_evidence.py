@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
-from ocop.criteria import selfassessment as sa
-from ocop.criteria.models import SelfAssessment, SelfAssessmentEvidence
+from ocop.core.uploads import pdf_active_content
+from ocop.evaluation.models import SelfAssessment, SelfAssessmentEvidence
+from ocop.evaluation.services import selfassessment as sa
 from tests.factories import ProductFactory, image_bytes, make_user, other_commune
 
 
@@ -43,7 +44,7 @@ def producer(product):
 
 
 def add_url(product):
-    return reverse("criteria:self_evidence_add", args=[product.pk])
+    return reverse("evaluation:self_evidence_add", args=[product.pk])
 
 
 def upload(name, content, content_type="application/pdf"):
@@ -73,7 +74,7 @@ def test_pdf_upload_is_stored_under_a_random_name_and_listed(client_of, product,
     assert evidence.assessment.product == product  # a draft was created to hold it
     body = response.content.decode()
     assert "Giấy chứng nhận đăng ký.pdf" in body
-    assert reverse("criteria:self_evidence_file", args=[evidence.pk]) in body
+    assert reverse("evaluation:self_evidence_file", args=[evidence.pk]) in body
     assert AuditEvent.objects.filter(changes__has_key="evidence 1.1").exists()
 
 
@@ -106,12 +107,13 @@ def test_javascript_hidden_in_a_compressed_object_stream_is_refused():
     data = (
         PLAIN_PDF + b"3 0 obj << /Type /ObjStm /Filter /FlateDecode >>\nstream\n" + stream + b"\nendstream\n"
     )
-    assert sa.pdf_active_content(data) == {"JavaScript", "JS"}
-    assert sa.pdf_active_content(PLAIN_PDF) == set()
+    assert pdf_active_content(data) == {"JavaScript", "JS"}
+    assert pdf_active_content(PLAIN_PDF) == set()
 
 
 def test_too_big_is_refused(client_of, product, producer, settings):
-    big = PLAIN_PDF + b"0" * (sa.MAX_EVIDENCE_BYTES + 1 - len(PLAIN_PDF))
+    settings.OCOP_DOCUMENT_MAX_BYTES = 4096  # the one limit of every uploaded document
+    big = PLAIN_PDF + b"0" * (settings.OCOP_DOCUMENT_MAX_BYTES + 1 - len(PLAIN_PDF))
     response = post(client_of(producer), product, "lon.pdf", big)
     assert "too large" in response.content.decode()
     assert not SelfAssessmentEvidence.objects.exists()
@@ -139,7 +141,7 @@ def test_read_only_and_outsiders_cannot_upload(client_of, product):
 
 def test_download_permissions(client_of, client, product, producer):
     evidence = sa.add_evidence(producer, product, "2.1", upload("hop-dong.pdf", PLAIN_PDF))
-    url = reverse("criteria:self_evidence_file", args=[evidence.pk])
+    url = reverse("evaluation:self_evidence_file", args=[evidence.pk])
     c = product.entity.commune
     allowed = [
         producer,
@@ -164,13 +166,13 @@ def test_download_permissions(client_of, client, product, producer):
     response = client.get(url)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     # never a public media URL on the page
-    body = client_of(producer).get(reverse("criteria:self_assessment", args=[product.pk])).content.decode()
+    body = client_of(producer).get(reverse("evaluation:self_assessment", args=[product.pk])).content.decode()
     assert evidence.file.name not in body
 
 
 def test_delete(client_of, product, producer, django_capture_on_commit_callbacks):
     evidence = sa.add_evidence(producer, product, "2.1", upload("hop-dong.pdf", PLAIN_PDF))
-    url = reverse("criteria:self_evidence_delete", args=[evidence.pk])
+    url = reverse("evaluation:self_evidence_delete", args=[evidence.pk])
     council = make_user(Role.COUNCIL_MEMBER, province_id=product.entity.commune.province_id)
     assert client_of(council).post(url).status_code == 403
     assert client_of(make_user(Role.PRODUCER)).post(url).status_code == 404

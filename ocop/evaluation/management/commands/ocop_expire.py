@@ -7,8 +7,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ocop.certificates.services import expire_and_remind
-from ocop.certificates.tasks import schedule_daily
+from ocop.evaluation.expiry import expire_certificates
+from ocop.evaluation.tasks import schedule_daily
 
 
 class Command(BaseCommand):
@@ -35,5 +35,5 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(options["date"])
             except ValueError as exc:
                 raise CommandError(f"--date: {exc}") from exc
-        counts = expire_and_remind(today)
+        counts = expire_certificates(today)
         self.stdout.write(", ".join(f"{key}={value}" for key, value in counts.items()))

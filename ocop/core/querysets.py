@@ -1,0 +1,23 @@
+"""The scoped-queryset base: one vocabulary, `visible_to(user)` and `editable_by(user)`, on every model
+whose rows belong to someone's area."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Deny by default: a subclass states, as one query filter, which rows a user may read or change;
+    None means nothing at all. Pages, API, exports and services all ask through these two methods."""
+
+    def scope(self, user, *, edit: bool) -> Q | None:
+        raise NotImplementedError
+
+    def visible_to(self, user):
+        q = self.scope(user, edit=False)
+        return self.none() if q is None else self.filter(q)
+
+    def editable_by(self, user):
+        q = self.scope(user, edit=True)
+        return self.none() if q is None else self.filter(q)
