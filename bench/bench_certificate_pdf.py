@@ -52,20 +52,20 @@ def make_certificate():
     from ocop.certificates.models import Certificate
     from ocop.registry.models import Product
 
-    product = Product.objects.filter(stars__isnull=False).select_related("entity").order_by("id").first()
+    product = Product.objects.filter(stars__isnull=False).select_related("producer").order_by("id").first()
     if product is None:
         raise SystemExit("No rated product: load the national demo data first.")
     decided = datetime.date(2025, 12, 29)
     return Certificate.objects.create(
         number="1/2025/CN-OCOP-BENCH",
         product=product,
-        entity=product.entity,
-        province_id=product.entity.commune.province_id,
+        producer=product.producer,
+        province_id=product.producer.commune.province_id,
         decision_number="1234/QĐ-UBND",
         decision_date=decided,
         stars=product.stars,
         product_name=product.name_vi,
-        entity_name=product.entity.name,
+        producer_name=product.producer.name,
         issued_on=decided,
         expires_on=datetime.date(2028, 12, 29),
     )

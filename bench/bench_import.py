@@ -63,10 +63,10 @@ def ensure_producers(province: str, wanted: int) -> list[str]:
     from ocop.core.text import fold
     from ocop.places.models import Commune
     from ocop.registry.identifiers import InvalidIdentifier, normalize_tax_code
-    from ocop.registry.models import Entity
+    from ocop.registry.models import Producer
 
     codes = []
-    for code in Entity.objects.filter(commune__province_id=province).values_list("tax_code", flat=True):
+    for code in Producer.objects.filter(commune__province_id=province).values_list("tax_code", flat=True):
         try:
             if normalize_tax_code(code, allow_personal_id=True) == code:
                 codes.append(code)
@@ -75,7 +75,7 @@ def ensure_producers(province: str, wanted: int) -> list[str]:
     missing = wanted - len(codes)
     if missing > 0:
         communes = list(Commune.objects.filter(province_id=province).values_list("code", flat=True))
-        taken = set(Entity.objects.values_list("tax_code", flat=True))
+        taken = set(Producer.objects.values_list("tax_code", flat=True))
         new, n = [], 361_000_000
         while len(new) < missing:
             n += 1
@@ -83,13 +83,13 @@ def ensure_producers(province: str, wanted: int) -> list[str]:
             if code and code not in taken:
                 name = f"Hợp tác xã Thử nghiệm Đ {len(new) + 1}"
                 new.append(
-                    Entity(
-                        name=name, entity_type="cooperative", tax_code=code,
+                    Producer(
+                        name=name, producer_type="cooperative", tax_code=code,
                         commune_id=communes[n % len(communes)], representative_name="Nguyễn Thị Hoa",
                         search_key=fold(f"{name} {code} Nguyễn Thị Hoa"),
                     )
                 )  # fmt: skip
-        Entity.objects.bulk_create(new, batch_size=1000)
+        Producer.objects.bulk_create(new, batch_size=1000)
         codes += [e.tax_code for e in new]
         print(f"created {len(new):,} producers in province {province}")
     return codes[:wanted]
@@ -237,11 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
     from django.db import connection
 
-    from ocop.registry.models import Entity, Product
+    from ocop.registry.models import Producer, Product
 
     print(
         f"database: {connection.vendor} {settings.DATABASES['default'].get('NAME')} — "
-        f"{Entity.objects.count():,} producers, {Product.objects.count():,} products"
+        f"{Producer.objects.count():,} producers, {Product.objects.count():,} products"
     )
     user = ensure_officer(args.province)
     tax_codes = ensure_producers(args.province, args.producers)

@@ -58,14 +58,14 @@ def pick_province(needed: int) -> str:
 
     rows = (
         Product.objects.filter(stars__isnull=False)
-        .values("entity__commune__province_id")
+        .values("producer__commune__province_id")
         .annotate(n=Count("id"))
         .order_by("-n")
     )
     best = rows.first()
     if best is None or best["n"] < needed:
         raise SystemExit(f"No province has {needed} rated products: load the national demo data first.")
-    return best["entity__commune__province_id"]
+    return best["producer__commune__province_id"]
 
 
 def build(province: str, count: int, start: int, round_, council, seats, sheet_ids) -> int:
@@ -76,9 +76,9 @@ def build(province: str, count: int, start: int, round_, council, seats, sheet_i
     from ocop.registry.models import Product
 
     products = list(
-        Product.objects.filter(entity__commune__province_id=province, stars__isnull=False)
+        Product.objects.filter(producer__commune__province_id=province, stars__isnull=False)
         .exclude(dossiers__status__in=[s for s in S.values if s not in S.finished()])
-        .select_related("entity")
+        .select_related("producer")
         .order_by("id")[start : start + count]
     )
     if len(products) < count:
@@ -90,11 +90,11 @@ def build(province: str, count: int, start: int, round_, council, seats, sheet_i
     for i, product in enumerate(products, start=start):
         status = cycle[i % len(cycle)]
         received = datetime.date(2026, 8, 1) + datetime.timedelta(days=i % 60)
-        commune = product.entity.commune_id
+        commune = product.producer.commune_id
         d = Dossier(
             round=round_,
             product=product,
-            entity=product.entity,
+            producer=product.producer,
             commune_id=commune,
             sheet_id=sheet_ids[product.sheet],
             request_type=[RequestType.FIRST, RequestType.UPGRADE, RequestType.REEVALUATION][i % 3],

@@ -110,7 +110,7 @@ def create(count: int, seed: int) -> dict:
     rng.shuffle(candidates)
     chosen = [pk for pk, gtin in candidates if gtin_ok(gtin)][:count]
     skipped = sum(1 for _pk, gtin in candidates if not gtin_ok(gtin))
-    by_id = Product.objects.select_related("entity__commune").in_bulk(chosen)
+    by_id = Product.objects.select_related("producer__commune").in_bulk(chosen)
     products = [by_id[pk] for pk in chosen]
     if len(products) < count:
         raise SystemExit(f"Only {len(products)} rated products with a valid GTIN; {count} needed.")
@@ -118,20 +118,20 @@ def create(count: int, seed: int) -> dict:
     events = 0
     for n, product in enumerate(products):
         with transaction.atomic():
-            user = users.get(product.entity_id)
+            user = users.get(product.producer_id)
             if user is None:
                 user = User.objects.create(
-                    username=f"{USER_PREFIX}{product.entity_id}",
+                    username=f"{USER_PREFIX}{product.producer_id}",
                     role=Role.PRODUCER,
-                    entity_id=product.entity_id,
+                    producer_id=product.producer_id,
                     full_name="Trace page bench",
                 )
-                users[product.entity_id] = user
+                users[product.producer_id] = user
                 state["users"].append(user.pk)
             produced = datetime.date(2026, 3, 1) + datetime.timedelta(days=rng.randrange(200))
             batch = Batch.objects.create(
                 product=product,
-                entity_id=product.entity_id,
+                producer_id=product.producer_id,
                 gtin=product.gtin.zfill(14),
                 lot=f"{LOT_PREFIX}{n:04d}",
                 produced_on=produced,
@@ -142,9 +142,9 @@ def create(count: int, seed: int) -> dict:
                 sources=[
                     {
                         "kind": "farm",
-                        "name": f"Hợp tác xã {product.entity.commune.name}",
+                        "name": f"Hợp tác xã {product.producer.commune.name}",
                         "plot": f"Thửa {rng.randrange(1, 99)}",
-                        "address": product.entity.commune.name,
+                        "address": product.producer.commune.name,
                         "certificate": "VietGAP",
                         "certificate_number": f"VG-{rng.randrange(1000, 9999)}",
                     }

@@ -83,12 +83,12 @@ def is_configured() -> bool:
 
 
 def national_data_present() -> tuple[bool, dict]:
-    from ocop.registry.models import Entity, Product
+    from ocop.registry.models import Producer, Product
 
     counts = {
-        "producers": Entity.objects.count(),
+        "producers": Producer.objects.count(),
         "products": Product.objects.count(),
-        "provinces": Entity.objects.values("commune__province").distinct().count(),
+        "provinces": Producer.objects.values("commune__province").distinct().count(),
     }
     # Exactly what `ocop_demo --scale national` writes: rows another benchmark left behind (the import
     # benchmark keeps the producers it creates) would change the figures, so they trigger a reload.

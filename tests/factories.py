@@ -5,7 +5,7 @@ from factory.django import DjangoModelFactory
 
 from ocop.accounts.models import Role, User
 from ocop.places.models import Commune
-from ocop.registry.models import Entity, EntityType, Product, SalesChannel
+from ocop.registry.models import Producer, ProducerType, Product, SalesChannel
 
 TAY_NINH = "80"
 
@@ -38,12 +38,12 @@ class TaxCodeSequence:
         raise ValueError(n)
 
 
-class EntityFactory(DjangoModelFactory):
+class ProducerFactory(DjangoModelFactory):
     class Meta:
-        model = Entity
+        model = Producer
 
     name = factory.Sequence(lambda n: f"Hợp tác xã Nông nghiệp Số {n}")
-    entity_type = EntityType.COOPERATIVE
+    producer_type = ProducerType.COOPERATIVE
     tax_code = factory.Sequence(TaxCodeSequence.make)
     commune = factory.LazyFunction(commune)
     representative_name = "Nguyễn Thị Hoa"
@@ -56,7 +56,7 @@ class SalesChannelFactory(DjangoModelFactory):
     class Meta:
         model = SalesChannel
 
-    entity = factory.SubFactory(EntityFactory)
+    producer = factory.SubFactory(ProducerFactory)
     kind = SalesChannel.Kind.ECOMMERCE
     name = "Shopee"
 
@@ -65,7 +65,7 @@ class ProductFactory(DjangoModelFactory):
     class Meta:
         model = Product
 
-    entity = factory.SubFactory(EntityFactory)
+    producer = factory.SubFactory(ProducerFactory)
     name_vi = factory.Sequence(lambda n: f"Bánh tráng phơi sương Trảng Bàng {n}")
     name_en = factory.Sequence(lambda n: f"Dew-dried rice paper {n}")
     product_set = "I.3.a"
@@ -93,7 +93,7 @@ def make_user(role: str, **kwargs) -> User:
     elif role == Role.COMMUNE_OFFICER:
         kwargs.setdefault("commune", commune())
     elif role == Role.PRODUCER:
-        kwargs.setdefault("entity", EntityFactory())
+        kwargs.setdefault("producer", ProducerFactory())
     return UserFactory(role=role, **kwargs)
 
 
@@ -144,7 +144,7 @@ def make_photo(product, user=None, **kwargs):
     """A stored product photo (full image and thumbnail), added through the service as an officer would."""
     from ocop.registry import services
 
-    user = user or make_user(Role.PROVINCE_OFFICER, province_id=product.entity.commune.province_id)
+    user = user or make_user(Role.PROVINCE_OFFICER, province_id=product.producer.commune.province_id)
     return services.add_photo(user, product, image_upload(**kwargs))
 
 

@@ -7,12 +7,12 @@ from .models import ApiToken, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "full_name", "role", "province", "commune", "entity", "is_active"]
+    list_display = ["username", "full_name", "role", "province", "commune", "producer", "is_active"]
     list_filter = ["role", "is_active", "is_staff", "province"]
     search_fields = ["username", "full_name", "email"]
-    autocomplete_fields = ["province", "commune", "entity"]
+    autocomplete_fields = ["province", "commune", "producer"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("OCOP role"), {"fields": ("role", "full_name", "phone", "province", "commune", "entity")}),
+        (_("OCOP role"), {"fields": ("role", "full_name", "phone", "province", "commune", "producer")}),
     )
 
 

@@ -17,10 +17,10 @@ class Role(models.TextChoices):
 
 
 class User(AbstractUser):
-    """A person (or machine client) and the place or entity their work is scoped to.
+    """A person (or machine client) and the place or producer their work is scoped to.
 
     A provincial officer and a council member work within `province`; a commune officer within
-    `commune`; a producer within `entity`. Ministry officers see the whole country, read-only.
+    `commune`; a producer within `producer`. Ministry officers see the whole country, read-only.
     """
 
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
@@ -42,8 +42,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    entity = models.ForeignKey(
-        "registry.Entity",
+    producer = models.ForeignKey(
+        "registry.Producer",
         verbose_name=_("producer"),
         null=True,
         blank=True,
@@ -64,7 +64,7 @@ class User(AbstractUser):
             Role.PROVINCE_OFFICER: "province",
             Role.COUNCIL_MEMBER: "province",
             Role.COMMUNE_OFFICER: "commune",
-            Role.PRODUCER: "entity",
+            Role.PRODUCER: "producer",
         }
         field = needs.get(self.role)
         if field and not getattr(self, f"{field}_id"):

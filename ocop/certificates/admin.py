@@ -10,9 +10,9 @@ from .models import Certificate, Reminder
 
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("number", "product_name", "entity_name", "stars", "issued_on", "expires_on", "status")
+    list_display = ("number", "product_name", "producer_name", "stars", "issued_on", "expires_on", "status")
     list_filter = ("status", "stars", "province")
-    search_fields = ("number", "product_name", "entity_name", "decision_number")
+    search_fields = ("number", "product_name", "producer_name", "decision_number")
     date_hierarchy = "issued_on"
     list_select_related = ("province",)
 

@@ -83,7 +83,7 @@ class CertificateOut(Schema):
 
     @staticmethod
     def resolve_producer(obj: Certificate) -> dict:
-        return {"id": obj.entity_id, "name": obj.entity_name}
+        return {"id": obj.producer_id, "name": obj.producer_name}
 
     @staticmethod
     def resolve_points(obj: Certificate) -> float | None:

@@ -42,8 +42,8 @@ class Certificate(models.Model):
     product = models.ForeignKey(
         "registry.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="certificates"
     )
-    entity = models.ForeignKey(
-        "registry.Entity", verbose_name=_("producer"), on_delete=models.PROTECT, related_name="certificates"
+    producer = models.ForeignKey(
+        "registry.Producer", verbose_name=_("producer"), on_delete=models.PROTECT, related_name="certificates"
     )
     province = models.ForeignKey(
         "places.Province", verbose_name=_("province"), on_delete=models.PROTECT, related_name="+"
@@ -71,7 +71,7 @@ class Certificate(models.Model):
     stars = models.PositiveSmallIntegerField(_("stars"))
     points = models.DecimalField(_("points"), max_digits=5, decimal_places=2, null=True, blank=True)
     product_name = models.CharField(_("product"), max_length=255)
-    entity_name = models.CharField(_("producer"), max_length=255)
+    producer_name = models.CharField(_("producer"), max_length=255)
     issued_on = models.DateField(_("issued"))
     expires_on = models.DateField(_("expires"))
     status = models.CharField(

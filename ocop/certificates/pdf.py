@@ -49,9 +49,9 @@ def _lower_first(text: str) -> str:
 
 
 def address_of(certificate) -> str:
-    entity = certificate.entity
-    commune = entity.commune
-    parts = [entity.address.strip(), commune.name, commune.province.name]
+    producer = certificate.producer
+    commune = producer.commune
+    parts = [producer.address.strip(), commune.name, commune.province.name]
     seen: list[str] = []
     for part in parts:
         if part and part not in seen:
@@ -108,14 +108,14 @@ _lock = threading.Lock()
 def cache_key(certificate, verify_url: str, status: str) -> tuple:
     """Everything the page shows: a change to any of it makes a new key."""
     c = certificate
-    entity = c.entity
+    producer = c.producer
     return (
         c.pk,
         c.number,
         status,
         verify_url,
         c.product_name,
-        c.entity_name,
+        c.producer_name,
         c.stars,
         str(c.points),
         c.decision_number,
@@ -124,9 +124,9 @@ def cache_key(certificate, verify_url: str, status: str) -> tuple:
         c.issued_on,
         c.expires_on,
         c.province.name,
-        entity.address,
-        entity.commune.name,
-        entity.commune.province.name,
+        producer.address,
+        producer.commune.name,
+        producer.commune.province.name,
     )
 
 

@@ -99,7 +99,7 @@ def issue_certificate(
     certificate = Certificate.objects.create(
         number=f"{serial}/{year}/CN-OCOP-{province_id}",
         product=product,
-        entity=producer,
+        producer=producer,
         province_id=province_id,
         dossier_id=dossier_id,
         decision_id=decision.pk,
@@ -108,7 +108,7 @@ def issue_certificate(
         stars=stars,
         points=points,
         product_name=product.name_vi,
-        entity_name=producer.name,
+        producer_name=producer.name,
         issued_on=decision.date,
         expires_on=certificate_expiry(decision.date),
     )
@@ -269,11 +269,11 @@ def recipients(certificate: Certificate) -> list[str]:
 
     from ocop.accounts.models import User
 
-    entity = certificate.entity
+    producer = certificate.producer
     users = User.objects.filter(is_active=True).exclude(email="")
     users = users.filter(
-        Q(role=Role.PRODUCER, entity_id=entity.pk)
-        | Q(role=Role.COMMUNE_OFFICER, commune_id=entity.commune_id)
+        Q(role=Role.PRODUCER, producer_id=producer.pk)
+        | Q(role=Role.COMMUNE_OFFICER, commune_id=producer.commune_id)
     )
     return sorted(set(users.values_list("email", flat=True)))
 
@@ -340,7 +340,7 @@ def expire_and_remind(
     before_close = settings.OCOP_REMINDER_BEFORE_CLOSE_DAYS
     counts = {"expired": 0, "kept_valid": 0, "window_opens": 0, "window_closing": 0, "expired_notices": 0}
 
-    valid = Certificate.objects.filter(status=CertificateStatus.VALID).select_related("entity")
+    valid = Certificate.objects.filter(status=CertificateStatus.VALID).select_related("producer")
 
     # 1. Past expiry.
     overdue = list(valid.filter(expires_on__lt=today))

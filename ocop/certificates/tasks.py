@@ -17,7 +17,7 @@ from .models import Reminder
 @task()
 def send_reminder(reminder_id: int) -> int:
     """E-mail one reminder (in Vietnamese) to its recipients; returns how many were sent."""
-    reminder = Reminder.objects.select_related("certificate__entity__commune").get(pk=reminder_id)
+    reminder = Reminder.objects.select_related("certificate__producer__commune").get(pk=reminder_id)
     if not reminder.recipients:
         return 0
     certificate = reminder.certificate

@@ -53,7 +53,7 @@ def status_q(status: str, today: dt.date | None = None) -> Q:
 
 def public_certificates():
     return Certificate.objects.select_related(
-        "entity__commune__province", "province", "decision", "superseded_by"
+        "producer__commune__province", "province", "decision", "superseded_by"
     )
 
 
@@ -63,7 +63,7 @@ def search(queryset, q: str | None):
     for word in fold(q or "").split():
         queryset = queryset.filter(
             Q(product__search_key__contains=word)
-            | Q(entity__search_key__contains=word)
+            | Q(producer__search_key__contains=word)
             | Q(number__icontains=word)
         )
     return queryset
@@ -101,7 +101,7 @@ def verify(request, number: str):
         "level": certificate_pdfs.decision_level(certificate),
         "newer": certificate.superseded_by if status == CertificateStatus.SUPERSEDED else None,
         "in_grace": status == CertificateStatus.VALID and certificate.expires_on < timezone.localdate(),
-        "commune": certificate.entity.commune,
+        "commune": certificate.producer.commune,
         "verify_url": qr.verify_url(certificate.number, request),
         # The revoking authority (signed in, so the answer is not cached publicly) finds its way here.
         "may_revoke": request.user.is_authenticated and services.can_revoke(request.user, certificate),

@@ -23,7 +23,7 @@ from .models import Certificate
 @require_http_methods(["GET", "POST"])
 def revoke(request, number: str):
     certificate = get_object_or_404(
-        Certificate.objects.visible_to(request.user).select_related("entity", "province"), number=number
+        Certificate.objects.visible_to(request.user).select_related("producer", "province"), number=number
     )
     if not services.is_authority(request.user, certificate):
         raise PermissionDenied(services.authority_message(certificate))

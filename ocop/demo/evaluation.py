@@ -215,8 +215,8 @@ def plan(
     for rs in by_product.values():
         rs.sort(key=lambda r: r.decision_date)
         product = rs[0].product
-        province = _province_of(product.entity.commune_id)
-        commune = product.entity.commune_id
+        province = _province_of(product.producer.commune_id)
+        commune = product.producer.commune_id
         for i, r in enumerate(rs):
             rp = RatingPlan(rating=r, province=province, superseded=i < len(rs) - 1, first=i == 0)
             year = r.decision_date.year
@@ -380,11 +380,11 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
     dossiers = []
     for rp in p.ratings:
         r, product = rp.rating, rp.rating.product
-        entity = product.entity
+        producer = product.producer
         year, kind = round_of(r.decision_date)
         round_ = round_by_key[(rp.province, year, kind)]
         level = DecisionLevel.MINISTRY if "BNN" in r.decision_number else DecisionLevel.PROVINCE
-        commune = entity.commune_id
+        commune = producer.commune_id
         council = council_by_round.get(round_.pk)
         # Counted back from the decision, which never predates the result it rests on: the council closed
         # 20 days before (35 for 5★: forwarded 10 days after the close, the central result a week before
@@ -395,12 +395,12 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
         dossier = Dossier(
             round=round_,
             product=product,
-            entity=entity,
+            producer=producer,
             commune_id=commune,
             sheet_id=p.sheets[product.sheet][0],
             request_type=RequestType.FIRST if rp.first else RequestType.UPGRADE,
             status=S.RECOGNISED,
-            form01={"product_name": product.name_vi, "producer": entity.name, "samples": 5},
+            form01={"product_name": product.name_vi, "producer": producer.name, "samples": 5},
             receipt_number=f"{rp.receipt_serial}/PĐK-{rp.province}-{commune}-{year}",
             product_code=rp.product_code,
             submitted_at=submitted,
@@ -466,7 +466,7 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
         cert = Certificate(
             number=f"{serial}/{r.decision_date.year}/CN-OCOP-{rp.province}",
             product=r.product,
-            entity=r.product.entity,
+            producer=r.product.producer,
             province_id=rp.province,
             dossier=dossier,
             decision=dossier.decision,
@@ -475,7 +475,7 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
             stars=r.stars,
             points=r.points,
             product_name=r.product.name_vi,
-            entity_name=r.product.entity.name,
+            producer_name=r.product.producer.name,
             issued_on=r.decision_date,
             expires_on=expires,
             status=status,
@@ -582,9 +582,9 @@ def _in_progress(p: EvaluationPlan, round_: Round, council: Council, now: dateti
     rng = random.Random(f"ocop-evaluation-demo-progress:{p.seed}")
     today = p.today
     calendar = default_calendar()
-    producer = User.objects.select_related("entity__commune").get(username="demo.producer")
-    showcase = producer.entity
-    tn = Product.objects.filter(entity__commune__province_id=TAY_NINH).select_related("entity__commune")
+    producer = User.objects.select_related("producer__commune").get(username="demo.producer")
+    showcase = producer.producer
+    tn = Product.objects.filter(producer__commune__province_id=TAY_NINH).select_related("producer__commune")
     evaluating = list(tn.filter(status=ProductStatus.IN_EVALUATION).order_by("id"))
     rated = list(tn.filter(status=ProductStatus.RATED, stars__in=(3, 4)).order_by("id"))
     expiring = {
@@ -598,8 +598,8 @@ def _in_progress(p: EvaluationPlan, round_: Round, council: Council, now: dateti
 
     # (status, product, request type)
     wanted: list[tuple[str, Product, str]] = []
-    own_new = next((x for x in evaluating if x.entity_id == showcase.pk), None)
-    own_rated = next((x for x in sorted(rated, key=lambda x: x.stars) if x.entity_id == showcase.pk), None)
+    own_new = next((x for x in evaluating if x.producer_id == showcase.pk), None)
+    own_rated = next((x for x in sorted(rated, key=lambda x: x.stars) if x.producer_id == showcase.pk), None)
     used = set()
     if own_new:
         wanted.append((S.DRAFT, own_new, RequestType.FIRST))
@@ -608,7 +608,7 @@ def _in_progress(p: EvaluationPlan, round_: Round, council: Council, now: dateti
         kind = RequestType.REEVALUATION if own_rated.pk in expiring else RequestType.UPGRADE
         wanted.append((S.SUBMITTED, own_rated, kind))
         used.add(own_rated.pk)
-    neighbours = [x for x in rated if x.entity.commune_id == showcase.commune_id and x.pk not in used]
+    neighbours = [x for x in rated if x.producer.commune_id == showcase.commune_id and x.pk not in used]
     others = [x for x in evaluating if x.pk not in used] + [x for x in rated if x.pk not in used]
     for x in neighbours[:3]:
         wanted.append((S.SUBMITTED, x, RequestType.REEVALUATION if x.pk in expiring else RequestType.UPGRADE))
@@ -628,21 +628,21 @@ def _in_progress(p: EvaluationPlan, round_: Round, council: Council, now: dateti
     dossiers, plans = [], []
     overdue_done = False
     for status, product, kind in wanted:
-        commune = product.entity.commune_id
+        commune = product.producer.commune_id
         province = TAY_NINH
         d = Dossier(
             round=round_,
             product=product,
-            entity=product.entity,
+            producer=product.producer,
             commune_id=commune,
             sheet_id=sheet_ids[product.sheet],
             request_type=kind,
             status=status,
-            form01={"product_name": product.name_vi, "producer": product.entity.name, "samples": 5},
+            form01={"product_name": product.name_vi, "producer": product.producer.name, "samples": 5},
         )
         if status != S.DRAFT:
             # The commune's queue: most filed in the last two weeks, the first neighbour's long overdue.
-            overdue = status == S.SUBMITTED and product.entity_id != showcase.pk and not overdue_done
+            overdue = status == S.SUBMITTED and product.producer_id != showcase.pk and not overdue_done
             overdue_done = overdue_done or overdue
             received = today - datetime.timedelta(days=40 if overdue else rng.randint(2, 12))
             if status not in (S.SUBMITTED, S.RETURNED):

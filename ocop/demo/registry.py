@@ -4,7 +4,7 @@ Province scale: Tây Ninh after its July 2025 merger with Long An — 250 produc
 (300 at 3★, 95 at 4★, 2 at 5★, 8 in evaluation, 5 ideas) spread over the province's real communes,
 with the local specialities where they come from (rice paper in Trảng Bàng, custard apple at the foot
 of Bà Đen, cashews in the north, Chinese sausage in Cần Đước …). National scale adds the other 33
-provinces for benchmarks: 9,000 producers and 20,000 products in the national mix of entity types.
+provinces for benchmarks: 9,000 producers and 20,000 products in the national mix of producer types.
 
 Everything is drawn from `random.Random` seeded per province, so the same seed and the same `today`
 give the same rows; Tây Ninh is identical at both scales. Rows go in with bulk_create, which skips
@@ -34,7 +34,15 @@ from ocop.accounts.models import Role, User
 from ocop.core.text import fold
 from ocop.places.models import Commune, Province
 from ocop.registry.identifiers import GS1_VIETNAM_PREFIX
-from ocop.registry.models import Entity, EntityType, Gender, Product, ProductStatus, SalesChannel, StarRating
+from ocop.registry.models import (
+    Gender,
+    Producer,
+    ProducerType,
+    Product,
+    ProductStatus,
+    SalesChannel,
+    StarRating,
+)
 from ocop.registry.rules import certificate_expiry
 
 from . import evaluation as evaluation_demo
@@ -72,11 +80,11 @@ TAY_NINH_PLAN = Plan(
     in_evaluation=8,
     idea=5,
     types={
-        EntityType.COOPERATIVE: 82,
-        EntityType.ENTERPRISE: 60,
-        EntityType.HOUSEHOLD: 104,
-        EntityType.COOPERATIVE_GROUP: 3,
-        EntityType.FARM: 1,
+        ProducerType.COOPERATIVE: 82,
+        ProducerType.ENTERPRISE: 60,
+        ProducerType.HOUSEHOLD: 104,
+        ProducerType.COOPERATIVE_GROUP: 3,
+        ProducerType.FARM: 1,
     },
     modern_channel=130,
 )
@@ -89,11 +97,11 @@ REST_OF_COUNTRY_PLAN = Plan(
     in_evaluation=900,
     idea=472,
     types={
-        EntityType.COOPERATIVE: 2861,
-        EntityType.ENTERPRISE: 2109,
-        EntityType.HOUSEHOLD: 3739,
-        EntityType.COOPERATIVE_GROUP: 27,
-        EntityType.FARM: 14,
+        ProducerType.COOPERATIVE: 2861,
+        ProducerType.ENTERPRISE: 2109,
+        ProducerType.HOUSEHOLD: 3739,
+        ProducerType.COOPERATIVE_GROUP: 27,
+        ProducerType.FARM: 14,
     },
     modern_channel=4370,
 )
@@ -202,14 +210,14 @@ class DemoAccount:
     username: str
     role: str
     full_name: str
-    scope: str  # "province", "commune", "entity", "all" or "admin"
+    scope: str  # "province", "commune", "producer", "all" or "admin"
 
 
 DEMO_ACCOUNTS = [
     DemoAccount("demo.province", Role.PROVINCE_OFFICER, "Nguyễn Thị Thu Hà", "province"),
     DemoAccount("demo.commune", Role.COMMUNE_OFFICER, "Trần Văn Phúc", "commune"),
     DemoAccount("demo.council", Role.COUNCIL_MEMBER, "Lê Minh Tuấn", "province"),
-    DemoAccount("demo.producer", Role.PRODUCER, "Võ Thị Ngọc Dung", "entity"),
+    DemoAccount("demo.producer", Role.PRODUCER, "Võ Thị Ngọc Dung", "producer"),
     DemoAccount("demo.ministry", Role.MINISTRY, "Phạm Quốc Hưng", "all"),
     DemoAccount("demo.admin", "", "Quản trị hệ thống", "admin"),
 ]
@@ -252,7 +260,7 @@ SHOWCASE = {
 }
 
 
-# --- Search keys: the same expressions as Entity.save() and Product.save() -------------------------------
+# --- Search keys: the same expressions as Producer.save() and Product.save() -------------------------------
 
 
 # --- Word lists ---------------------------------------------------------------------------------------
@@ -344,8 +352,8 @@ class CommuneRow:
 
 
 @dataclass
-class EntityPlan:
-    entity: Entity
+class ProducerPlan:
+    producer: Producer
     main: Kind
     place: str
     brand: str
@@ -477,13 +485,13 @@ class ProvinceGenerator:
             return rng.choice([c for c in self.communes if c.area == kind.area])
         return rng.choice(self.communes)
 
-    def pick_kind(self, entity_type: str) -> Kind:
+    def pick_kind(self, producer_type: str) -> Kind:
         kinds = [k for k in self.kinds if not (k.tourism and self.code == TAY_NINH)]
-        if entity_type == EntityType.HOUSEHOLD:
+        if producer_type == ProducerType.HOUSEHOLD:
             kinds = [k for k in kinds if not k.tourism or self.rng.random() < 0.3]
         return self.rng.choices(kinds, [k.weight for k in kinds])[0]
 
-    def entity_name(self, entity_type: str, kind: Kind, place: str, female: bool, ethnicity: str):
+    def producer_name(self, producer_type: str, kind: Kind, place: str, female: bool, ethnicity: str):
         """(legal name, brand used on product names, representative's full and short name, hamlet).
 
         Names are unique across the country: on a clash the representative and hamlet are drawn again."""
@@ -492,26 +500,26 @@ class ProvinceGenerator:
         for _attempt in range(10):
             rep_full, rep_short = self.person(female, ethnicity)
             hamlet = self.hamlet()
-            if kind.tourism and entity_type != EntityType.COOPERATIVE_GROUP:
-                name, brand = self.tourism_operator_name(entity_type, place, hamlet, rep_full)
-            elif entity_type == EntityType.COOPERATIVE:
+            if kind.tourism and producer_type != ProducerType.COOPERATIVE_GROUP:
+                name, brand = self.tourism_operator_name(producer_type, place, hamlet, rep_full)
+            elif producer_type == ProducerType.COOPERATIVE:
                 coop_kind = _weighted(rng, words["cooperative_kinds"])
                 parts = ["Hợp tác xã", coop_kind]
                 if not coop_kind or rng.random() < 0.5:
                     parts.append(topic)
                 brand = place if rng.random() < 0.6 else hamlet
                 name = " ".join(p for p in (*parts, brand) if p)
-            elif entity_type == EntityType.COOPERATIVE_GROUP:
+            elif producer_type == ProducerType.COOPERATIVE_GROUP:
                 word = self.hamlet_word().lower()
                 name, brand = " ".join(p for p in ("Tổ hợp tác", topic, word, hamlet) if p), hamlet
-            elif entity_type == EntityType.ENTERPRISE:
+            elif producer_type == ProducerType.ENTERPRISE:
                 brand = rng.choice(words["enterprise_brands"])
                 form = _weighted(rng, words["enterprise_forms"])
                 trade = rng.choice(words["enterprise_trades"])
                 name = f"{form} {trade} {brand}"
                 if rng.random() < 0.25:
                     name += f" {self.short_province}"
-            elif entity_type == EntityType.FARM:
+            elif producer_type == ProducerType.FARM:
                 brand = rng.choice(words["enterprise_brands"]) if rng.random() < 0.5 else rep_short
                 name = f"Trang trại {topic} {brand}"
             else:
@@ -523,76 +531,78 @@ class ProvinceGenerator:
                     name = f"Cơ sở sản xuất {topic[0].lower()}{topic[1:]} {rep_short}"
                 else:
                     name = f"Hộ kinh doanh {rep_full}"
-            if name not in self.ctx.entity_names:
+            if name not in self.ctx.producer_names:
                 break
         else:
             name = (
                 f"{name} {place}"
-                if f"{name} {place}" not in self.ctx.entity_names
-                else f"{name} ({len(self.ctx.entity_names)})"
+                if f"{name} {place}" not in self.ctx.producer_names
+                else f"{name} ({len(self.ctx.producer_names)})"
             )
-        self.ctx.entity_names.add(name)
+        self.ctx.producer_names.add(name)
         return name, brand, rep_full, rep_short, hamlet
 
     def tourism_operator_name(
-        self, entity_type: str, place: str, hamlet: str, rep_full: str
+        self, producer_type: str, place: str, hamlet: str, rep_full: str
     ) -> tuple[str, str]:
         rng, words = self.rng, self.ctx.people
-        if entity_type == EntityType.COOPERATIVE:
+        if producer_type == ProducerType.COOPERATIVE:
             return f"Hợp tác xã Du lịch cộng đồng {rng.choice([place, hamlet])}", place
-        if entity_type == EntityType.ENTERPRISE:
+        if producer_type == ProducerType.ENTERPRISE:
             brand = rng.choice(words["enterprise_brands"])
             form = _weighted(rng, words["enterprise_forms"])
             return f"{form} {rng.choice(['Du lịch', 'Du lịch Sinh thái', 'Dịch vụ Du lịch'])} {brand}", brand
-        if entity_type == EntityType.FARM:
+        if producer_type == ProducerType.FARM:
             return f"Trang trại sinh thái {hamlet}", hamlet
         return f"Hộ kinh doanh {rep_full}", rep_full
 
-    def make_entity(
-        self, entity_type: str, kind: Kind, commune: CommuneRow | None = None, fixed: dict | None = None
+    def make_producer(
+        self, producer_type: str, kind: Kind, commune: CommuneRow | None = None, fixed: dict | None = None
     ):
         rng = self.rng
         commune = commune or self.pick_commune(kind)
         ethnicity = self.ethnicity()
-        female = rng.random() < (0.55 if entity_type == EntityType.HOUSEHOLD else 0.42)
+        female = rng.random() < (0.55 if producer_type == ProducerType.HOUSEHOLD else 0.42)
         birth_year = rng.randint(1958, 1996)
         place = _short_place(commune.name)
-        name, brand, rep_full, _rep_short, hamlet = self.entity_name(
-            entity_type, kind, place, female, ethnicity
+        name, brand, rep_full, _rep_short, hamlet = self.producer_name(
+            producer_type, kind, place, female, ethnicity
         )
-        position = _weighted(rng, self.ctx.people["positions"][entity_type])
+        position = _weighted(rng, self.ctx.people["positions"][producer_type])
         founded_from, founded_to = {
-            EntityType.HOUSEHOLD: (1995, 2021),
-            EntityType.COOPERATIVE: (1998, 2021),
-            EntityType.ENTERPRISE: (2003, 2021),
-            EntityType.COOPERATIVE_GROUP: (2012, 2021),
-            EntityType.FARM: (2008, 2021),
-        }[entity_type]
+            ProducerType.HOUSEHOLD: (1995, 2021),
+            ProducerType.COOPERATIVE: (1998, 2021),
+            ProducerType.ENTERPRISE: (2003, 2021),
+            ProducerType.COOPERATIVE_GROUP: (2012, 2021),
+            ProducerType.FARM: (2008, 2021),
+        }[producer_type]
         founded = datetime.date(rng.randint(founded_from, founded_to), rng.randint(1, 12), rng.randint(1, 28))
         low, high = {
-            EntityType.HOUSEHOLD: (2, 10),
-            EntityType.COOPERATIVE: (7, 60),
-            EntityType.ENTERPRISE: (5, 40),
-            EntityType.COOPERATIVE_GROUP: (3, 15),
-            EntityType.FARM: (3, 25),
-        }[entity_type]
+            ProducerType.HOUSEHOLD: (2, 10),
+            ProducerType.COOPERATIVE: (7, 60),
+            ProducerType.ENTERPRISE: (5, 40),
+            ProducerType.COOPERATIVE_GROUP: (3, 15),
+            ProducerType.FARM: (3, 25),
+        }[producer_type]
         total = rng.randint(low, high)
-        if entity_type == EntityType.ENTERPRISE and rng.random() < 0.3:
+        if producer_type == ProducerType.ENTERPRISE and rng.random() < 0.3:
             total *= rng.randint(2, 5)
-        female_share = rng.uniform(0.4, 0.9) if entity_type == EntityType.HOUSEHOLD else rng.uniform(0.3, 0.8)
+        female_share = (
+            rng.uniform(0.4, 0.9) if producer_type == ProducerType.HOUSEHOLD else rng.uniform(0.3, 0.8)
+        )
         minority = ethnicity != "Kinh"
-        if entity_type == EntityType.HOUSEHOLD and rng.random() < 0.3:
+        if producer_type == ProducerType.HOUSEHOLD and rng.random() < 0.3:
             tax_code = self.personal_id(commune, birth_year, female)
         else:
             tax_code = self.tax_code(commune)
-            if entity_type == EntityType.ENTERPRISE and rng.random() < 0.02:
+            if producer_type == ProducerType.ENTERPRISE and rng.random() < 0.02:
                 tax_code = f"{tax_code}-{rng.randint(1, 9):03d}"
         email = ""
-        if entity_type in (EntityType.COOPERATIVE, EntityType.ENTERPRISE) and rng.random() < 0.5:
+        if producer_type in (ProducerType.COOPERATIVE, ProducerType.ENTERPRISE) and rng.random() < 0.5:
             email = f"{re.sub(r'[^a-z0-9]+', '.', fold(brand)).strip('.')}.{tax_code[-4:]}@example.com"
-        entity = Entity(
+        producer = Producer(
             name=name,
-            entity_type=entity_type,
+            producer_type=producer_type,
             tax_code=tax_code,
             commune_id=commune.code,
             address=self.address(commune, hamlet),
@@ -615,20 +625,22 @@ class ProvinceGenerator:
         if fixed:
             rep_name, gender, ethnicity, birth_year, position = fixed["representative"]
             total, women, local, minority_staff = fixed["staff"]
-            entity.name = fixed["name"]
-            entity.address = fixed["address"]
-            entity.founded_on = fixed["founded_on"]
-            entity.representative_name, entity.representative_gender = rep_name, gender
-            entity.representative_ethnicity, entity.representative_birth_year = ethnicity, birth_year
-            entity.representative_position, entity.representative_has_disability = position, False
-            entity.staff_total, entity.staff_female = total, women
-            entity.staff_local, entity.staff_ethnic_minority = local, minority_staff
-            self.ctx.entity_names.add(entity.name)
+            producer.name = fixed["name"]
+            producer.address = fixed["address"]
+            producer.founded_on = fixed["founded_on"]
+            producer.representative_name, producer.representative_gender = rep_name, gender
+            producer.representative_ethnicity, producer.representative_birth_year = ethnicity, birth_year
+            producer.representative_position, producer.representative_has_disability = position, False
+            producer.staff_total, producer.staff_female = total, women
+            producer.staff_local, producer.staff_ethnic_minority = local, minority_staff
+            self.ctx.producer_names.add(producer.name)
             brand = "Trảng Bàng"
-        entity.search_key = entity.build_search_key()
-        return EntityPlan(entity=entity, main=kind, place=place, brand=brand, commune=commune, fixed=fixed)
+        producer.search_key = producer.build_search_key()
+        return ProducerPlan(
+            producer=producer, main=kind, place=place, brand=brand, commune=commune, fixed=fixed
+        )
 
-    def channels(self, plan: EntityPlan, modern: bool) -> list[SalesChannel]:
+    def channels(self, plan: ProducerPlan, modern: bool) -> list[SalesChannel]:
         rng, names = self.rng, self.ctx.people["channels"]
         K = SalesChannel.Kind
         if plan.fixed:
@@ -648,7 +660,7 @@ class ProvinceGenerator:
                 for _ in range(rng.choice([1, 1, 2, 3])):
                     kind = _weighted(rng, [(K.SUPERMARKET, 3), (K.CONVENIENCE, 2.5), (K.ECOMMERCE, 4.5)])
                     chosen.append((kind, rng.choice(names[kind])))
-            if plan.entity.entity_type == EntityType.ENTERPRISE and rng.random() < 0.15:
+            if plan.producer.producer_type == ProducerType.ENTERPRISE and rng.random() < 0.15:
                 chosen.append((K.EXPORT, rng.choice(names["export"])))
         seen, result = set(), []
         for kind, name in chosen:
@@ -657,7 +669,7 @@ class ProvinceGenerator:
             seen.add((kind, name))
             result.append(
                 SalesChannel(
-                    entity=plan.entity,
+                    producer=plan.producer,
                     kind=kind,
                     name=name,
                     evidence_date=self.ctx.today - datetime.timedelta(days=rng.randint(20, 900)),
@@ -667,7 +679,7 @@ class ProvinceGenerator:
 
     # -- products --------------------------------------------------------------------------------------
 
-    def product_name(self, kind: Kind, plan: EntityPlan, qty: str) -> tuple[str, str]:
+    def product_name(self, kind: Kind, plan: ProducerPlan, qty: str) -> tuple[str, str]:
         rng = self.rng
         for attempt in range(6):
             base_vi, base_en = rng.choice(kind.names)
@@ -685,7 +697,7 @@ class ProvinceGenerator:
         self.product_names.add(name_vi)
         return name_vi, name_en
 
-    def make_product(self, plan: EntityPlan, kind: Kind, fixed: tuple | None = None) -> Product:
+    def make_product(self, plan: ProducerPlan, kind: Kind, fixed: tuple | None = None) -> Product:
         rng = self.rng
         qty = rng.choice(kind.qty) if kind.qty else ""
         if fixed:
@@ -697,10 +709,10 @@ class ProvinceGenerator:
         if kind.desc:
             desc_vi, desc_en = kind.desc
         else:
-            desc_vi = f"Sản phẩm của {plan.entity.name} tại {plan.commune.name}, {self.province_name}."
-            desc_en = f"A product of {plan.entity.name} in {plan.commune.name}, {self.province_name}."
+            desc_vi = f"Sản phẩm của {plan.producer.name} tại {plan.commune.name}, {self.province_name}."
+            desc_en = f"A product of {plan.producer.name} in {plan.commune.name}, {self.province_name}."
         product = Product(
-            entity=plan.entity,
+            producer=plan.producer,
             name_vi=name_vi,
             name_en=name_en,
             product_set=kind_set,
@@ -714,7 +726,7 @@ class ProvinceGenerator:
             product.story_vi, product.story_en = plan.fixed["story_vi"], plan.fixed["story_en"]
         return product
 
-    def extra_kind(self, plan: EntityPlan) -> Kind:
+    def extra_kind(self, plan: ProducerPlan) -> Kind:
         rng = self.rng
         usable = [
             k
@@ -727,17 +739,17 @@ class ProvinceGenerator:
 
     # -- the whole province ----------------------------------------------------------------------------
 
-    def build(self) -> list[EntityPlan]:
+    def build(self) -> list[ProducerPlan]:
         rng, plan = self.rng, self.plan
         types = [t for t, n in sorted(plan.types.items()) for _ in range(n)]
         rng.shuffle(types)
-        plans: list[EntityPlan] = []
+        plans: list[ProducerPlan] = []
 
         if self.code == TAY_NINH:
             showcase_kind = next(k for k in self.kinds if k.key == "banh_trang_phoi_suong")
-            types.remove(EntityType.COOPERATIVE)
-            showcase = self.make_entity(
-                EntityType.COOPERATIVE, showcase_kind, self.by_name[SHOWCASE["commune"]], fixed=SHOWCASE
+            types.remove(ProducerType.COOPERATIVE)
+            showcase = self.make_producer(
+                ProducerType.COOPERATIVE, showcase_kind, self.by_name[SHOWCASE["commune"]], fixed=SHOWCASE
             )
             showcase.product_count = len(SHOWCASE["products"])
             plans.append(showcase)
@@ -756,23 +768,23 @@ class ProvinceGenerator:
                     desc=tuple(spot["desc"]),
                     tourism=True,
                 )
-                spot_plan = self.make_entity(spot["type"], kind, self.by_name[spot["commune"]])
+                spot_plan = self.make_producer(spot["type"], kind, self.by_name[spot["commune"]])
                 plans.append(spot_plan)
 
-        for entity_type in types:
-            plans.append(self.make_entity(entity_type, self.pick_kind(entity_type)))
+        for producer_type in types:
+            plans.append(self.make_producer(producer_type, self.pick_kind(producer_type)))
 
         # Products per producer: one each, the rest to the larger producers.
         fixed_count = sum(p.product_count for p in plans if p.fixed)
         open_plans = [p for p in plans if not p.fixed and not p.main.tourism]
         weights = [
             {
-                EntityType.ENTERPRISE: 3.0,
-                EntityType.COOPERATIVE: 2.5,
-                EntityType.FARM: 1.5,
-                EntityType.COOPERATIVE_GROUP: 1.0,
-                EntityType.HOUSEHOLD: 0.6,
-            }[p.entity.entity_type]
+                ProducerType.ENTERPRISE: 3.0,
+                ProducerType.COOPERATIVE: 2.5,
+                ProducerType.FARM: 1.5,
+                ProducerType.COOPERATIVE_GROUP: 1.0,
+                ProducerType.HOUSEHOLD: 0.6,
+            }[p.producer.producer_type]
             for p in open_plans
         ]
         extra = plan.products - fixed_count - (len(plans) - sum(1 for p in plans if p.fixed))
@@ -791,16 +803,16 @@ class ProvinceGenerator:
             for _ in range(p.product_count - 1):
                 p.products.append(self.make_product(p, self.extra_kind(p)))
             p.quality = rng.random() + {
-                EntityType.ENTERPRISE: 0.35,
-                EntityType.COOPERATIVE: 0.25,
-                EntityType.FARM: 0.1,
-            }.get(p.entity.entity_type, 0.0)
+                ProducerType.ENTERPRISE: 0.35,
+                ProducerType.COOPERATIVE: 0.25,
+                ProducerType.FARM: 0.1,
+            }.get(p.producer.producer_type, 0.0)
         self.assign_statuses(plans)
         self.assign_gtins(plans)
         self.modern = self.pick_modern(plans)
         return plans
 
-    def assign_statuses(self, plans: list[EntityPlan]) -> None:
+    def assign_statuses(self, plans: list[ProducerPlan]) -> None:
         rng = self.rng
         wanted = Counter(self.plan.status_counts)
         self.statuses: dict[int, object] = {}  # id(product) → 3/4/5 or a status
@@ -838,7 +850,7 @@ class ProvinceGenerator:
                 else:
                     product.stars = status
 
-    def assign_gtins(self, plans: list[EntityPlan]) -> None:
+    def assign_gtins(self, plans: list[ProducerPlan]) -> None:
         rng = self.rng
         companies = rng.sample(range(GTIN_BLOCK), len(plans))
         for p, company in zip(plans, companies, strict=True):
@@ -857,26 +869,26 @@ class ProvinceGenerator:
                 body = f"{GS1_VIETNAM_PREFIX}{number}{item:04d}"
                 product.gtin = (body + ean.calc_check_digit(body)).zfill(14)
 
-    def pick_modern(self, plans: list[EntityPlan]) -> set[int]:
+    def pick_modern(self, plans: list[ProducerPlan]) -> set[int]:
         """Exactly plan.modern_channel producers sell through a modern channel, enterprises most often."""
         rng = self.rng
         weight = {
-            EntityType.ENTERPRISE: 0.8,
-            EntityType.COOPERATIVE: 0.55,
-            EntityType.FARM: 0.5,
-            EntityType.COOPERATIVE_GROUP: 0.3,
-            EntityType.HOUSEHOLD: 0.35,
+            ProducerType.ENTERPRISE: 0.8,
+            ProducerType.COOPERATIVE: 0.55,
+            ProducerType.FARM: 0.5,
+            ProducerType.COOPERATIVE_GROUP: 0.3,
+            ProducerType.HOUSEHOLD: 0.35,
         }
         forced = {id(p) for p in plans if p.fixed}
         keyed = sorted(
-            (rng.random() ** (1 / weight[p.entity.entity_type]), i)
+            (rng.random() ** (1 / weight[p.producer.producer_type]), i)
             for i, p in enumerate(plans)
             if id(p) not in forced
         )
         take = self.plan.modern_channel - len(forced)
         return forced | {id(plans[i]) for _key, i in keyed[len(keyed) - take :]}
 
-    def ratings(self, plans: list[EntityPlan]) -> list[StarRating]:
+    def ratings(self, plans: list[ProducerPlan]) -> list[StarRating]:
         rng, today = self.rng, self.ctx.today
         rounds = [(d, w) for d, w in PROVINCE_ROUNDS if d <= today]
         ministry = [(d, suffix) for d, suffix in MINISTRY_ROUNDS if d <= today]
@@ -954,7 +966,7 @@ class Context:
     national_kinds: list[Kind]
     tay_ninh_tourism: list[dict]
     used_tax_codes: set[str] = field(default_factory=set)
-    entity_names: set[str] = field(default_factory=set)
+    producer_names: set[str] = field(default_factory=set)
     decision_numbers: set[str] = field(default_factory=set)
 
 
@@ -969,7 +981,7 @@ class Summary:
     stars: dict[int, int]
     statuses: dict[str, int]
     accounts: list[DemoAccount]
-    showcase_entity_id: int | None = None
+    showcase_producer_id: int | None = None
     seconds: float = 0.0
     evaluation: object = None  # ocop.evaluation.demo.EvaluationSummary
 
@@ -1012,7 +1024,7 @@ def _national_plans(ctx: Context, codes: list[str]) -> dict[str, Plan]:
         types = {t: per_type[t][c] for t in rest.types}
         # Type splits round independently: bring them back to the province's producer count.
         diff = producers[c] - sum(types.values())
-        types[EntityType.HOUSEHOLD] += diff
+        types[ProducerType.HOUSEHOLD] += diff
         statuses = {s: per_status[s][c] for s in rest.status_counts}
         diff = products[c] - sum(statuses.values())
         statuses[3] += diff
@@ -1029,7 +1041,7 @@ def _national_plans(ctx: Context, codes: list[str]) -> dict[str, Plan]:
 
 
 def registry_is_empty() -> bool:
-    return not Entity.objects.exists()
+    return not Producer.objects.exists()
 
 
 def flush_registry() -> None:
@@ -1040,7 +1052,7 @@ def flush_registry() -> None:
             trace_demo.flush()
             evaluation_demo.flush()
             Product.objects.all().delete()
-            Entity.objects.all().delete()
+            Producer.objects.all().delete()
     except ProtectedError as exc:
         names = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
         raise ValueError(
@@ -1071,10 +1083,10 @@ def generate(
     if scale == "national":
         plans_by_province.update(_national_plans(ctx, [c for c in codes if c != TAY_NINH]))
 
-    entity_plans: list[EntityPlan] = []
+    producer_plans: list[ProducerPlan] = []
     channels: list[SalesChannel] = []
     ratings: list[StarRating] = []
-    showcase: EntityPlan | None = None
+    showcase: ProducerPlan | None = None
     for code in codes:
         generator = ProvinceGenerator(ctx, code, plans_by_province[code], block=all_codes.index(code))
         plans = generator.build()
@@ -1085,18 +1097,18 @@ def generate(
                 product.search_key = product.build_search_key()
             if p.fixed:
                 showcase = p
-        entity_plans.extend(plans)
+        producer_plans.extend(plans)
 
-    products = [product for p in entity_plans for product in p.products]
+    products = [product for p in producer_plans for product in p.products]
     # The evaluation records behind the ratings (rounds, dossiers, council sheets, decisions,
     # certificates): planned now, so that product codes and rating points go in with the rows.
     evaluation_plan = evaluation_demo.plan(products, ratings, today, seed)
     with transaction.atomic():
-        Entity.objects.bulk_create([p.entity for p in entity_plans], batch_size=BATCH_SIZE)
+        Producer.objects.bulk_create([p.producer for p in producer_plans], batch_size=BATCH_SIZE)
         SalesChannel.objects.bulk_create(channels, batch_size=BATCH_SIZE)
         Product.objects.bulk_create(products, batch_size=BATCH_SIZE)
         StarRating.objects.bulk_create(ratings, batch_size=BATCH_SIZE)
-        accounts = ensure_demo_accounts(showcase.entity, password)
+        accounts = ensure_demo_accounts(showcase.producer, password)
         evaluation = evaluation_demo.write(evaluation_plan)
     analyze_tables()
     evaluation_demo.analyze_tables()
@@ -1107,14 +1119,14 @@ def generate(
     return Summary(
         scale=scale,
         seed=seed,
-        producers=len(entity_plans),
+        producers=len(producer_plans),
         products=len(products),
         ratings=len(ratings),
         channels=len(channels),
         stars=dict(sorted(stars.items())),
         statuses=dict(sorted(Counter(p.status for p in products).items())),
         accounts=accounts,
-        showcase_entity_id=showcase.entity.pk,
+        showcase_producer_id=showcase.producer.pk,
         evaluation=evaluation,
         seconds=(timezone.now() - started).total_seconds(),
     )
@@ -1125,19 +1137,19 @@ def analyze_tables() -> None:
     guesses a handful of rows per table and picks nested loops that make list pages ten times slower."""
     if connection.vendor != "postgresql":
         return
-    tables = [m._meta.db_table for m in (Entity, SalesChannel, Product, StarRating, Commune, Province)]
+    tables = [m._meta.db_table for m in (Producer, SalesChannel, Product, StarRating, Commune, Province)]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
-def ensure_demo_accounts(entity: Entity, password: str = DEMO_PASSWORD) -> list[DemoAccount]:
+def ensure_demo_accounts(producer: Producer, password: str = DEMO_PASSWORD) -> list[DemoAccount]:
     """One account per role, scoped to Tây Ninh, the showcase producer and its commune; created or reset."""
     scopes = {
-        "province": {"province_id": TAY_NINH, "commune": None, "entity": None},
-        "commune": {"province_id": TAY_NINH, "commune_id": entity.commune_id, "entity": None},
-        "entity": {"province": None, "commune": None, "entity": entity},
-        "all": {"province": None, "commune": None, "entity": None},
-        "admin": {"province": None, "commune": None, "entity": None},
+        "province": {"province_id": TAY_NINH, "commune": None, "producer": None},
+        "commune": {"province_id": TAY_NINH, "commune_id": producer.commune_id, "producer": None},
+        "producer": {"province": None, "commune": None, "producer": producer},
+        "all": {"province": None, "commune": None, "producer": None},
+        "admin": {"province": None, "commune": None, "producer": None},
     }
     # One Argon2 hash (about 0.4 s on this machine) serves all six accounts: they share the published demo
     # password anyway, and hashing it six times would make the command three times slower.

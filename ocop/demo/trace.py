@@ -57,10 +57,10 @@ def write(today: dt.date) -> int:
     from ocop.accounts.models import User
     from ocop.trace import batches
 
-    user = User.objects.filter(username=SHOWCASE_USER).select_related("entity").first()
-    if user is None or user.entity is None:
+    user = User.objects.filter(username=SHOWCASE_USER).select_related("producer").first()
+    if user is None or user.producer is None:
         return 0
-    products = list(user.entity.products.exclude(gtin="").order_by("pk")[:2])
+    products = list(user.producer.products.exclude(gtin="").order_by("pk")[:2])
     recorded = 0
     for number, product in enumerate(products):
         packed = today - dt.timedelta(days=20 + 15 * number)

@@ -14,18 +14,18 @@ from . import models
 
 @admin.register(models.Idea)
 class IdeaAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("title", "entity", "status", "created_at")
+    list_display = ("title", "producer", "status", "created_at")
     list_filter = ("status",)
     search_fields = ("title",)
-    raw_id_fields = ("entity", "product", "created_by")
+    raw_id_fields = ("producer", "product", "created_by")
 
 
 @admin.register(models.EvidenceDocument)
 class EvidenceDocumentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("title", "entity", "kind", "issued_on", "expires_on", "archived")
+    list_display = ("title", "producer", "kind", "issued_on", "expires_on", "archived")
     list_filter = ("kind", "archived")
     search_fields = ("title", "reference")
-    raw_id_fields = ("entity", "product", "replaces", "uploaded_by")
+    raw_id_fields = ("producer", "product", "replaces", "uploaded_by")
     # Files live under unguessable names and are served only by the permission-checked view.
     exclude = ("file",)
     readonly_fields = ("download",)
@@ -72,7 +72,7 @@ class DossierAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("__str__", "product", "round", "request_type", "status", "commune_deadline")
     list_filter = ("status", "request_type")
     search_fields = ("receipt_number", "product_code", "product__name_vi")
-    raw_id_fields = ("product", "entity", "commune", "previous", "council", "decision", "created_by")
+    raw_id_fields = ("product", "producer", "commune", "previous", "council", "decision", "created_by")
     inlines = [AttachmentInline]
 
 
@@ -99,7 +99,7 @@ class SelfAssessmentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     list_display = ("product", "sheet", "status", "updated_at", "updated_by")
     list_filter = ("status",)
-    search_fields = ("product__name_vi", "product__entity__name")
+    search_fields = ("product__name_vi", "product__producer__name")
     readonly_fields = ("product", "sheet", "answers", "not_applicable", "status", "updated_by")
     exclude = ("disqualifiers",)
     inlines = [SelfAssessmentEvidenceInline]

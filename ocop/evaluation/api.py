@@ -79,7 +79,7 @@ class DossierSummary(Schema):
 
     @staticmethod
     def resolve_producer(obj: Dossier) -> dict:
-        return {"id": obj.entity_id, "name": obj.entity.name}
+        return {"id": obj.producer_id, "name": obj.producer.name}
 
     @staticmethod
     def resolve_round(obj: Dossier) -> dict:
@@ -210,7 +210,7 @@ class DossierFilters(Schema):
 def dossier_queryset(user):
     return (
         services.dossiers_visible_to(user)
-        .select_related("product", "entity", "commune", "round", "decision")
+        .select_related("product", "producer", "commune", "round", "decision")
         .order_by("-submitted_at", "-id")
     )
 

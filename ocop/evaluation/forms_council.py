@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ocop.accounts.models import Role, User
 from ocop.criteria import engine
-from ocop.registry.models import Entity
+from ocop.registry.models import Producer
 
 from .models import Council, CouncilMember, Dossier, MemberRole
 from .workflow import DossierStatus
@@ -59,27 +59,27 @@ class MemberForm(forms.Form):
 
 class ConflictForm(forms.Form):
     member = forms.ModelChoiceField(label=_("Member"), queryset=CouncilMember.objects.none())
-    entities = forms.ModelMultipleChoiceField(label=_("Linked producers"), queryset=None)
+    producers = forms.ModelMultipleChoiceField(label=_("Linked producers"), queryset=None)
     note = forms.CharField(label=_("Conflict of interest"), max_length=300)
 
-    def __init__(self, council: Council, entities, *args, **kwargs):
+    def __init__(self, council: Council, producers, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = CouncilMember.objects.filter(council=council).select_related("user")
-        self.fields["entities"].queryset = entities
+        self.fields["producers"].queryset = producers
 
 
 class SeatForm(forms.Form):
     """Which seat (and which of its conflicts) a removal button on the council page names."""
 
     member = forms.ModelChoiceField(queryset=CouncilMember.objects.none())
-    entity = forms.ModelChoiceField(queryset=Entity.objects.none(), required=False)
+    producer = forms.ModelChoiceField(queryset=Producer.objects.none(), required=False)
 
     def __init__(self, council: Council, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = CouncilMember.objects.filter(council=council).select_related("user")
-        self.fields["entity"].queryset = Entity.objects.filter(
+        self.fields["producer"].queryset = Producer.objects.filter(
             pk__in=CouncilMember.conflicts.through.objects.filter(councilmember__council=council).values(
-                "entity_id"
+                "producer_id"
             )
         )
 

@@ -16,7 +16,7 @@ class DossierChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Dossier) -> str:
         points, stars = effective_result(obj)
         code = obj.receipt_number or obj.pk
-        return f"{code} — {obj.product.name_vi} — {obj.entity.name} — {points} · {stars}★"
+        return f"{code} — {obj.product.name_vi} — {obj.producer.name} — {points} · {stars}★"
 
 
 class DecisionForm(forms.Form):

@@ -13,20 +13,20 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class IdeaForm(forms.Form):
-    entity = forms.ModelChoiceField(label=_("Producer"), queryset=None)
+    producer = forms.ModelChoiceField(label=_("Producer"), queryset=None)
     title = forms.CharField(label=_("Product idea"), max_length=255)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     product_set = forms.ChoiceField(label=_("Product group"), required=False)
     raw_materials = forms.CharField(label=_("Local raw materials"), widget=forms.Textarea, required=False)
 
-    def __init__(self, *args, entities, **kwargs):
+    def __init__(self, *args, producers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entity"].queryset = entities
+        self.fields["producer"].queryset = producers
         self.fields["product_set"].choices = [("", "—"), *product_set_choices()]
-        first_two = list(entities[:2])
+        first_two = list(producers[:2])
         if len(first_two) == 1:
-            self.fields["entity"].initial = first_two[0].pk
-            self.fields["entity"].widget = forms.HiddenInput()
+            self.fields["producer"].initial = first_two[0].pk
+            self.fields["producer"].widget = forms.HiddenInput()
 
 
 class IdeaCommentForm(forms.Form):
@@ -86,8 +86,8 @@ class OpenDossierForm(forms.Form):
 
 
 class Form01(forms.Form):
-    entity_name = forms.CharField(label=_("Producer"), max_length=255)
-    entity_type = forms.CharField(label=_("Type"), max_length=100, required=False)
+    producer_name = forms.CharField(label=_("Producer"), max_length=255)
+    producer_type = forms.CharField(label=_("Type"), max_length=100, required=False)
     tax_code = forms.CharField(label=_("Tax code"), max_length=20, required=False)
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)

@@ -55,11 +55,11 @@ class AdvisoryRecordForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, entity_id=None, **kwargs):
+    def __init__(self, *args, producer_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["document"].queryset = EvidenceDocument.objects.filter(
-            entity_id=entity_id, archived=False
-        ).only("id", "title", "kind", "issued_on", "entity_id")
+            producer_id=producer_id, archived=False
+        ).only("id", "title", "kind", "issued_on", "producer_id")
 
 
 class CheckForm(forms.Form):

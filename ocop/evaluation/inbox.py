@@ -46,13 +46,13 @@ DOSSIER_FIELDS = (
     "points",
     "stars",
     "scoring_round",
-    "entity_id",
+    "producer_id",
     "commune_id",
     "council_id",
     "round_id",
     "product_id",
     "product__name_vi",
-    "entity__name",
+    "producer__name",
     "commune__name",
     "round__name",
     "round__commune_cutoff",
@@ -125,7 +125,7 @@ def _rows(qs) -> tuple[list, bool]:
 
 
 def _dossiers(qs):
-    return qs.select_related("product", "entity", "commune", "round").only(*DOSSIER_FIELDS)
+    return qs.select_related("product", "producer", "commune", "round").only(*DOSSIER_FIELDS)
 
 
 def _dossier_section(key, title, qs, today, *, overdue_first=False) -> Section:
@@ -140,22 +140,22 @@ def _dossier_section(key, title, qs, today, *, overdue_first=False) -> Section:
 
 
 def _producer(user, today) -> list[Section]:
-    mine = Dossier.objects.filter(entity_id=user.entity_id)
+    mine = Dossier.objects.filter(producer_id=user.producer_id)
     docs, docs_more = _rows(
         EvidenceDocument.objects.filter(
-            entity_id=user.entity_id,
+            producer_id=user.producer_id,
             archived=False,
             expires_on__isnull=False,
             expires_on__lte=today + dt.timedelta(days=DOCUMENT_WARNING_DAYS),
         )
-        .only("id", "title", "kind", "expires_on", "entity_id")
+        .only("id", "title", "kind", "expires_on", "producer_id")
         .order_by("expires_on", "id")
     )
     opens = settings.OCOP_REEVALUATION_OPENS_DAYS
     closes = settings.OCOP_REEVALUATION_CLOSES_DAYS
     certs, certs_more = _rows(
         Certificate.objects.filter(
-            entity_id=user.entity_id,
+            producer_id=user.producer_id,
             status=CertificateStatus.VALID,
             expires_on__lte=today + dt.timedelta(days=opens),
         )
@@ -192,9 +192,9 @@ def _commune(user, today) -> list[Section]:
         "commune_deadline", "id"
     )
     ideas, ideas_more = _rows(
-        Idea.objects.filter(entity__commune_id=user.commune_id, status=IdeaStatus.NEW)
-        .select_related("entity")
-        .only("id", "title", "created_at", "entity__name")
+        Idea.objects.filter(producer__commune_id=user.commune_id, status=IdeaStatus.NEW)
+        .select_related("producer")
+        .only("id", "title", "created_at", "producer__name")
         .order_by("created_at", "id")
     )
     return [
@@ -219,7 +219,7 @@ def _province(user, today) -> list[Section]:
             status=CertificateStatus.VALID,
             expires_on__lte=today + dt.timedelta(days=CERTIFICATE_WARNING_DAYS),
         )
-        .only("id", "number", "product_name", "entity_name", "stars", "expires_on")
+        .only("id", "number", "product_name", "producer_name", "stars", "expires_on")
         .order_by("expires_on", "id")
     )
     return [
@@ -264,7 +264,7 @@ def _council(user, today) -> list[Section]:
     to_score = (
         Dossier.objects.filter(status__in=SCORING_STATES)
         .filter(Exists(my_seat.filter(role__in=(MemberRole.CHAIR, MemberRole.MEMBER))))
-        .exclude(Exists(my_seat.filter(conflicts=OuterRef("entity_id"))))
+        .exclude(Exists(my_seat.filter(conflicts=OuterRef("producer_id"))))
         .exclude(Exists(scored))
         .order_by("round__decision_due", "id")
     )
@@ -272,7 +272,7 @@ def _council(user, today) -> list[Section]:
         CouncilMember.objects.filter(
             council_id=OuterRef("council_id"), role__in=(MemberRole.CHAIR, MemberRole.MEMBER)
         )
-        .exclude(conflicts=OuterRef("entity_id"))
+        .exclude(conflicts=OuterRef("producer_id"))
         .values("council_id")
         .annotate(n=Count("pk"))
         .values("n")
@@ -285,7 +285,7 @@ def _council(user, today) -> list[Section]:
             n_scorers=Coalesce(Subquery(scorers, output_field=IntegerField()), 0),
             quorum=F("council__quorum"),
             chair_submitted=Exists(
-                counted_sheets(OuterRef("pk"), OuterRef("scoring_round"), OuterRef("entity_id")).filter(
+                counted_sheets(OuterRef("pk"), OuterRef("scoring_round"), OuterRef("producer_id")).filter(
                     member__user=user, member__role=MemberRole.CHAIR
                 )
             ),
@@ -332,7 +332,7 @@ def sections(user, today: dt.date | None = None) -> list[Section]:
     if not (user and user.is_authenticated and user.is_active):
         return []
     scope = {
-        Role.PRODUCER: "entity_id",
+        Role.PRODUCER: "producer_id",
         Role.COMMUNE_OFFICER: "commune_id",
         Role.PROVINCE_OFFICER: "province_id",
     }.get(user.role)

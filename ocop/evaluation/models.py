@@ -35,8 +35,8 @@ class IdeaStatus(models.TextChoices):
 class Idea(models.Model):
     """A new product idea registered at the commune (by the producer, or by a commune officer for it)."""
 
-    entity = models.ForeignKey(
-        "registry.Entity", verbose_name=_("producer"), on_delete=models.CASCADE, related_name="ideas"
+    producer = models.ForeignKey(
+        "registry.Producer", verbose_name=_("producer"), on_delete=models.CASCADE, related_name="ideas"
     )
     title = models.CharField(_("product idea"), max_length=255)
     description = models.TextField(_("description"), blank=True)
@@ -110,7 +110,7 @@ class DocumentKind(models.TextChoices):
 def document_path(instance: EvidenceDocument, filename: str) -> str:
     """A name nobody can guess; the original name is kept in the row, never in the path."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"evidence/{instance.entity_id}/{secrets.token_urlsafe(24)}.{suffix[:5]}"
+    return f"evidence/{instance.producer_id}/{secrets.token_urlsafe(24)}.{suffix[:5]}"
 
 
 class EvidenceDocument(models.Model):
@@ -119,8 +119,8 @@ class EvidenceDocument(models.Model):
     A document is never edited in place once a submitted dossier links it: a newer version is a new row
     (`replaces` points at the old one), so a frozen dossier keeps exactly what was filed."""
 
-    entity = models.ForeignKey(
-        "registry.Entity", verbose_name=_("producer"), on_delete=models.CASCADE, related_name="documents"
+    producer = models.ForeignKey(
+        "registry.Producer", verbose_name=_("producer"), on_delete=models.CASCADE, related_name="documents"
     )
     product = models.ForeignKey(
         "registry.Product",
@@ -155,7 +155,7 @@ class EvidenceDocument(models.Model):
 
     class Meta:
         ordering = ["kind", "-issued_on", "-id"]
-        indexes = [models.Index(fields=["entity", "kind"]), models.Index(fields=["expires_on"])]
+        indexes = [models.Index(fields=["producer", "kind"]), models.Index(fields=["expires_on"])]
         verbose_name = _("evidence document")
         verbose_name_plural = _("evidence library")
 
@@ -266,7 +266,7 @@ class CouncilMember(models.Model):
     role = models.CharField(_("role"), max_length=8, choices=MemberRole.choices, default=MemberRole.MEMBER)
     department = models.CharField(_("department"), max_length=200, blank=True)
     conflicts = models.ManyToManyField(
-        "registry.Entity", verbose_name=_("linked producers"), blank=True, related_name="+"
+        "registry.Producer", verbose_name=_("linked producers"), blank=True, related_name="+"
     )
     conflict_note = models.CharField(_("conflict of interest"), max_length=300, blank=True)
 
@@ -368,8 +368,8 @@ class Dossier(models.Model):
         "registry.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="dossiers"
     )
     # Copied from the product when the dossier opens, so scope filters and the board need no join.
-    entity = models.ForeignKey(
-        "registry.Entity", verbose_name=_("producer"), on_delete=models.PROTECT, related_name="dossiers"
+    producer = models.ForeignKey(
+        "registry.Producer", verbose_name=_("producer"), on_delete=models.PROTECT, related_name="dossiers"
     )
     commune = models.ForeignKey(
         "places.Commune", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="+"

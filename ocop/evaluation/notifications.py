@@ -66,7 +66,7 @@ def recipients(dossier, action: str) -> list[User]:
     q = Q(pk__in=[])
     for group in groups:
         if group == PRODUCERS:
-            q |= Q(role=Role.PRODUCER, entity_id=dossier.entity_id)
+            q |= Q(role=Role.PRODUCER, producer_id=dossier.producer_id)
         elif group == COMMUNE_OFFICERS:
             q |= Q(role=Role.COMMUNE_OFFICER, commune_id=dossier.commune_id)
         elif group == PROVINCE_OFFICERS:
@@ -74,7 +74,7 @@ def recipients(dossier, action: str) -> list[User]:
         elif group == COUNCIL_MEMBERS and dossier.council_id:
             # Not those linked to the producer: they take no part in this dossier's scoring.
             seats = CouncilMember.objects.filter(council_id=dossier.council_id).exclude(
-                conflicts=dossier.entity_id
+                conflicts=dossier.producer_id
             )
             q |= Q(pk__in=seats.values("user_id"))
     return list(User.objects.filter(q, is_active=True).exclude(email="").distinct().order_by("pk"))
@@ -107,7 +107,7 @@ def render_mail(dossier, action: str, user) -> tuple[str, str]:
 def send_dossier_mail(dossier_id: int, action: str) -> int:
     """Send the e-mails about one step; returns how many were sent."""
     dossier = (
-        Dossier.objects.select_related("product", "entity", "commune", "round", "council")
+        Dossier.objects.select_related("product", "producer", "commune", "round", "council")
         .filter(pk=dossier_id)
         .first()
     )

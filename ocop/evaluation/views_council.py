@@ -69,7 +69,7 @@ def _dossier(request, pk: int) -> Dossier:
     """A dossier the user may read (otherwise 404, whether it exists or not)."""
     return get_object_or_404(
         dossiers_visible_to(request.user).select_related(
-            "product", "entity", "council__round", "sheet__criteria_set", "round"
+            "product", "producer", "council__round", "sheet__criteria_set", "round"
         ),
         pk=pk,
     )
@@ -131,7 +131,7 @@ def council_create(request, round_pk: int):
 def _council_action(request, council: Council) -> tuple[dict[str, Any], bool]:
     """Handles a POST of the council page; returns (bound forms to show again, done)."""
     action = request.POST.get("action")
-    entities = svc.producers_for_conflicts(council)
+    producers = svc.producers_for_conflicts(council)
     bound: dict[str, Any] = {}
     try:
         if action == "member":
@@ -148,13 +148,13 @@ def _council_action(request, council: Council) -> tuple[dict[str, Any], bool]:
                 messages.success(request, _("Member added."))
                 return bound, True
         elif action == "conflict":
-            form = ConflictForm(council, entities, request.POST)
+            form = ConflictForm(council, producers, request.POST)
             bound["conflict_form"] = form
             if form.is_valid():
                 svc.record_conflict(
                     request.user,
                     form.cleaned_data["member"],
-                    form.cleaned_data["entities"],
+                    form.cleaned_data["producers"],
                     form.cleaned_data["note"],
                 )
                 messages.success(request, _("Conflict of interest recorded."))
@@ -168,8 +168,8 @@ def _council_action(request, council: Council) -> tuple[dict[str, Any], bool]:
                     messages.success(
                         request, _("%(name)s no longer sits on the council.") % {"name": seat.user}
                     )
-                elif form.cleaned_data["entity"] is not None:
-                    svc.remove_conflict(request.user, seat, form.cleaned_data["entity"])
+                elif form.cleaned_data["producer"] is not None:
+                    svc.remove_conflict(request.user, seat, form.cleaned_data["producer"])
                     messages.success(request, _("Conflict of interest withdrawn."))
                 else:
                     raise ValidationError(_("Choose the producer whose conflict to withdraw."))
@@ -228,7 +228,7 @@ def council_detail(request, pk: int):
     scoring = [m for m in seats if m.role in svc.SCORING_ROLES]
     for row in progress:
         d = row["dossier"]
-        eligible = [m for m in scoring if not any(e.pk == d.entity_id for e in m.conflicts.all())]
+        eligible = [m for m in scoring if not any(e.pk == d.producer_id for e in m.conflicts.all())]
         row["eligible"] = len(eligible)
         row["required"] = svc.required_count(council.quorum, len(eligible))
         row["can_score"] = my_seat is not None and my_seat in eligible and d.status in svc.SCORING_STATES
@@ -242,9 +242,9 @@ def council_detail(request, pk: int):
         "problem": problem.message if problem is not None else None,
     }
     if manage:
-        entities = svc.producers_for_conflicts(council)
+        producers = svc.producers_for_conflicts(council)
         context["member_form"] = bound.get("member_form") or MemberForm(council)
-        context["conflict_form"] = bound.get("conflict_form") or ConflictForm(council, entities)
+        context["conflict_form"] = bound.get("conflict_form") or ConflictForm(council, producers)
         context["assign_form"] = bound.get("assign_form") or AssignForm(council)
     return render(request, "evaluation/council_detail.html", context, status=status)
 
@@ -476,7 +476,7 @@ def scoring(request, pk: int):
     if names:
         conflicted = list(
             CouncilMember.objects.filter(
-                council_id=dossier.council_id, conflicts=dossier.entity_id
+                council_id=dossier.council_id, conflicts=dossier.producer_id
             ).select_related("user")
         )
     visible = list(

@@ -33,7 +33,7 @@ from .workflow import IllegalTransition
 
 GET_POST = require_http_methods(["GET", "POST"])
 RESULT_STATES = (S.SCORED, S.AT_MINISTRY, S.CENTRAL_SCORED, S.RECOGNISED, S.NOT_RECOGNISED)
-RELATED = ("product", "entity", "commune", "round__province", "sheet__criteria_set", "decision")
+RELATED = ("product", "producer", "commune", "round__province", "sheet__criteria_set", "decision")
 
 
 def _dossier(request, pk: int) -> Dossier:
@@ -123,7 +123,7 @@ def result(request, pk: int):
 def _eligible_for_province(round_: Round):
     candidates = (
         Dossier.objects.filter(round=round_, status__in=(S.SCORED, S.CENTRAL_SCORED))
-        .select_related("product", "entity")
+        .select_related("product", "producer")
         .order_by("receipt_number", "pk")
     )
     ids = [d.pk for d in candidates if svc.recognisable_by_province(d)]
@@ -174,7 +174,7 @@ def central_list(request):
     dossiers = (
         dossiers_visible_to(request.user)
         .filter(status__in=(S.AT_MINISTRY, S.CENTRAL_SCORED))
-        .select_related("product", "entity", "round__province")
+        .select_related("product", "producer", "round__province")
         .order_by("status", "forwarded_at", "pk")
     )
     page = Paginator(dossiers, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -221,7 +221,7 @@ def ministry_decision(request):
     eligible = (
         dossiers_visible_to(request.user)
         .filter(status=S.CENTRAL_SCORED, central_stars=5)
-        .select_related("product", "entity")
+        .select_related("product", "producer")
         .order_by("round__province_id", "receipt_number", "pk")
     )
     return _decision_page(request, eligible, svc.ministry_recognise, None, "ministry")
@@ -258,7 +258,7 @@ def decision_detail(request, pk: int):
         for c in Certificate.objects.filter(decision=decision).only("number", "dossier_id", "status")
     }
     dossiers = list(
-        decision.dossiers.select_related("product", "entity", "commune").order_by("receipt_number", "pk")
+        decision.dossiers.select_related("product", "producer", "commune").order_by("receipt_number", "pk")
     )
     rows = [(d, certificates.get(d.pk)) for d in dossiers]
     round_url = reverse("evaluation:round_board", args=[decision.round_id]) if decision.round_id else ""

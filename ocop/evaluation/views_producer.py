@@ -22,7 +22,7 @@ from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.calendar import days_left, local_today
 from ocop.places.models import Commune
-from ocop.registry.models import Entity, Product
+from ocop.registry.models import Producer, Product
 
 from . import checklist
 from .forms_producer import (
@@ -119,18 +119,20 @@ def _timeline(obj) -> list[dict]:
 
 
 def _idea(request, pk: int):
-    return get_object_or_404(idea_services.ideas_for(request.user).select_related("entity__commune"), pk=pk)
+    return get_object_or_404(idea_services.ideas_for(request.user).select_related("producer__commune"), pk=pk)
 
 
 @role_required(*IDEA_ROLES)
 def idea_list(request):
     ideas = (
-        idea_services.ideas_for(request.user).select_related("entity__commune").order_by("-created_at", "-id")
+        idea_services.ideas_for(request.user)
+        .select_related("producer__commune")
+        .order_by("-created_at", "-id")
     )
     status = request.GET.get("status")
     if status:
         ideas = ideas.filter(status=status)
-    can_create = library.manageable_entities(request.user).exists()
+    can_create = library.manageable_producers(request.user).exists()
     return render(
         request,
         "evaluation/idea_list.html",
@@ -141,16 +143,16 @@ def idea_list(request):
 @role_required(*FILERS)
 @GET_POST
 def idea_create(request):
-    entities = library.manageable_entities(request.user).order_by("name")
-    if not entities.exists():
+    producers = library.manageable_producers(request.user).order_by("name")
+    if not producers.exists():
         raise PermissionDenied
-    form = IdeaForm(request.POST or None, entities=entities)
+    form = IdeaForm(request.POST or None, producers=producers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             idea = idea_services.register(
                 request.user,
-                data["entity"],
+                data["producer"],
                 title=data["title"],
                 description=data["description"],
                 product_set=data["product_set"] or "",
@@ -218,20 +220,20 @@ def idea_detail(request, pk: int):
 # ------------------------------------------------------------------------------------------ library
 
 
-def _library_entity(request) -> Entity:
-    """The producer whose library is shown: the producer's own; an officer names it with ?entity=."""
+def _library_producer(request) -> Producer:
+    """The producer whose library is shown: the producer's own; an officer names it with ?producer=."""
     user = request.user
     if user.role == Role.PRODUCER and not user.is_superuser:
-        if not user.entity_id:
+        if not user.producer_id:
             raise PermissionDenied
-        return get_object_or_404(Entity.objects.select_related("commune"), pk=user.entity_id)
-    pk = _id(request.GET.get("entity") or request.POST.get("entity"))
-    return get_object_or_404(library.manageable_entities(user).select_related("commune"), pk=pk)
+        return get_object_or_404(Producer.objects.select_related("commune"), pk=user.producer_id)
+    pk = _id(request.GET.get("producer") or request.POST.get("producer"))
+    return get_object_or_404(library.manageable_producers(user).select_related("commune"), pk=pk)
 
 
 def _document(request, pk: int) -> EvidenceDocument:
-    doc = get_object_or_404(EvidenceDocument.objects.select_related("entity__commune", "product"), pk=pk)
-    if not library.can_manage(request.user, doc.entity):
+    doc = get_object_or_404(EvidenceDocument.objects.select_related("producer__commune", "product"), pk=pk)
+    if not library.can_manage(request.user, doc.producer):
         raise Http404
     return doc
 
@@ -239,11 +241,13 @@ def _document(request, pk: int) -> EvidenceDocument:
 @role_required(*FILERS)
 def library_list(request):
     user = request.user
-    if user.role != Role.PRODUCER and not request.GET.get("entity"):
-        entities = library.manageable_entities(user).order_by("name")
-        return render(request, "evaluation/library_entities.html", {"page_obj": _page(request, entities)})
-    entity = _library_entity(request)
-    docs = library.with_decision_due(EvidenceDocument.objects.filter(entity=entity).select_related("product"))
+    if user.role != Role.PRODUCER and not request.GET.get("producer"):
+        producers = library.manageable_producers(user).order_by("name")
+        return render(request, "evaluation/library_producers.html", {"page_obj": _page(request, producers)})
+    producer = _library_producer(request)
+    docs = library.with_decision_due(
+        EvidenceDocument.objects.filter(producer=producer).select_related("product")
+    )
     show_archived = request.GET.get("archived") == "1"
     if not show_archived:
         docs = docs.filter(archived=False)
@@ -255,7 +259,7 @@ def library_list(request):
         request,
         "evaluation/library_list.html",
         {
-            "entity": entity,
+            "producer": producer,
             "documents": docs,
             "show_archived": show_archived,
             "flagged": sum(1 for d in docs if d.flag),
@@ -267,23 +271,24 @@ def library_list(request):
 @role_required(*FILERS)
 @GET_POST
 def library_upload(request):
-    entity = _library_entity(request)
+    producer = _library_producer(request)
     replaces = None
     if request.GET.get("replaces"):
         replaces = get_object_or_404(
-            EvidenceDocument.objects.filter(entity=entity, archived=False), pk=_id(request.GET["replaces"])
+            EvidenceDocument.objects.filter(producer=producer, archived=False),
+            pk=_id(request.GET["replaces"]),
         )
     initial = {}
     if replaces is not None:
         initial = {f: getattr(replaces, f) for f in ("kind", "title", "issuer", "product_id")}
         initial["product"] = initial.pop("product_id")
     form = UploadForm(
-        request.POST or None, request.FILES or None, products=entity.products.all(), initial=initial
+        request.POST or None, request.FILES or None, products=producer.products.all(), initial=initial
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            doc = library.upload(request.user, entity, data["file"], replaces=replaces, **form.details())
+            doc = library.upload(request.user, producer, data["file"], replaces=replaces, **form.details())
         except (ValidationError, PermissionDenied) as exc:
             for text in _errors(exc):
                 form.add_error("file" if isinstance(exc, ValidationError) else None, text)
@@ -291,7 +296,7 @@ def library_upload(request):
             messages.success(request, _("The document was added to the library."))
             return redirect("evaluation:library_document", doc.pk)
     return render(
-        request, "evaluation/library_upload.html", {"form": form, "entity": entity, "replaces": replaces}
+        request, "evaluation/library_upload.html", {"form": form, "producer": producer, "replaces": replaces}
     )
 
 
@@ -301,7 +306,7 @@ def library_document(request, pk: int):
     doc = _document(request, pk)
     editable = not doc.archived and not library.filed(doc)
     initial = {f: getattr(doc, f) for f in library.EDITABLE_FIELDS}
-    form = DocumentForm(request.POST or None, products=doc.entity.products.all(), initial=initial)
+    form = DocumentForm(request.POST or None, products=doc.producer.products.all(), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             library.update(request.user, doc, **form.details())
@@ -344,8 +349,8 @@ def library_download(request, pk: int):
 def _dossier(request, pk: int) -> Dossier:
     return get_object_or_404(
         dossiers_visible_to(request.user).select_related(
-            "product__entity__commune",
-            "entity",
+            "product__producer__commune",
+            "producer",
             "commune__province",
             "round",
             "sheet",
@@ -367,7 +372,7 @@ def _filer_dossier(request, pk: int) -> Dossier:
 
 @role_required(*REGISTRY_READERS)
 def dossier_list(request):
-    qs = dossiers_visible_to(request.user).select_related("product", "entity", "commune", "round")
+    qs = dossiers_visible_to(request.user).select_related("product", "producer", "commune", "round")
     rounds = Round.objects.filter(pk__in=qs.values("round_id")).order_by("-year", "-commune_cutoff")
     communes = Commune.objects.filter(pk__in=qs.values("commune_id")).order_by("name")
     chosen = {k: request.GET.get(k, "") for k in ("round", "status", "commune")}
@@ -401,11 +406,11 @@ def dossier_list(request):
 @GET_POST
 def dossier_open(request, product_pk: int):
     product = get_object_or_404(
-        Product.objects.visible_to(request.user).select_related("entity__commune"), pk=product_pk
+        Product.objects.visible_to(request.user).select_related("producer__commune"), pk=product_pk
     )
-    if not ds.can_file_for(request.user, product.entity):
+    if not ds.can_file_for(request.user, product.producer):
         raise PermissionDenied
-    form = OpenDossierForm(request.POST or None, province_id=product.entity.commune.province_id)
+    form = OpenDossierForm(request.POST or None, province_id=product.producer.commune.province_id)
     info = ds.reevaluation_window(product)
     if request.method == "POST" and form.is_valid():
         try:
@@ -629,9 +634,9 @@ def dossier_attachments(request, pk: int):
     dossier = _filer_dossier(request, pk)
     if request.method == "GET" and not ds.can_edit(request.user, dossier):
         return _frozen_redirect(request, dossier)
-    documents = EvidenceDocument.objects.filter(entity_id=dossier.entity_id, archived=False).select_related(
-        "product"
-    )
+    documents = EvidenceDocument.objects.filter(
+        producer_id=dossier.producer_id, archived=False
+    ).select_related("product")
     attach_form = AttachForm(documents=documents)
     upload_form = UploadAttachForm(products=Product.objects.filter(pk=dossier.product_id))
     kind = request.GET.get("kind")

@@ -35,7 +35,7 @@ def _dossier(request, pk: int) -> Dossier:
     """A dossier the user may see, or 404 (whether missing or outside the user's area)."""
     return get_object_or_404(
         dossiers_visible_to(request.user).select_related(
-            "product", "entity", "commune", "round__province", "council"
+            "product", "producer", "commune", "round__province", "council"
         ),
         pk=pk,
     )
@@ -114,7 +114,7 @@ def commune_review(request, pk: int):
 @GET_POST
 def province_check(request, pk: int):
     dossier = _dossier(request, pk)
-    record_form = AdvisoryRecordForm(prefix="record", entity_id=dossier.entity_id)
+    record_form = AdvisoryRecordForm(prefix="record", producer_id=dossier.producer_id)
     return_form = ReturnForm(prefix="return")
     check_form = CheckForm(prefix="check")
     status = 200
@@ -124,7 +124,7 @@ def province_check(request, pk: int):
         try:
             if action == "record":
                 record_form = forms[action] = AdvisoryRecordForm(
-                    request.POST, prefix="record", entity_id=dossier.entity_id
+                    request.POST, prefix="record", producer_id=dossier.producer_id
                 )
                 if record_form.is_valid():
                     review_services.add_advisory_record(request.user, dossier, **record_form.cleaned_data)
@@ -228,7 +228,7 @@ BOARD_COLUMNS = (
     "points",
     "stars",
     "product__name_vi",
-    "entity__name",
+    "producer__name",
     "commune__name",
     "council__name",
 )
@@ -265,7 +265,7 @@ def round_board(request, pk: int):
     board = []
     overdue = 0
     for pk_, status, request_type, receipt, commune_deadline, points, stars, *names in rows:
-        product, entity, commune, council = names
+        product, producer, commune, council = names
         deadline = inbox_logic.deadline_of(status, commune_deadline, cutoff, due)
         late = deadline is not None and today > deadline
         overdue += late
@@ -277,7 +277,7 @@ def round_board(request, pk: int):
                 "request_label": request_label.get(request_type, request_type),
                 "receipt_number": receipt,
                 "product": product,
-                "entity": entity,
+                "producer": producer,
                 "commune": commune,
                 "council": council,
                 "points": None if points is None else number_format(points, 2),

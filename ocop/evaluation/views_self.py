@@ -30,7 +30,7 @@ from .services import selfassessment as sa
 
 def _product(request, product_id: int) -> Product:
     return get_object_or_404(
-        Product.objects.visible_to(request.user).select_related("entity__commune__province"), pk=product_id
+        Product.objects.visible_to(request.user).select_related("producer__commune__province"), pk=product_id
     )
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from ocop.core.admin import ReadOnlyAdmin
 
-from .models import Entity, ImportJob, Product, ProductPhoto, SalesChannel, StarRating
+from .models import ImportJob, Producer, Product, ProductPhoto, SalesChannel, StarRating
 
 
 class SalesChannelInline(admin.TabularInline):
@@ -10,10 +10,10 @@ class SalesChannelInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
-    list_display = ["name", "entity_type", "tax_code", "commune"]
-    list_filter = ["entity_type", "commune__province"]
+@admin.register(Producer)
+class ProducerAdmin(admin.ModelAdmin):
+    list_display = ["name", "producer_type", "tax_code", "commune"]
+    list_filter = ["producer_type", "commune__province"]
     search_fields = ["name", "tax_code", "search_key"]
     autocomplete_fields = ["commune"]
     inlines = [SalesChannelInline]
@@ -33,10 +33,10 @@ class RatingInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name_vi", "entity", "product_set", "stars", "status"]
+    list_display = ["name_vi", "producer", "product_set", "stars", "status"]
     list_filter = ["status", "stars", "product_set"]
     search_fields = ["name_vi", "name_en", "gtin", "search_key"]
-    autocomplete_fields = ["entity"]
+    autocomplete_fields = ["producer"]
     inlines = [PhotoInline, RatingInline]
 
 

@@ -1,7 +1,7 @@
 """Read endpoints for producers and products, for machine clients and signed-in people.
 
 Everything is scoped with `visible_to(user)`: an officer sees their province or commune, a producer its
-own entity, the Ministry everything, a machine client only what its account is scoped to. An object
+own producer, the Ministry everything, a machine client only what its account is scoped to. An object
 outside the scope answers 404, exactly as one that does not exist, so ids reveal nothing.
 """
 
@@ -24,7 +24,7 @@ from ocop.core.text import fold
 from ocop.criteria.classification import CURRENT_SET, groups, product_sets
 
 from .identifiers import InvalidIdentifier, normalize_gtin
-from .models import Entity, EntityType, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
+from .models import Producer, ProducerType, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
 
 API_READERS = (*REGISTRY_READERS, Role.INTEGRATOR)
 
@@ -50,12 +50,12 @@ class PlaceRef(Schema):
 class ProducerSummary(Schema):
     id: int
     name: str = Field(..., description="Legal name.")
-    entity_type: EntityType
+    producer_type: ProducerType
     commune: PlaceRef
     province: PlaceRef
 
     @staticmethod
-    def resolve_province(obj: Entity):
+    def resolve_province(obj: Producer):
         return obj.commune.province
 
 
@@ -78,7 +78,7 @@ class Workers(Schema):
 
 
 class ProducerOut(ProducerSummary):
-    entity_type_label: str = Field(..., description="The type, in the request's language.")
+    producer_type_label: str = Field(..., description="The type, in the request's language.")
     tax_code: str
     address: str
     phone: str
@@ -93,11 +93,11 @@ class ProducerOut(ProducerSummary):
     updated_at: datetime.datetime
 
     @staticmethod
-    def resolve_entity_type_label(obj: Entity) -> str:
-        return str(obj.get_entity_type_display())
+    def resolve_producer_type_label(obj: Producer) -> str:
+        return str(obj.get_producer_type_display())
 
     @staticmethod
-    def resolve_workers(obj: Entity) -> dict:
+    def resolve_workers(obj: Producer) -> dict:
         return {
             "total": obj.staff_total,
             "women": obj.staff_female,
@@ -106,11 +106,11 @@ class ProducerOut(ProducerSummary):
         }
 
     @staticmethod
-    def resolve_modern_channel(obj: Entity) -> bool:
+    def resolve_modern_channel(obj: Producer) -> bool:
         return obj.has_modern_channel
 
     @staticmethod
-    def resolve_sales_channels(obj: Entity) -> list:
+    def resolve_sales_channels(obj: Producer) -> list:
         return list(obj.sales_channels.all())
 
 
@@ -181,7 +181,7 @@ class ProductOut(Schema):
 
     @staticmethod
     def resolve_producer(obj: Product):
-        return obj.entity
+        return obj.producer
 
     @staticmethod
     def resolve_classification(obj: Product) -> dict | None:
@@ -233,7 +233,7 @@ COMMUNE_CODE = r"^\d{5}$"
 class ProducerFilters(Schema):
     province: str | None = Field(None, pattern=PROVINCE_CODE, description="Province code.")
     commune: str | None = Field(None, pattern=COMMUNE_CODE, description="Commune code.")
-    entity_type: EntityType | None = None
+    producer_type: ProducerType | None = None
     q: str | None = Field(
         None, max_length=100, description="Words in the name, tax code or representative; accents optional."
     )
@@ -250,7 +250,8 @@ class ProductFilters(Schema):
     sheet: int | None = Field(None, ge=1, description="Scoring sheet number.")
     stars: int | None = Field(None, ge=1, le=5)
     status: ProductStatus | None = None
-    entity: int | None = Field(None, ge=1, description="Producer id.")
+    producer: int | None = Field(None, ge=1, description="Producer id.")
+    entity: int | None = Field(None, ge=1, description="Former name of `producer`, still accepted.")
     gtin: str | None = Field(
         None, max_length=20, description="GTIN-8, -12, -13 or -14 (check digit verified)."
     )
@@ -298,9 +299,9 @@ class ProductFilters(Schema):
 
 
 def producer_queryset(user):
-    modern = SalesChannel.objects.filter(entity=OuterRef("pk"), kind__in=SalesChannel.MODERN)
+    modern = SalesChannel.objects.filter(producer=OuterRef("pk"), kind__in=SalesChannel.MODERN)
     return (
-        Entity.objects.visible_to(user)
+        Producer.objects.visible_to(user)
         .select_related("commune__province")
         .annotate(has_modern_channel=Exists(modern), product_count=Count("products"))
         .prefetch_related("sales_channels")
@@ -311,7 +312,7 @@ def producer_queryset(user):
 def product_queryset(user):
     return (
         Product.objects.visible_to(user)
-        .select_related("entity__commune__province")
+        .select_related("producer__commune__province")
         .prefetch_related(
             "photos",
             Prefetch(
@@ -329,8 +330,8 @@ def filter_producers(queryset, f: ProducerFilters):
         queryset = queryset.filter(commune__province_id=f.province)
     if f.commune:
         queryset = queryset.filter(commune_id=f.commune)
-    if f.entity_type:
-        queryset = queryset.filter(entity_type=f.entity_type)
+    if f.producer_type:
+        queryset = queryset.filter(producer_type=f.producer_type)
     for word in _words(f.q):
         queryset = queryset.filter(search_key__contains=word)
     if f.modern_channel is not None:
@@ -341,9 +342,9 @@ def filter_producers(queryset, f: ProducerFilters):
 def filter_products(queryset, f: ProductFilters):
     sets = product_sets(CURRENT_SET).values()
     if f.province:
-        queryset = queryset.filter(entity__commune__province_id=f.province)
+        queryset = queryset.filter(producer__commune__province_id=f.province)
     if f.commune:
-        queryset = queryset.filter(entity__commune_id=f.commune)
+        queryset = queryset.filter(producer__commune_id=f.commune)
     if f.group:
         queryset = queryset.filter(product_set__in=[ps.code for ps in sets if ps.group_code == f.group])
     if f.product_set:
@@ -354,8 +355,8 @@ def filter_products(queryset, f: ProductFilters):
         queryset = queryset.filter(stars=f.stars)
     if f.status:
         queryset = queryset.filter(status=f.status)
-    if f.entity:
-        queryset = queryset.filter(entity_id=f.entity)
+    if f.producer or f.entity:
+        queryset = queryset.filter(producer_id=f.producer or f.entity)
     if f.gtin:
         queryset = queryset.filter(gtin=f.gtin)
     for word in _words(f.q):

@@ -18,7 +18,7 @@ from ocop.core.widgets import QuickSelect
 from ocop.criteria.classification import CURRENT_SET, groups, product_sets
 from ocop.places.models import Commune, Province
 
-from .models import Entity, EntityType, ProductStatus, SalesChannel
+from .models import Producer, ProducerType, ProductStatus, SalesChannel
 
 NOT_RATED = "none"
 MAX_SEARCH_WORDS = 8  # each word is one more LIKE over the table: enough for a name, not for abuse
@@ -43,8 +43,8 @@ def _scope_communes(user):
         return Commune.objects.filter(province_id=user.province_id)
     if user.role == Role.COMMUNE_OFFICER and user.commune_id:
         return Commune.objects.filter(pk=user.commune_id)
-    if user.role == Role.PRODUCER and user.entity_id:
-        return Commune.objects.filter(entities__pk=user.entity_id)
+    if user.role == Role.PRODUCER and user.producer_id:
+        return Commune.objects.filter(producers__pk=user.producer_id)
     return Commune.objects.none()
 
 
@@ -63,8 +63,17 @@ class ScopedFilterSet(django_filters.FilterSet):
     commune = django_filters.ModelChoiceFilter(label=_("Commune"), queryset=Commune.objects.none())
 
     province_path = "commune__province"
+    # The lists' former parameter names (before "entity" became "producer" in the code), so that saved
+    # links and exports keep their filters.
+    FORMER_PARAMS = {"entity": "producer", "entity_type": "producer_type"}
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if data is not None and any(old in data for old in self.FORMER_PARAMS):
+            data = data.copy()
+            for old, new in self.FORMER_PARAMS.items():
+                if old in data and new not in data:
+                    data.setlist(new, data.getlist(old))
+                data.pop(old, None)
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.user = request.user
         self.filters["province"].field_name = self.province_path
@@ -139,7 +148,7 @@ def product_set_choices():
 
 
 class ProductFilter(ScopedFilterSet):
-    province_path = "entity__commune__province"
+    province_path = "producer__commune__province"
 
     group = django_filters.ChoiceFilter(label=_("OCOP group"), choices=group_choices, method="filter_group")
     product_set = django_filters.ChoiceFilter(label=_("Product set / sheet"), choices=product_set_choices)
@@ -150,13 +159,13 @@ class ProductFilter(ScopedFilterSet):
         method="filter_stars",
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ProductStatus.choices)
-    entity_type = django_filters.ChoiceFilter(
-        label=_("Producer type"), choices=EntityType.choices, field_name="entity__entity_type"
+    producer_type = django_filters.ChoiceFilter(
+        label=_("Producer type"), choices=ProducerType.choices, field_name="producer__producer_type"
     )
-    # Reached from a producer's page (?entity=ID), not picked from a drop-down: a province holds hundreds
+    # Reached from a producer's page (?producer=ID), not picked from a drop-down: a province holds hundreds
     # of producers, and rendering them as options on every list page cost more than the rest of the page.
-    entity = django_filters.ModelChoiceFilter(
-        label=_("Producer"), queryset=Entity.objects.none(), widget=forms.HiddenInput
+    producer = django_filters.ModelChoiceFilter(
+        label=_("Producer"), queryset=Producer.objects.none(), widget=forms.HiddenInput
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"), choices=list(SORT_LABELS.items()), method="filter_sort", empty_label=None
@@ -167,17 +176,17 @@ class ProductFilter(ScopedFilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
-        self.filters["entity"].queryset = Entity.objects.visible_to(self.user).order_by("name")
+        self.filters["producer"].queryset = Producer.objects.visible_to(self.user).order_by("name")
         if self.user.role == Role.PRODUCER and not self.user.is_superuser:
-            del self.filters["entity"]
-            del self.filters["entity_type"]
+            del self.filters["producer"]
+            del self.filters["producer_type"]
 
     @property
-    def chosen_entity(self) -> Entity | None:
+    def chosen_producer(self) -> Producer | None:
         """The producer the list is narrowed to, shown above the list with a link to remove it."""
-        if "entity" not in self.filters or not self.form.is_valid():
+        if "producer" not in self.filters or not self.form.is_valid():
             return None
-        return self.form.cleaned_data.get("entity")
+        return self.form.cleaned_data.get("producer")
 
     def filter_group(self, queryset, name, value):
         return queryset.filter(product_set__startswith=f"{value}.")
@@ -195,7 +204,7 @@ class ProductFilter(ScopedFilterSet):
         return queryset.order_by(*SORT_PRODUCTS.get(value, SORT_PRODUCTS["name"]))
 
 
-SORT_ENTITIES = {
+SORT_PRODUCERS = {
     "name": (F("name").asc(), F("id").asc()),
     "-name": (F("name").desc(), F("id").desc()),
     "-stars": (F("best_stars").desc(nulls_last=True), F("name").asc(), F("id").asc()),
@@ -206,13 +215,13 @@ SORT_ENTITIES = {
 
 
 def modern_channel_exists():
-    return Exists(SalesChannel.objects.filter(entity=OuterRef("pk"), kind__in=SalesChannel.MODERN))
+    return Exists(SalesChannel.objects.filter(producer=OuterRef("pk"), kind__in=SalesChannel.MODERN))
 
 
-class EntityFilter(ScopedFilterSet):
+class ProducerFilter(ScopedFilterSet):
     """Expects a queryset annotated with `best_stars` (for sorting)."""
 
-    entity_type = django_filters.ChoiceFilter(label=_("Type"), choices=EntityType.choices)
+    producer_type = django_filters.ChoiceFilter(label=_("Type"), choices=ProducerType.choices)
     modern = django_filters.BooleanFilter(
         label=_("Sells through modern channels"),
         method="filter_modern",
@@ -230,4 +239,4 @@ class EntityFilter(ScopedFilterSet):
         return queryset.filter(condition if value else ~condition)
 
     def filter_sort(self, queryset, name, value):
-        return queryset.order_by(*SORT_ENTITIES.get(value, SORT_ENTITIES["name"]))
+        return queryset.order_by(*SORT_PRODUCERS.get(value, SORT_PRODUCERS["name"]))

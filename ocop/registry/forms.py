@@ -16,7 +16,7 @@ from ocop.criteria.classification import CURRENT_SET, product_sets
 from ocop.places.models import Commune
 
 from .identifiers import InvalidIdentifier, normalize_gtin, normalize_tax_code
-from .models import Entity, EntityType, Product, SalesChannel, StarRating
+from .models import Producer, ProducerType, Product, SalesChannel, StarRating
 
 IDENTIFIER_MESSAGES = {
     "tax_code": _(
@@ -80,14 +80,14 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class EntityForm(PlainLabels, forms.ModelForm):
+class ProducerForm(PlainLabels, forms.ModelForm):
     """A producer's profile. `user` decides which communes are offered; a producer cannot move itself."""
 
     class Meta:
-        model = Entity
+        model = Producer
         fields = [
             "name",
-            "entity_type",
+            "producer_type",
             "tax_code",
             "commune",
             "address",
@@ -134,7 +134,7 @@ class EntityForm(PlainLabels, forms.ModelForm):
         data = super().clean()
         raw = data.get("tax_code")
         if raw:
-            household = data.get("entity_type") == EntityType.HOUSEHOLD
+            household = data.get("producer_type") == ProducerType.HOUSEHOLD
             try:
                 data["tax_code"] = normalize_tax_code(raw, allow_personal_id=household)
             except InvalidIdentifier as exc:
@@ -165,13 +165,13 @@ class SalesChannelForm(PlainLabels, forms.ModelForm):
 
 
 SalesChannelFormSet = forms.inlineformset_factory(
-    Entity, SalesChannel, form=SalesChannelForm, extra=2, can_delete=True, max_num=50, validate_max=True
+    Producer, SalesChannel, form=SalesChannelForm, extra=2, can_delete=True, max_num=50, validate_max=True
 )
 
 
 class ProductForm(PlainLabels, forms.ModelForm):
     """A product's profile. Stars are never edited here (only by recording a rating); a producer sees
-    neither stars nor status and its own entity only."""
+    neither stars nor status and its own producer only."""
 
     gtin = forms.CharField(
         label=_("GTIN"),
@@ -183,7 +183,7 @@ class ProductForm(PlainLabels, forms.ModelForm):
     class Meta:
         model = Product
         fields = [
-            "entity",
+            "producer",
             "name_vi",
             "name_en",
             "product_set",
@@ -206,12 +206,12 @@ class ProductForm(PlainLabels, forms.ModelForm):
     def __init__(self, *args, user, language: str = "vi", **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        entity = self.fields["entity"]
-        entity.queryset = Entity.objects.editable_by(user).order_by("name")
-        entity.label_from_instance = lambda e: f"{e.name} ({e.tax_code})"
+        producer = self.fields["producer"]
+        producer.queryset = Producer.objects.editable_by(user).order_by("name")
+        producer.label_from_instance = lambda e: f"{e.name} ({e.tax_code})"
         if acts_as(user, Role.PRODUCER):
-            entity.disabled = True
-            self.initial["entity"] = user.entity_id
+            producer.disabled = True
+            self.initial["producer"] = user.producer_id
             del self.fields["status"]
         self.fields["product_set"].choices = [("", "---------"), *product_set_choices_grouped(language)]
         self.fields["gtin"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})

@@ -51,7 +51,7 @@ from ocop.criteria.classification import CURRENT_SET
 from ocop.places.models import Commune, Province
 
 from . import tabular
-from .models import Entity, ImportJob, Product, ProductStatus, StarRating
+from .models import ImportJob, Producer, Product, ProductStatus, StarRating
 from .rules import certificate_expiry
 
 logger = logging.getLogger(__name__)
@@ -413,8 +413,8 @@ class _Snapshots:
 
 # Producers ---------------------------------------------------------------------------------------
 
-ENTITY_FIELDS = (
-    "name", "entity_type", "address", "phone", "email", "website", "founded_on", "representative_name",
+PRODUCER_FIELDS = (
+    "name", "producer_type", "address", "phone", "email", "website", "founded_on", "representative_name",
     "representative_position", "representative_gender", "representative_ethnicity",
     "representative_birth_year", "representative_has_disability", "staff_total", "staff_female",
     "staff_local", "staff_ethnic_minority",
@@ -427,7 +427,9 @@ def _communes() -> dict[str, Commune]:
 
 def _editable_ids(user, tax_codes: list[str]) -> list[int]:
     """Of the producers with these tax codes, those the user may change (the registry's own scoping)."""
-    return list(Entity.objects.editable_by(user).filter(tax_code__in=tax_codes).values_list("pk", flat=True))
+    return list(
+        Producer.objects.editable_by(user).filter(tax_code__in=tax_codes).values_list("pk", flat=True)
+    )
 
 
 def _same_commune_name(given: str, official: str) -> bool:
@@ -444,12 +446,12 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, bui
     provinces = dict(Province.objects.values_list("code", "name"))
     province = _province_of(user)
     codes = sorted({r.values["tax_code"] for r in rows})
-    existing: dict[str, Entity] = {}
+    existing: dict[str, Producer] = {}
     editable: set[int] = set()
     for chunk in _chunks(codes):
-        existing.update((e.tax_code, e) for e in Entity.objects.filter(tax_code__in=chunk))
+        existing.update((e.tax_code, e) for e in Producer.objects.filter(tax_code__in=chunk))
         editable.update(_editable_ids(user, chunk))
-    snapshot = _Snapshots(Entity) if build else None
+    snapshot = _Snapshots(Producer) if build else None
     seen: dict[str, int] = {}
     for index, row in enumerate(rows, start=1):
         if index % PROGRESS_EVERY == 0:
@@ -474,50 +476,52 @@ def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, bui
                 _error(plan, row, labels, layout, "commune_code", "outside_province",
                        province=provinces.get(commune.province_id, commune.province_id))  # fmt: skip
                 failed = True
-        entity = existing.get(tax)
-        if entity is not None and entity.pk not in editable:
+        producer = existing.get(tax)
+        if producer is not None and producer.pk not in editable:
             _error(plan, row, labels, layout, "tax_code", "tax_code_taken")
             failed = True
         if failed:
             continue
-        wanted = {f: values[f] for f in ENTITY_FIELDS if f in values}
+        wanted = {f: values[f] for f in PRODUCER_FIELDS if f in values}
         # The worker counts, merged with the stored ones (0 for a new producer), must keep the
         # parts within the total, as the table's check constraints require.
-        total = wanted.get("staff_total", entity.staff_total if entity else 0)
+        total = wanted.get("staff_total", producer.staff_total if producer else 0)
         parts = ("staff_female", "staff_local", "staff_ethnic_minority")
-        over = [k for k in parts if wanted.get(k, getattr(entity, k) if entity else 0) > total]
+        over = [k for k in parts if wanted.get(k, getattr(producer, k) if producer else 0) > total]
         if over:
             key = over[0] if over[0] in values else "staff_total"
             _error(plan, row, labels, layout, key, "staff_exceeds_total", total=total)
             continue
-        if entity is None:
+        if producer is None:
             plan.created += 1
             if build:
-                entity = Entity(tax_code=tax, commune=commune, **wanted)  # the commune object: no query later
-                entity.search_key = entity.build_search_key()
-                plan.creates.append(entity)
+                producer = Producer(
+                    tax_code=tax, commune=commune, **wanted
+                )  # the commune object: no query later
+                producer.search_key = producer.build_search_key()
+                plan.creates.append(producer)
             continue
-        changed = [f for f, v in wanted.items() if getattr(entity, f) != v]
-        moved = entity.commune_id != commune.code
+        changed = [f for f, v in wanted.items() if getattr(producer, f) != v]
+        moved = producer.commune_id != commune.code
         if not changed and not moved:
             plan.unchanged += 1
             continue
         plan.updated += 1
         if not build:
             continue
-        before = snapshot(entity, changed) if changed else {}
+        before = snapshot(producer, changed) if changed else {}
         for f in changed:
-            setattr(entity, f, wanted[f])
-        changes = audit.diff(before, snapshot(entity, changed)) if changed else {}
+            setattr(producer, f, wanted[f])
+        changes = audit.diff(before, snapshot(producer, changed)) if changed else {}
         if moved:
-            old = communes.get(entity.commune_id)
-            changes["commune"] = [old.name if old else entity.commune_id, commune.name]
-            entity.commune = commune
+            old = communes.get(producer.commune_id)
+            changes["commune"] = [old.name if old else producer.commune_id, commune.name]
+            producer.commune = commune
             changed.append("commune")
-        entity.search_key = entity.build_search_key()
-        plan.updates.append(entity)
+        producer.search_key = producer.build_search_key()
+        plan.updates.append(producer)
         plan.update_fields.update(changed)
-        plan.changes[id(entity)] = changes
+        plan.changes[id(producer)] = changes
 
 
 # Products ----------------------------------------------------------------------------------------
@@ -549,11 +553,11 @@ def _rating_state_on(stars: int, decision_date: datetime.date, today: datetime.d
 def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, build: bool, progress) -> None:
     layout = tabular.PRODUCTS
     taxes = sorted({r.values["producer_tax_code"] for r in rows})
-    entities: dict[str, Entity] = {}
+    producers: dict[str, Producer] = {}
     editable: set[int] = set()
     for chunk in _chunks(taxes):
-        found = Entity.objects.filter(tax_code__in=chunk).only("pk", "tax_code", "name")
-        entities.update((e.tax_code, e) for e in found)
+        found = Producer.objects.filter(tax_code__in=chunk).only("pk", "tax_code", "name")
+        producers.update((e.tax_code, e) for e in found)
         editable.update(_editable_ids(user, chunk))
     gtins = sorted({r.values["gtin"] for r in rows if "gtin" in r.values})
     by_gtin: dict[str, Product] = {}
@@ -561,13 +565,13 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, buil
         # exclude(gtin=""): lets PostgreSQL use the partial unique index on GTIN for a long IN list
         by_gtin.update((p.gtin, p) for p in Product.objects.filter(gtin__in=chunk).exclude(gtin=""))
     by_id: dict[int, Product] = {p.pk: p for p in by_gtin.values()}
-    entity_ids = sorted({e.pk for e in entities.values() if e.pk in editable})
-    for chunk in _chunks(entity_ids):
-        for product in Product.objects.filter(entity_id__in=chunk):
+    producer_ids = sorted({e.pk for e in producers.values() if e.pk in editable})
+    for chunk in _chunks(producer_ids):
+        for product in Product.objects.filter(producer_id__in=chunk):
             by_id.setdefault(product.pk, product)
     by_name: dict[tuple[int, str], list[Product]] = {}
     for product in by_id.values():
-        by_name.setdefault((product.entity_id, name_key(product.name_vi)), []).append(product)
+        by_name.setdefault((product.producer_id, name_key(product.name_vi)), []).append(product)
     decisions: dict[tuple[int, str, datetime.date], int] = {}
     latest: dict[int, datetime.date] = {}
     for chunk in _chunks(sorted(by_id)):
@@ -584,11 +588,11 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, buil
         if index % PROGRESS_EVERY == 0:
             progress(index)
         values = row.values
-        entity = entities.get(values["producer_tax_code"])
-        if entity is None:
+        producer = producers.get(values["producer_tax_code"])
+        if producer is None:
             _error(plan, row, labels, layout, "producer_tax_code", "unknown_producer")
             continue
-        if entity.pk not in editable:
+        if producer.pk not in editable:
             _error(plan, row, labels, layout, "producer_tax_code", "producer_outside_province")
             continue
         gtin = values.get("gtin")
@@ -599,13 +603,13 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, buil
         target = None
         if gtin and gtin in by_gtin:
             target = by_gtin[gtin]
-            if target.entity_id != entity.pk:
+            if target.producer_id != producer.pk:
                 _error(plan, row, labels, layout, "gtin", "gtin_taken")
                 continue
         if target is None:
             # A row with a GTIN may claim only a product that has none yet; a row without one prefers
             # the products without a GTIN, else the single product of that name.
-            same_name = by_name.get((entity.pk, key), [])
+            same_name = by_name.get((producer.pk, key), [])
             candidates = [p for p in same_name if not p.gtin]
             if not gtin and not candidates:
                 candidates = same_name
@@ -620,11 +624,11 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, buil
                 continue
             seen_target[target.pk] = row.number
         elif not gtin:
-            first = seen_new.get((entity.pk, key))
+            first = seen_new.get((producer.pk, key))
             if first is not None:
                 _error(plan, row, labels, layout, "name_vi", "duplicate_in_file", first_row=first)
                 continue
-            seen_new[(entity.pk, key)] = row.number
+            seen_new[(producer.pk, key)] = row.number
         if gtin:
             seen_gtin[gtin] = row.number
         # The star rating of the row, if any.
@@ -653,7 +657,9 @@ def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, buil
         if target is None:
             plan.created += 1
             if build:
-                product = Product(entity=entity, criteria_set=CURRENT_SET, **wanted)  # object: no query later
+                product = Product(
+                    producer=producer, criteria_set=CURRENT_SET, **wanted
+                )  # object: no query later
                 product.search_key = product.build_search_key()
                 plan.creates.append(product)
                 if rating is not None:
@@ -841,7 +847,7 @@ def apply_plan(plan: Plan, user, note: str = "", progress: Progress = _nothing) 
     each with its new star ratings and its audit events ("import", one per object), so that the
     progress reported after each batch follows the whole work. Returns (created, updated)."""
     assert plan.ok, "a plan with errors is never written"
-    model = Entity if plan.kind == "producers" else Product
+    model = Producer if plan.kind == "producers" else Product
     size = PG_BATCH_SIZE if connections["default"].vendor == "postgresql" else BATCH_SIZE
     ratings = {id(product): rating for product, rating in plan.ratings}
     snapshot = _Snapshots(model)
@@ -989,10 +995,10 @@ def _finish(job: ImportJob, status: str, errors: list | None = None, message: st
 # --- Export -------------------------------------------------------------------------------------
 
 
-def entity_records(entities: Iterable[Entity]) -> Iterator[dict[str, Any]]:
+def producer_records(producers: Iterable[Producer]) -> Iterator[dict[str, Any]]:
     """Producers as layout records (column key → stored value)."""
-    for e in entities:
-        record = {f: getattr(e, f) for f in ENTITY_FIELDS}
+    for e in producers:
+        record = {f: getattr(e, f) for f in PRODUCER_FIELDS}
         record.update(tax_code=e.tax_code, commune_code=e.commune_id, commune_name=e.commune.name)
         yield record
 
@@ -1002,21 +1008,21 @@ def product_records(products: Iterable[Product]) -> Iterator[dict[str, Any]]:
     for p in products:
         record = {f: getattr(p, f) for f in PRODUCT_FIELDS}
         record.update(
-            producer_tax_code=p.entity.tax_code, producer_name=p.entity.name, sheet=p.product_set,
+            producer_tax_code=p.producer.tax_code, producer_name=p.producer.name, sheet=p.product_set,
             stars=p.stars, decision_number=getattr(p, "last_decision_number", None) or "",
             decision_date=getattr(p, "last_decision_date", None),
         )  # fmt: skip
         yield record
 
 
-def export_entities(user, params=None, request=None):
-    """The producers a user may see, narrowed by the list page's filters (EntityFilter)."""
-    from .filters import EntityFilter
+def export_producers(user, params=None, request=None):
+    """The producers a user may see, narrowed by the list page's filters (ProducerFilter)."""
+    from .filters import ProducerFilter
 
-    queryset = Entity.objects.visible_to(user).select_related("commune").order_by("name", "id")
+    queryset = Producer.objects.visible_to(user).select_related("commune").order_by("name", "id")
     if params and params.get("sort") in ("stars", "-stars"):
         queryset = queryset.annotate(best_stars=Max("products__stars"))
-    return _filtered(EntityFilter, queryset, params, request)
+    return _filtered(ProducerFilter, queryset, params, request)
 
 
 def export_products(user, params=None, request=None):
@@ -1026,12 +1032,12 @@ def export_products(user, params=None, request=None):
     newest = StarRating.objects.filter(product=OuterRef("pk")).order_by("-decision_date", "-id")
     queryset = (
         Product.objects.visible_to(user)
-        .select_related("entity")
+        .select_related("producer")
         .annotate(
             last_decision_number=Subquery(newest.values("decision_number")[:1]),
             last_decision_date=Subquery(newest.values("decision_date")[:1]),
         )
-        .order_by("entity__name", "name_vi", "id")
+        .order_by("producer__name", "name_vi", "id")
     )
     return _filtered(ProductFilter, queryset, params, request)
 
@@ -1047,7 +1053,7 @@ def _filtered(filterset_class, queryset, params, request):
 
 def export_records(kind: str, user, params=None, request=None) -> Iterator[dict[str, Any]]:
     if kind == "producers":
-        return entity_records(export_entities(user, params, request).iterator(chunk_size=2000))
+        return producer_records(export_producers(user, params, request).iterator(chunk_size=2000))
     return product_records(export_products(user, params, request).iterator(chunk_size=2000))
 
 

@@ -13,7 +13,7 @@ from ocop.core.text import fold
 from ocop.criteria.classification import CURRENT_SET, product_sets
 
 
-class EntityType(models.TextChoices):
+class ProducerType(models.TextChoices):
     COOPERATIVE = "cooperative", _("Cooperative")
     COOPERATIVE_GROUP = "cooperative_group", _("Cooperative group")
     ENTERPRISE = "enterprise", _("Enterprise")
@@ -28,7 +28,7 @@ class Gender(models.TextChoices):
 
 
 def scope_filter(user, prefix: str = "", edit: bool = False) -> Q | None:
-    """Deny by default: the rows of entities (or, with a prefix, of objects pointing at entities) that
+    """Deny by default: the rows of producers (or, with a prefix, of objects pointing at producers) that
     a user may read — or edit when `edit` — as one query filter; None means nothing at all."""
     if not user.is_authenticated or not user.is_active:
         return None
@@ -46,29 +46,29 @@ def scope_filter(user, prefix: str = "", edit: bool = False) -> Q | None:
         return Q(**{f"{prefix}commune__province_id": user.province_id})
     if role == Role.COMMUNE_OFFICER and user.commune_id:
         return Q(**{f"{prefix}commune_id": user.commune_id})
-    if role == Role.PRODUCER and user.entity_id:
-        return Q(**{f"{prefix}pk" if not prefix else f"{prefix[:-2]}_id": user.entity_id})
+    if role == Role.PRODUCER and user.producer_id:
+        return Q(**{f"{prefix}pk" if not prefix else f"{prefix[:-2]}_id": user.producer_id})
     return None
 
 
 class ProducerScopedQuerySet(ScopedQuerySet):
     """Producers, or rows pointing at a producer through `producer_path`, scoped by `scope_filter`."""
 
-    producer_path = "entity__"
+    producer_path = "producer__"
 
     def scope(self, user, *, edit: bool) -> Q | None:
         return scope_filter(user, prefix=self.producer_path, edit=edit)
 
 
-class EntityQuerySet(ProducerScopedQuerySet):
+class ProducerQuerySet(ProducerScopedQuerySet):
     producer_path = ""
 
 
-class Entity(models.Model):
+class Producer(models.Model):
     """A producer: cooperative, cooperative group, enterprise, farm or household business (Form 02 part I)."""
 
     name = models.CharField(_("legal name"), max_length=255)
-    entity_type = models.CharField(_("type"), max_length=24, choices=EntityType.choices)
+    producer_type = models.CharField(_("type"), max_length=24, choices=ProducerType.choices)
     tax_code = models.CharField(
         _("tax code"),
         max_length=20,
@@ -79,7 +79,7 @@ class Entity(models.Model):
         ),
     )
     commune = models.ForeignKey(
-        "places.Commune", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="entities"
+        "places.Commune", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="producers"
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -108,19 +108,19 @@ class Entity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = EntityQuerySet.as_manager()
+    objects = ProducerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("producer")
         verbose_name_plural = _("producers")
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["commune", "name"]), models.Index(fields=["entity_type"])]
+        indexes = [models.Index(fields=["commune", "name"]), models.Index(fields=["producer_type"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(staff_female__lte=models.F("staff_total")), name="entity_female_le_total"
+                condition=Q(staff_female__lte=models.F("staff_total")), name="producer_female_le_total"
             ),
             models.CheckConstraint(
-                condition=Q(staff_local__lte=models.F("staff_total")), name="entity_local_le_total"
+                condition=Q(staff_local__lte=models.F("staff_total")), name="producer_local_le_total"
             ),
         ]
 
@@ -132,7 +132,7 @@ class Entity(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:entity_detail", args=[self.pk])
+        return reverse("registry:producer_detail", args=[self.pk])
 
     def build_search_key(self) -> str:
         """The accent-folded text the list search matches; bulk writes, which skip save(), call it too."""
@@ -144,7 +144,7 @@ class Entity(models.Model):
 
 
 class SalesChannel(models.Model):
-    """A way the entity sells; supermarkets, convenience stores and e-commerce count as modern channels."""
+    """A way the producer sells; supermarkets, convenience stores and e-commerce count as modern channels."""
 
     class Kind(models.TextChoices):
         TRADITIONAL = "traditional", _("Traditional market / shop")
@@ -155,7 +155,7 @@ class SalesChannel(models.Model):
 
     MODERN = {Kind.SUPERMARKET, Kind.CONVENIENCE, Kind.ECOMMERCE}
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="sales_channels")
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="sales_channels")
     kind = models.CharField(_("channel"), max_length=16, choices=Kind.choices)
     name = models.CharField(
         _("name"), max_length=150, blank=True, help_text=_("e.g. Shopee, Co.opmart, Bách Hóa Xanh")
@@ -198,8 +198,8 @@ def product_set_choices():
 
 
 class Product(models.Model):
-    entity = models.ForeignKey(
-        Entity, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="products"
+    producer = models.ForeignKey(
+        Producer, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="products"
     )
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=255)
     name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
@@ -247,7 +247,7 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         ordering = ["name_vi", "id"]
         indexes = [
-            models.Index(fields=["entity", "name_vi"]),
+            models.Index(fields=["producer", "name_vi"]),
             # The list's default order: lets PostgreSQL read the first page off the index.
             models.Index(fields=["name_vi", "id"], name="product_name_order"),
             models.Index(fields=["stars", "status"]),

@@ -23,7 +23,7 @@ from ocop.core.models import AuditEvent
 
 from . import importer, tasks
 from .images import ProcessedImage, process_photo
-from .models import Entity, ImportJob, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
+from .models import ImportJob, Producer, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
 from .rules import certificate_expiry
 
 # Fields a producer may not change on its own products: they follow from the evaluation.
@@ -38,16 +38,16 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
-def can_edit_entity(user, entity: Entity) -> bool:
-    """Judged on the stored row, so a form that has already changed `entity` in memory cannot widen it."""
-    return bool(entity.pk) and Entity.objects.editable_by(user).filter(pk=entity.pk).exists()
+def can_edit_producer(user, producer: Producer) -> bool:
+    """Judged on the stored row, so a form that has already changed `producer` in memory cannot widen it."""
+    return bool(producer.pk) and Producer.objects.editable_by(user).filter(pk=producer.pk).exists()
 
 
 def can_edit_product(user, product: Product) -> bool:
     return bool(product.pk) and Product.objects.editable_by(user).filter(pk=product.pk).exists()
 
 
-def can_create_entity(user, commune_id: str | None) -> bool:
+def can_create_producer(user, commune_id: str | None) -> bool:
     """May the user place a producer in this commune (create it there or move it there)?"""
     if not commune_id or not (user.is_authenticated and user.is_active):
         return False
@@ -74,72 +74,72 @@ def can_record_rating(user, product: Product, stars: int | None = None) -> bool:
     Minister recognises 5-star products (Decision 26/2026, Art. 3.3)."""
     if stars == 5 and acts_as(user, Role.MINISTRY):
         return True
-    return has_role(user, Role.PROVINCE_OFFICER) and can_edit_entity(user, product.entity)
+    return has_role(user, Role.PROVINCE_OFFICER) and can_edit_producer(user, product.producer)
 
 
 @transaction.atomic
-def create_entity(user, entity: Entity) -> Entity:
-    _require(can_create_entity(user, entity.commune_id))
-    entity.full_clean()
-    entity.save()
-    audit.record(user, entity, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(entity)))
-    return entity
+def create_producer(user, producer: Producer) -> Producer:
+    _require(can_create_producer(user, producer.commune_id))
+    producer.full_clean()
+    producer.save()
+    audit.record(user, producer, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(producer)))
+    return producer
 
 
 @transaction.atomic
-def update_entity(user, entity: Entity, before: dict | None = None) -> Entity:
-    """Save an entity whose fields a form has already changed.
+def update_producer(user, producer: Producer, before: dict | None = None) -> Producer:
+    """Save a producer whose fields a form has already changed.
 
     `before` is its snapshot beforehand; when omitted it is read from the stored row (locked), which is
     the safer choice for callers that cannot take it before binding a form.
     """
-    original = Entity.objects.select_for_update().filter(pk=entity.pk).first() if entity.pk else None
-    _require(original is not None and can_edit_entity(user, original))
-    if entity.commune_id != original.commune_id:
+    original = Producer.objects.select_for_update().filter(pk=producer.pk).first() if producer.pk else None
+    _require(original is not None and can_edit_producer(user, original))
+    if producer.commune_id != original.commune_id:
         if acts_as(user, Role.PRODUCER):
             raise PermissionDenied(_("Only an officer can move a producer to another commune."))
-        if not can_create_entity(user, entity.commune_id):
+        if not can_create_producer(user, producer.commune_id):
             raise PermissionDenied(_("You cannot move a producer outside your area."))
     if before is None:
         before = audit.snapshot(original)
-    entity.full_clean()
-    entity.save()
-    changes = audit.diff(before, audit.snapshot(entity))
+    producer.full_clean()
+    producer.save()
+    changes = audit.diff(before, audit.snapshot(producer))
     if changes:
-        audit.record(user, entity, AuditEvent.Action.UPDATE, changes)
-    return entity
+        audit.record(user, producer, AuditEvent.Action.UPDATE, changes)
+    return producer
 
 
 @transaction.atomic
-def delete_entity(user, entity: Entity) -> None:
-    _require(can_delete(user) and can_edit_entity(user, entity))
-    if entity.products.exists():
+def delete_producer(user, producer: Producer) -> None:
+    _require(can_delete(user) and can_edit_producer(user, producer))
+    if producer.products.exists():
         raise ValidationError(_("This producer still has products; delete or move them first."))
-    audit.record(user, entity, AuditEvent.Action.DELETE, audit.diff(audit.snapshot(entity), {}))
-    entity.delete()
+    audit.record(user, producer, AuditEvent.Action.DELETE, audit.diff(audit.snapshot(producer), {}))
+    producer.delete()
 
 
 @transaction.atomic
 def set_sales_channels(
-    user, entity: Entity, channels: list[SalesChannel], removed: list[SalesChannel]
+    user, producer: Producer, channels: list[SalesChannel], removed: list[SalesChannel]
 ) -> None:
-    """Replace some of an entity's channels: save `channels` (new or changed) and delete `removed`.
+    """Replace some of a producer's channels: save `channels` (new or changed) and delete `removed`.
 
-    A channel that belongs to another entity is refused, whatever the caller was handed."""
-    _require(can_edit_entity(user, entity))
-    own_ids = set(entity.sales_channels.values_list("pk", flat=True))
+    A channel that belongs to another producer is refused, whatever the caller was handed."""
+    _require(can_edit_producer(user, producer))
+    own_ids = set(producer.sales_channels.values_list("pk", flat=True))
     if any(c.pk and c.pk not in own_ids for c in [*channels, *removed]):
         raise PermissionDenied(_("This sales channel belongs to another producer."))
-    before = sorted(str(c) for c in entity.sales_channels.all())
+    before = sorted(str(c) for c in producer.sales_channels.all())
     for channel in removed:
         channel.delete()
     for channel in channels:
-        channel.entity = entity
+        channel.producer = producer
         channel.full_clean()
         channel.save()
-    after = sorted(str(c) for c in entity.sales_channels.all())
+    after = sorted(str(c) for c in producer.sales_channels.all())
     if before != after:
-        audit.record(user, entity, AuditEvent.Action.UPDATE, {"sales_channels": [before, after]})
+        audit.record(user, producer, AuditEvent.Action.UPDATE, {"sales_channels": [before, after]})
 
 
 def _locked_product_fields(user) -> set[str]:
@@ -152,7 +152,7 @@ def _locked_product_fields(user) -> set[str]:
 
 @transaction.atomic
 def create_product(user, product: Product) -> Product:
-    _require(product.entity_id is not None and can_edit_entity(user, product.entity))
+    _require(product.producer_id is not None and can_edit_producer(user, product.producer))
     locked = _locked_product_fields(user)
     if "stars" in locked:
         product.stars = None
@@ -167,9 +167,9 @@ def create_product(user, product: Product) -> Product:
 @transaction.atomic
 def update_product(user, product: Product, before: dict | None = None) -> Product:
     """Save a product whose fields a form has already changed; `before` defaults to the stored row."""
-    original = Product.objects.select_for_update().select_related("entity").filter(pk=product.pk).first()
-    _require(original is not None and can_edit_entity(user, original.entity))
-    _require(product.entity_id is not None and can_edit_entity(user, product.entity))
+    original = Product.objects.select_for_update().select_related("producer").filter(pk=product.pk).first()
+    _require(original is not None and can_edit_producer(user, original.producer))
+    _require(product.producer_id is not None and can_edit_producer(user, product.producer))
     for field in _locked_product_fields(user):
         setattr(product, field, getattr(original, field))
     if before is None:
@@ -184,7 +184,7 @@ def update_product(user, product: Product, before: dict | None = None) -> Produc
 
 @transaction.atomic
 def delete_product(user, product: Product) -> None:
-    _require(can_delete(user) and can_edit_entity(user, product.entity))
+    _require(can_delete(user) and can_edit_producer(user, product.producer))
     audit.record(user, product, AuditEvent.Action.DELETE, audit.diff(audit.snapshot(product), {}))
     for photo in product.photos.all():
         _delete_photo_files(photo)
@@ -223,7 +223,7 @@ def record_rating(
 @transaction.atomic
 def add_photo(user, product: Product, upload, caption: str = "") -> ProductPhoto:
     """Validate an uploaded image by its content, re-encode it and store it with a thumbnail."""
-    _require(can_edit_entity(user, product.entity))
+    _require(can_edit_producer(user, product.producer))
     processed: ProcessedImage = process_photo(upload)  # raises ValidationError on bad input
     last = product.photos.aggregate(last=Max("position"))["last"]
     photo = ProductPhoto(
@@ -255,7 +255,7 @@ def _delete_photo_files(photo: ProductPhoto) -> None:
 
 @transaction.atomic
 def delete_photo(user, photo: ProductPhoto) -> None:
-    _require(can_edit_entity(user, photo.product.entity))
+    _require(can_edit_producer(user, photo.product.producer))
     audit.record(user, photo.product, AuditEvent.Action.UPDATE, {"photos": [photo.image.name, None]})
     _delete_photo_files(photo)
     photo.delete()

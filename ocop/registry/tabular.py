@@ -67,7 +67,7 @@ class FileProblem(ValueError):
 
 # --- Column layout ------------------------------------------------------------------------------
 
-ENTITY_TYPES = (
+PRODUCER_TYPES = (
     ("cooperative", "Hợp tác xã", ("htx",)),
     ("cooperative_group", "Tổ hợp tác", ("tht",)),
     ("enterprise", "Doanh nghiệp", ("dn", "cong ty", "doanh nghiep nho va vua")),
@@ -217,11 +217,11 @@ PRODUCER_COLUMNS = (
         example="Hợp tác xã Bánh tráng Trảng Bàng",
     ),
     Column(
-        "entity_type",
+        "producer_type",
         "Loại hình",
         "choice",
         required=True,
-        choices=ENTITY_TYPES,
+        choices=PRODUCER_TYPES,
         aliases=("loai hinh chu the", "loai hinh to chuc"),
         help_vi="Loại hình tổ chức sản xuất.",
         help_en="Kind of organisation.",
@@ -731,8 +731,8 @@ def _fast_xlsx_rows(data: bytes) -> list[tuple[int, Cells]]:
     rows: list[tuple[int, Cells]] = []
     row_number = 0
     with reader.archive.open(paths[0]) as source:
-        # As openpyxl does without defusedxml: expat (>= 2.4) caps entity expansion and ElementTree
-        # never fetches external entities; the archive's unpacked size is capped before this.
+        # As openpyxl does without defusedxml: expat (>= 2.4) caps producer expansion and ElementTree
+        # never fetches external producers; the archive's unpacked size is capped before this.
         for _event, element in iterparse(source):  # noqa: S314
             if element.tag != _ROW:
                 continue
@@ -1095,8 +1095,8 @@ def parse_row(layout: Layout, header: Header, number: int, cells: Cells) -> tupl
     errors: list[RowError] = []
     labels = header.labels
     household = False
-    if layout is PRODUCERS and "entity_type" in raw:
-        household = _choice(layout.column("entity_type"), raw["entity_type"]) == "household"
+    if layout is PRODUCERS and "producer_type" in raw:
+        household = _choice(layout.column("producer_type"), raw["producer_type"]) == "household"
     for column in layout.columns:
         text = raw.get(column.key)
         if text is None:

@@ -4,13 +4,13 @@ from . import views, views_import
 
 app_name = "registry"
 urlpatterns = [
-    path("producers/", views.entity_list, name="entity_list"),
-    path("producers/new/", views.entity_create, name="entity_create"),
-    path("producers/<int:pk>/", views.entity_detail, name="entity_detail"),
-    path("producers/<int:pk>/edit/", views.entity_edit, name="entity_edit"),
-    path("producers/<int:pk>/channels/", views.entity_channels, name="entity_channels"),
-    path("producers/<int:pk>/delete/", views.entity_delete, name="entity_delete"),
-    path("producers/<int:pk>/history/", views.entity_history, name="entity_history"),
+    path("producers/", views.producer_list, name="producer_list"),
+    path("producers/new/", views.producer_create, name="producer_create"),
+    path("producers/<int:pk>/", views.producer_detail, name="producer_detail"),
+    path("producers/<int:pk>/edit/", views.producer_edit, name="producer_edit"),
+    path("producers/<int:pk>/channels/", views.producer_channels, name="producer_channels"),
+    path("producers/<int:pk>/delete/", views.producer_delete, name="producer_delete"),
+    path("producers/<int:pk>/history/", views.producer_history, name="producer_history"),
     path("products/", views.product_list, name="product_list"),
     path("products/new/", views.product_create, name="product_create"),
     path("products/<int:pk>/", views.product_detail, name="product_detail"),

@@ -1,4 +1,4 @@
-"""Registry pages: lists, details, forms and photos of producers (entities) and products.
+"""Registry pages: lists, details, forms and photos of producers (producers) and products.
 
 Thin by design: a view finds the object through the user's scope (outside it → 404), checks the role
 (a forbidden action → 403), binds a form and hands every write to services.py.
@@ -26,12 +26,12 @@ from ocop.core import audit
 from ocop.core.views import public
 
 from . import services
-from .filters import EntityFilter, ProductFilter, modern_channel_exists
-from .forms import EntityForm, PhotoForm, ProductForm, RatingForm, SalesChannelFormSet, apply_errors
+from .filters import ProducerFilter, ProductFilter, modern_channel_exists
+from .forms import PhotoForm, ProducerForm, ProductForm, RatingForm, SalesChannelFormSet, apply_errors
 from .identifiers import is_vietnam_gtin
-from .models import Entity, Product, ProductPhoto, SalesChannel
+from .models import Producer, Product, ProductPhoto, SalesChannel
 
-ENTITY_CREATORS = (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER)
+PRODUCER_CREATORS = (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER)
 GET_POST = require_http_methods(["GET", "POST"])
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
@@ -44,7 +44,7 @@ def _product(request, pk: int, queryset=None) -> Product:
     """A product the user may see, or 404 — whether it does not exist or is outside their area."""
     queryset = queryset if queryset is not None else Product.objects.all()
     return get_object_or_404(
-        queryset.visible_to(request.user).select_related("entity__commune__province"), pk=pk
+        queryset.visible_to(request.user).select_related("producer__commune__province"), pk=pk
     )
 
 
@@ -55,17 +55,17 @@ def _editable_product(request, pk: int) -> Product:
     return product
 
 
-def _entity(request, pk: int) -> Entity:
+def _producer(request, pk: int) -> Producer:
     return get_object_or_404(
-        Entity.objects.visible_to(request.user).select_related("commune__province"), pk=pk
+        Producer.objects.visible_to(request.user).select_related("commune__province"), pk=pk
     )
 
 
-def _editable_entity(request, pk: int) -> Entity:
-    entity = _entity(request, pk)
-    if not services.can_edit_entity(request.user, entity):
+def _editable_producer(request, pk: int) -> Producer:
+    producer = _producer(request, pk)
+    if not services.can_edit_producer(request.user, producer):
         raise PermissionDenied
-    return entity
+    return producer
 
 
 # --- Products --------------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ def _first_photo():
 def product_list(request):
     products = (
         Product.objects.visible_to(request.user)
-        .select_related("entity__commune")
+        .select_related("producer__commune")
         .defer(*LONG_PRODUCT_TEXT)
         .annotate(first_photo_id=_first_photo())
     )
@@ -149,8 +149,8 @@ def _render_product(request, product: Product, photo_form: PhotoForm, status: in
 def product_create(request):
     user = request.user
     initial = {}
-    if request.GET.get("entity", "").isdigit():
-        initial["entity"] = request.GET["entity"]
+    if request.GET.get("producer", "").isdigit():
+        initial["producer"] = request.GET["producer"]
     form = ProductForm(request.POST or None, user=user, initial=initial, language=get_language() or "vi")
     if request.method == "POST" and form.is_valid():
         try:
@@ -259,7 +259,7 @@ def photo_add(request, pk: int):
 def photo_delete(request, pk: int):
     photo = get_object_or_404(
         ProductPhoto.objects.filter(product__in=Product.objects.visible_to(request.user)).select_related(
-            "product__entity"
+            "product__producer"
         ),
         pk=pk,
     )
@@ -318,9 +318,9 @@ def photo_response(user, pk: int, variant: str, products=None) -> FileResponse:
 
 @role_required(*REGISTRY_READERS)
 @require_GET
-def entity_list(request):
-    entities = (
-        Entity.objects.visible_to(request.user)
+def producer_list(request):
+    producers = (
+        Producer.objects.visible_to(request.user)
         .select_related("commune")
         .annotate(
             product_count=Count("products", distinct=True),
@@ -329,33 +329,33 @@ def entity_list(request):
         )
         .order_by("name", "id")
     )
-    filterset = EntityFilter(request.GET, queryset=entities, request=request)
+    filterset = ProducerFilter(request.GET, queryset=producers, request=request)
     return render(
         request,
-        "registry/entity_list.html",
+        "registry/producer_list.html",
         {
             "filter": filterset,
             "page_obj": _page(request, filterset.qs),
-            "can_create": has_role(request.user, *ENTITY_CREATORS),
+            "can_create": has_role(request.user, *PRODUCER_CREATORS),
         },
     )
 
 
 @role_required(*REGISTRY_READERS)
 @require_GET
-def entity_detail(request, pk: int):
-    entity = _entity(request, pk)
+def producer_detail(request, pk: int):
+    producer = _producer(request, pk)
     user = request.user
-    can_edit = services.can_edit_entity(user, entity)
+    can_edit = services.can_edit_producer(user, producer)
     products = (
         Product.objects.visible_to(user)
-        .filter(entity=entity)
+        .filter(producer=producer)
         .annotate(first_photo_id=_first_photo())
         .order_by("name_vi", "id")
     )
     context = {
-        "entity": entity,
-        "channels": list(entity.sales_channels.all()),
+        "producer": producer,
+        "channels": list(producer.sales_channels.all()),
         "products": list(products),
         "can_edit": can_edit,
         "can_delete": can_edit and services.can_delete(user),
@@ -363,95 +363,99 @@ def entity_detail(request, pk: int):
         "tab": "detail",
     }
     context["uses_modern_channel"] = any(c.is_modern for c in context["channels"])
-    return render(request, "registry/entity_detail.html", context)
+    return render(request, "registry/producer_detail.html", context)
 
 
-@role_required(*ENTITY_CREATORS)
+@role_required(*PRODUCER_CREATORS)
 @GET_POST
-def entity_create(request):
-    form = EntityForm(request.POST or None, user=request.user)
+def producer_create(request):
+    form = ProducerForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            entity = services.create_entity(request.user, form.instance)
+            producer = services.create_producer(request.user, form.instance)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("Producer “%(name)s” created.") % {"name": entity.name})
-            return redirect(entity)
-    return render(request, "registry/entity_form.html", {"form": form, "entity": None})
+            messages.success(request, _("Producer “%(name)s” created.") % {"name": producer.name})
+            return redirect(producer)
+    return render(request, "registry/producer_form.html", {"form": form, "producer": None})
 
 
 @role_required(*REGISTRY_EDITORS)
 @GET_POST
-def entity_edit(request, pk: int):
-    entity = _editable_entity(request, pk)
-    form = EntityForm(request.POST or None, instance=entity, user=request.user)
+def producer_edit(request, pk: int):
+    producer = _editable_producer(request, pk)
+    form = ProducerForm(request.POST or None, instance=producer, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_entity(request.user, form.instance)
+            services.update_producer(request.user, form.instance)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
-            return redirect(entity)
+            return redirect(producer)
     return render(
-        request, "registry/entity_form.html", {"form": form, "entity": _entity(request, pk), "tab": "edit"}
+        request,
+        "registry/producer_form.html",
+        {"form": form, "producer": _producer(request, pk), "tab": "edit"},
     )
 
 
 @role_required(*REGISTRY_EDITORS)
 @GET_POST
-def entity_channels(request, pk: int):
-    entity = _editable_entity(request, pk)
+def producer_channels(request, pk: int):
+    producer = _editable_producer(request, pk)
     formset = SalesChannelFormSet(
-        request.POST or None, instance=entity, queryset=SalesChannel.objects.filter(entity=entity)
+        request.POST or None, instance=producer, queryset=SalesChannel.objects.filter(producer=producer)
     )
     if request.method == "POST" and formset.is_valid():
         changed = formset.save(commit=False)
         try:
-            services.set_sales_channels(request.user, entity, changed, list(formset.deleted_objects))
+            services.set_sales_channels(request.user, producer, changed, list(formset.deleted_objects))
         except ValidationError as exc:
             formset.non_form_errors().extend(exc.messages)
         else:
             messages.success(request, _("Sales channels saved."))
-            return redirect(entity.get_absolute_url() + "#channels")
+            return redirect(producer.get_absolute_url() + "#channels")
     return render(
-        request, "registry/entity_channels.html", {"formset": formset, "entity": entity, "tab": "channels"}
+        request,
+        "registry/producer_channels.html",
+        {"formset": formset, "producer": producer, "tab": "channels"},
     )
 
 
 @role_required(Role.PROVINCE_OFFICER)
 @GET_POST
-def entity_delete(request, pk: int):
-    entity = _editable_entity(request, pk)
+def producer_delete(request, pk: int):
+    producer = _editable_producer(request, pk)
     if request.method == "POST":
         try:
-            services.delete_entity(request.user, entity)
+            services.delete_producer(request.user, producer)
         except (ValidationError, ProtectedError) as exc:
             text = (
                 exc.messages[0] if isinstance(exc, ValidationError) else _("This producer is still in use.")
             )
             messages.error(request, text)
-            return redirect(entity)
-        messages.success(request, _("Producer “%(name)s” deleted.") % {"name": entity.name})
-        return redirect("registry:entity_list")
+            return redirect(producer)
+        messages.success(request, _("Producer “%(name)s” deleted.") % {"name": producer.name})
+        return redirect("registry:producer_list")
     return render(
         request,
         "registry/confirm_delete.html",
         {
-            "object": entity,
-            "cancel_url": entity.get_absolute_url(),
+            "object": producer,
+            "cancel_url": producer.get_absolute_url(),
             "kind": _("producer"),
-            "blocked": entity.products.exists(),
+            "blocked": producer.products.exists(),
         },
     )
 
 
 @role_required(*REGISTRY_READERS)
 @require_GET
-def entity_history(request, pk: int):
-    entity = _entity(request, pk)
-    return _render_history(request, entity, "registry/entity_history.html", {"entity": entity})
+def producer_history(request, pk: int):
+    producer = _producer(request, pk)
+    return _render_history(request, producer, "registry/producer_history.html", {"producer": producer})
 
 
 # --- History ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from ocop.core.views import public
 from ocop.evaluation import inbox
 from ocop.places.models import Province
-from ocop.registry.models import Entity, Product, ProductStatus
+from ocop.registry.models import Producer, Product, ProductStatus
 
 
 def star_counts(products) -> dict[str, int]:
@@ -31,12 +31,12 @@ def home(request):
     if request.user.is_authenticated:
         context = {
             "counts": star_counts(Product.objects.visible_to(request.user)),
-            "entity_count": Entity.objects.visible_to(request.user).count(),
+            "producer_count": Producer.objects.visible_to(request.user).count(),
             "waiting": [s for s in inbox.sections(request.user) if s.items],
         }
     else:
         province = Province.objects.filter(pk=settings.OCOP_DEFAULT_PROVINCE_CODE).first()
-        counts = star_counts(Product.objects.filter(entity__commune__province=province)) if province else {}
+        counts = star_counts(Product.objects.filter(producer__commune__province=province)) if province else {}
         context = {"province": province, "counts": counts}
     return render(request, "site/home.html", context)
 

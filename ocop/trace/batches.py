@@ -1,8 +1,8 @@
 """Batch services: who may see and change a product's batches, creating and editing them (with an audit
 event in the same transaction), and recording a value-chain step through `ocop.trace.services.record`.
 
-A producer works on its own entity's batches; a commune or province officer on those of the producers in
-its scope (`Entity.objects.editable_by`). Nobody else may change a batch."""
+A producer works on its own producer's batches; a commune or province officer on those of the producers in
+its scope (`Producer.objects.editable_by`). Nobody else may change a batch."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class CaptureUnavailable(Exception):
 
 def batches_editable_by(user):
     """The batches `user` may see and change (deny by default)."""
-    q = scope_filter(user, prefix="entity__", edit=True)
+    q = scope_filter(user, prefix="producer__", edit=True)
     return Batch.objects.none() if q is None else Batch.objects.filter(q)
 
 
@@ -51,7 +51,7 @@ def may_record(user, batch: Batch) -> bool:
     The capture service applies the same rule."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or (user.role == Role.PRODUCER and user.entity_id == batch.entity_id)
+    return user.is_superuser or (user.role == Role.PRODUCER and user.producer_id == batch.producer_id)
 
 
 def validate_lot(lot: str) -> str:
@@ -122,7 +122,9 @@ def create_batch(user, product: Product, data: dict) -> Batch:
             _("This product has no GTIN (barcode number). Add its GTIN on the product page first."),
             code="no_gtin",
         )
-    batch = Batch(product=product, entity_id=product.entity_id, gtin=product.gtin.zfill(14), created_by=user)
+    batch = Batch(
+        product=product, producer_id=product.producer_id, gtin=product.gtin.zfill(14), created_by=user
+    )
     _apply(batch, data)
     with transaction.atomic():
         _save(batch)
@@ -155,14 +157,14 @@ def update_batch(user, batch: Batch, data: dict) -> Batch:
 
 
 def batch_ref(batch: Batch) -> events_forms.BatchRef:
-    entity = batch.entity
-    place = ", ".join(filter(None, [entity.name, entity.address, entity.commune.name]))
+    producer = batch.producer
+    place = ", ".join(filter(None, [producer.name, producer.address, producer.commune.name]))
     return events_forms.BatchRef(
         base_url=settings.OCOP_PUBLIC_BASE_URL,
         gtin=batch.gtin,
         lot=batch.lot,
-        commune_code=entity.commune_id,
-        entity_id=entity.pk,
+        commune_code=producer.commune_id,
+        producer_id=producer.pk,
         place_name=place,
         sources=list(batch.sources or []),
     )

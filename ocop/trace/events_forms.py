@@ -8,7 +8,7 @@ an event dict that validates against the official EPCIS 2.0 JSON schema (with `f
   <lot>`. A raw material taken from the batch's n-th source is the class `<base>/voc/material/<gtin>/<lot>/
   <n>`, so harvest / receipt of raw material and the transformation name the same thing.
 - Places are stable URIs under the platform's own namespace: the producer `<base>/voc/place/<commune
-  code>/<entity id>`, its n-th source `…/source/<n>`, a trading partner `<base>/voc/party/<kind>/<name>`.
+  code>/<producer id>`, its n-th source `…/source/<n>`, a trading partner `<base>/voc/party/<kind>/<name>`.
 - Business steps and dispositions are CBV 2.0 short names, which the schema accepts; harvesting, which
   CBV lacks, is `<base>/voc/BizStep-harvesting`.
 - Human-readable facts (the place's name, a note, the lab's result) travel in `ocop:` extension fields,
@@ -97,7 +97,7 @@ class BatchRef:
     gtin: str  # GTIN-14
     lot: str
     commune_code: str
-    entity_id: int
+    producer_id: int
     place_name: str = ""  # the producer's name and address, for the timeline
     sources: list[dict] = field(default_factory=list)
 
@@ -120,7 +120,7 @@ def material_class(ref: BatchRef, source_number: int) -> str:
 
 
 def producer_place(ref: BatchRef) -> str:
-    return voc(ref, f"place/{ref.commune_code}/{ref.entity_id}")
+    return voc(ref, f"place/{ref.commune_code}/{ref.producer_id}")
 
 
 def source_place(ref: BatchRef, source_number: int) -> str:

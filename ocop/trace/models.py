@@ -23,8 +23,8 @@ class Batch(models.Model):
         "registry.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="batches"
     )
     # Copied from the product so that the resolver and scope filters need no join.
-    entity = models.ForeignKey(
-        "registry.Entity", verbose_name=_("producer"), on_delete=models.PROTECT, related_name="batches"
+    producer = models.ForeignKey(
+        "registry.Producer", verbose_name=_("producer"), on_delete=models.PROTECT, related_name="batches"
     )
     gtin = models.CharField(_("GTIN-14"), max_length=14)
     lot = models.CharField(_("lot number"), max_length=20)
@@ -99,7 +99,7 @@ class Event(models.Model):
     document = models.JSONField()
     # Whose data it is: the producer whose account captured it (None: an integrator's or public data).
     owner = models.ForeignKey(
-        "registry.Entity", null=True, blank=True, on_delete=models.PROTECT, related_name="trace_events"
+        "registry.Producer", null=True, blank=True, on_delete=models.PROTECT, related_name="trace_events"
     )
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     capture = models.ForeignKey(

@@ -75,8 +75,8 @@ def visible_to(user) -> QuerySet[Event]:
         return events
     condition = Q(public=True)
     is_producer = user is not None and getattr(user, "is_authenticated", False) and user.role == Role.PRODUCER
-    if is_producer and user.entity_id:
-        condition |= Q(owner_id=user.entity_id)
+    if is_producer and user.producer_id:
+        condition |= Q(owner_id=user.producer_id)
     return events.filter(condition)
 
 

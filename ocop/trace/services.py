@@ -47,8 +47,8 @@ def may_capture(user) -> bool:
 
 
 def owner_of(user):
-    """Whose data a user's events are: the producer's entity; None for integrators."""
-    return user.entity if getattr(user, "role", None) == Role.PRODUCER else None
+    """Whose data a user's events are: the producer's producer; None for integrators."""
+    return user.producer if getattr(user, "role", None) == Role.PRODUCER else None
 
 
 def _append_to_log(events: list[Event]) -> None:
@@ -265,11 +265,11 @@ def capture_event(user, event: Any, public: bool = True) -> Event:
 
 def record(user, batch, event: dict, public: bool = True) -> Event:
     """Records one EPCIS event for a batch, from the producers' forms: same validation, hash, log."""
-    if not (has_role(user, Role.PRODUCER) and (user.is_superuser or user.entity_id == batch.entity_id)):
+    if not (has_role(user, Role.PRODUCER) and (user.is_superuser or user.producer_id == batch.producer_id)):
         raise PermissionDenied
     event = dict(event)
     event.setdefault("@context", [epcis.CONTEXT_URL])
-    recorded = _record_one(user, event, owner=batch.entity, batch=batch, public=public)
+    recorded = _record_one(user, event, owner=batch.producer, batch=batch, public=public)
     # Now and again after the commit: a visitor in between must not put the old page back for a minute.
     pagecache.forget(batch.gtin, batch.lot)
     transaction.on_commit(lambda: pagecache.forget(batch.gtin, batch.lot))

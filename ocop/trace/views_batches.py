@@ -24,7 +24,7 @@ from .views_public import timeline
 
 def _batch(request, pk: int) -> Batch:
     return get_object_or_404(
-        batches.batches_editable_by(request.user).select_related("product", "entity__commune"), pk=pk
+        batches.batches_editable_by(request.user).select_related("product", "producer__commune"), pk=pk
     )
 
 
@@ -39,7 +39,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 def batch_list(request):
     queryset = (
         batches.batches_editable_by(request.user)
-        .select_related("product", "entity")
+        .select_related("product", "producer")
         .annotate(event_count=Count("events"), last_event=Max("events__event_time"))
         .order_by("-created_at", "-id")
     )

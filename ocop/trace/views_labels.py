@@ -21,7 +21,7 @@ LABEL_MAKERS = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
 
 def batches_for_labels(user):
     """The batches whose labels a user may print: those of the producers the user may edit."""
-    q = scope_filter(user, prefix="entity__", edit=True)
+    q = scope_filter(user, prefix="producer__", edit=True)
     if q is None:
         return Batch.objects.none()
     return Batch.objects.filter(q)
@@ -30,7 +30,7 @@ def batches_for_labels(user):
 @role_required(*LABEL_MAKERS)
 @require_safe
 def batch_labels(request, pk: int):
-    batch = get_object_or_404(batches_for_labels(request.user).select_related("product", "entity"), pk=pk)
+    batch = get_object_or_404(batches_for_labels(request.user).select_related("product", "producer"), pk=pk)
     if not batch.gtin:
         raise Http404
     size = request.GET.get("size") or labels.DEFAULT_SIZE

@@ -145,7 +145,7 @@ def batch_public(request, gtin: str, lot: str):
 
 def _batch_page(request, gtin: str, lot: str):
     batch = (
-        Batch.objects.select_related("product", "entity__commune__province")
+        Batch.objects.select_related("product", "producer__commune__province")
         .annotate(photo_id=_first_photo("product"))
         .filter(gtin=normalize_gtin(gtin), lot=lot)
         .first()
@@ -158,7 +158,7 @@ def _batch_page(request, gtin: str, lot: str):
     context = {
         "batch": batch,
         "product": batch.product,
-        "entity": batch.entity,
+        "producer": batch.producer,
         "rows": rows,
         "labs": [r for r in rows if r["key"] == "inspecting"],
         "certificate": certificate,
@@ -174,7 +174,7 @@ def _batch_page(request, gtin: str, lot: str):
 @require_safe
 def product_public(request, gtin: str):
     product = (
-        Product.objects.select_related("entity__commune__province")
+        Product.objects.select_related("producer__commune__province")
         .annotate(photo_id=_first_photo("pk"))
         .filter(gtin=normalize_gtin(gtin))
         .first()
@@ -185,7 +185,7 @@ def product_public(request, gtin: str):
     batches = list(product.batches.order_by("-produced_on", "-id")[:LATEST_BATCHES])
     context = {
         "product": product,
-        "entity": product.entity,
+        "producer": product.producer,
         "batches": batches,
         "certificate": certificate,
         "status": status,

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ocop.accounts.models import Role, User
-from tests.factories import EntityFactory, commune
+from tests.factories import ProducerFactory, commune
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +12,7 @@ SCOPE_OF_ROLE = {
     Role.PROVINCE_OFFICER: "province",
     Role.COUNCIL_MEMBER: "province",
     Role.COMMUNE_OFFICER: "commune",
-    Role.PRODUCER: "entity",
+    Role.PRODUCER: "producer",
 }
 
 
@@ -21,7 +21,7 @@ def scope_kwargs(field):
         return {"province_id": "80"}
     if field == "commune":
         return {"commune": commune()}
-    return {"entity": EntityFactory()}
+    return {"producer": ProducerFactory()}
 
 
 @pytest.mark.parametrize("role, field", SCOPE_OF_ROLE.items())
@@ -43,11 +43,11 @@ def test_roles_without_a_scope_need_none(role):
     User(username="u1", role=role).clean()
 
 
-def test_a_commune_does_not_stand_in_for_a_producer_entity():
+def test_a_commune_does_not_stand_in_for_a_producer_producer():
     user = User(username="u1", role=Role.PRODUCER, commune=commune())
     with pytest.raises(ValidationError) as error:
         user.clean()
-    assert "entity" in error.value.message_dict
+    assert "producer" in error.value.message_dict
 
 
 def test_full_clean_reports_the_missing_scope():

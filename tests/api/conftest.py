@@ -9,9 +9,9 @@ from django.test import Client
 
 from ocop.accounts.models import ApiToken, Role
 from ocop.places.models import Commune
-from ocop.registry.models import Entity, EntityType, Product, ProductStatus, SalesChannel, StarRating
+from ocop.registry.models import Producer, ProducerType, Product, ProductStatus, SalesChannel, StarRating
 from tests.factories import (
-    EntityFactory,
+    ProducerFactory,
     ProductFactory,
     SalesChannelFactory,
     commune,
@@ -46,9 +46,9 @@ class World:
     c1: Commune
     c2: Commune
     c3: Commune
-    e1: Entity
-    e2: Entity
-    e3: Entity
+    e1: Producer
+    e2: Producer
+    e3: Producer
     p1: Product
     p2: Product
     p3: Product
@@ -59,15 +59,17 @@ def world(db) -> World:
     c1 = commune()
     c2 = other_commune(c1)
     c3 = commune(province=HA_NOI)
-    e1 = EntityFactory(
-        name="Hợp tác xã Bánh tráng Trảng Bàng", commune=c1, entity_type=EntityType.COOPERATIVE
+    e1 = ProducerFactory(
+        name="Hợp tác xã Bánh tráng Trảng Bàng", commune=c1, producer_type=ProducerType.COOPERATIVE
     )
-    e2 = EntityFactory(name="Hộ kinh doanh Muối tôm Tây Ninh", commune=c2, entity_type=EntityType.HOUSEHOLD)
-    e3 = EntityFactory(name="Công ty Gốm Bát Tràng", commune=c3, entity_type=EntityType.ENTERPRISE)
-    SalesChannelFactory(entity=e1, kind=SalesChannel.Kind.ECOMMERCE, name="Shopee")
-    SalesChannelFactory(entity=e2, kind=SalesChannel.Kind.TRADITIONAL, name="Chợ Long Hoa")
+    e2 = ProducerFactory(
+        name="Hộ kinh doanh Muối tôm Tây Ninh", commune=c2, producer_type=ProducerType.HOUSEHOLD
+    )
+    e3 = ProducerFactory(name="Công ty Gốm Bát Tràng", commune=c3, producer_type=ProducerType.ENTERPRISE)
+    SalesChannelFactory(producer=e1, kind=SalesChannel.Kind.ECOMMERCE, name="Shopee")
+    SalesChannelFactory(producer=e2, kind=SalesChannel.Kind.TRADITIONAL, name="Chợ Long Hoa")
     p1 = ProductFactory(
-        entity=e1,
+        producer=e1,
         name_vi="Bánh tráng phơi sương",
         name_en="Dew-dried rice paper",
         product_set="I.3.a",
@@ -90,9 +92,9 @@ def world(db) -> World:
         decision_date=datetime.date(2025, 6, 10),
         valid_until=datetime.date(2028, 6, 10),
     )
-    p2 = ProductFactory(entity=e2, name_vi="Muối tôm", name_en="Shrimp salt", product_set="I.5.a")
+    p2 = ProductFactory(producer=e2, name_vi="Muối tôm", name_en="Shrimp salt", product_set="I.5.a")
     p3 = ProductFactory(
-        entity=e3,
+        producer=e3,
         name_vi="Gốm men lam",
         name_en="Blue-glaze pottery",
         product_set="IV.2",
@@ -110,7 +112,7 @@ def reader(world):
         if role == Role.COMMUNE_OFFICER:
             kwargs.setdefault("commune", world.c1)
         elif role == Role.PRODUCER:
-            kwargs.setdefault("entity", world.e1)
+            kwargs.setdefault("producer", world.e1)
         return make_user(role, **kwargs)
 
     return make

@@ -97,7 +97,7 @@ def test_errors_are_documented_as_problem_json(document):
         "sheet",
         "stars",
         "status",
-        "entity",
+        "producer",
         "gtin",
         "q",
     } <= params

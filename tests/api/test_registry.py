@@ -8,7 +8,7 @@ from django.test import Client
 from ocop.accounts.models import Role
 from ocop.criteria.classification import product_sets
 from ocop.registry.models import ProductPhoto, ProductStatus
-from tests.factories import EntityFactory, ProductFactory, make_user
+from tests.factories import ProducerFactory, ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -121,10 +121,10 @@ def test_product_detail_payload(world, reader, client_of):
         "product_set": {"code": "I.3.a", "name_vi": ps.name_vi, "name_en": ps.name_en},
         "sheet": ps.sheet,
     }
-    producer = data["producer"]
-    assert producer["id"] == world.e1.pk
-    assert producer["commune"] == {"code": world.c1.code, "name": world.c1.name}
-    assert producer["province"] == {"code": "80", "name": "Tỉnh Tây Ninh"}
+    producer_user = data["producer"]
+    assert producer_user["id"] == world.e1.pk
+    assert producer_user["commune"] == {"code": world.c1.code, "name": world.c1.name}
+    assert producer_user["province"] == {"code": "80", "name": "Tỉnh Tây Ninh"}
     rating = data["current_rating"]
     assert rating["decision_number"] == "345/QĐ-UBND"  # the newest of the two decisions
     assert rating["decision_date"] == "2025-06-10"
@@ -148,7 +148,7 @@ def test_unrated_product_has_null_rating_and_gtin(world, reader, client_of):
 def test_producer_detail_payload(world, reader, client_of):
     data = client_of(reader(Role.PROVINCE_OFFICER)).get(f"{PRODUCERS}/{world.e1.pk}").json()
     assert data["name"] == "Hợp tác xã Bánh tráng Trảng Bàng"
-    assert data["entity_type"] == "cooperative"
+    assert data["producer_type"] == "cooperative"
     assert data["tax_code"] == world.e1.tax_code
     assert data["commune"]["code"] == world.c1.code
     assert data["province"] == {"code": "80", "name": "Tỉnh Tây Ninh"}
@@ -161,7 +161,7 @@ def test_producer_detail_payload(world, reader, client_of):
 def test_labels_follow_accept_language(world, reader, client_of):
     client = client_of(reader(Role.MINISTRY))
     en = client.get(f"{PRODUCERS}/{world.e2.pk}", HTTP_ACCEPT_LANGUAGE="en").json()
-    assert en["entity_type_label"] == "Household business"
+    assert en["producer_type_label"] == "Household business"
 
 
 # --- Filters ----------------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def ministry(world, client_of):
     [
         ("province=80", {"e1", "e2"}),
         ("province=01", {"e3"}),
-        ("entity_type=household", {"e2"}),
+        ("producer_type=household", {"e2"}),
         ("q=banh trang", {"e1"}),
         ("q=TRẢNG BÀNG", {"e1"}),
         ("q=tay ninh muoi", {"e2"}),
@@ -221,8 +221,10 @@ def test_product_filters(world, ministry, query, expected):
     assert names(response, "name_vi") == sorted(getattr(world, p).name_vi for p in expected)
 
 
-def test_product_place_and_entity_filters(world, ministry):
+def test_product_place_and_producer_filters(world, ministry):
     assert names(ministry.get(f"{PRODUCTS}?commune={world.c2.code}"), "name_vi") == [world.p2.name_vi]
+    assert names(ministry.get(f"{PRODUCTS}?producer={world.e3.pk}"), "name_vi") == [world.p3.name_vi]
+    # the parameter's former name still filters
     assert names(ministry.get(f"{PRODUCTS}?entity={world.e3.pk}"), "name_vi") == [world.p3.name_vi]
 
 
@@ -230,7 +232,7 @@ def test_filters_never_widen_the_scope(world, client_of):
     officer = make_user(Role.COMMUNE_OFFICER, commune=world.c1)
     client = client_of(officer)
     assert client.get(f"{PRODUCTS}?province=01").json()["count"] == 0
-    assert client.get(f"{PRODUCTS}?entity={world.e3.pk}").json()["count"] == 0
+    assert client.get(f"{PRODUCTS}?producer={world.e3.pk}").json()["count"] == 0
 
 
 @pytest.mark.parametrize(
@@ -247,7 +249,7 @@ def test_filters_never_widen_the_scope(world, client_of):
         ("commune=abc", "commune"),
         ("page=0", "page"),
         ("page_size=201", "page_size"),
-        ("entity=x", "entity"),
+        ("producer=x", "producer"),
     ],
 )
 def test_invalid_filter_is_a_422_problem_naming_the_field(world, ministry, query, field):
@@ -269,9 +271,9 @@ def test_gtin_messages_say_what_is_wrong(world, ministry):
 
 
 def test_bad_producer_filter_is_422(world, ministry):
-    response = ministry.get(f"{PRODUCERS}?entity_type=alien&modern_channel=maybe")
+    response = ministry.get(f"{PRODUCERS}?producer_type=alien&modern_channel=maybe")
     assert response.status_code == 422
-    assert {e["field"] for e in response.json()["errors"]} == {"entity_type", "modern_channel"}
+    assert {e["field"] for e in response.json()["errors"]} == {"producer_type", "modern_channel"}
 
 
 # --- Pagination -------------------------------------------------------------------------------------
@@ -280,7 +282,7 @@ def test_bad_producer_filter_is_422(world, ministry):
 @pytest.fixture
 def seven_products(world):
     for n in range(4):
-        ProductFactory(entity=world.e2, name_vi=f"Muối ớt {n}", product_set="I.5.a")
+        ProductFactory(producer=world.e2, name_vi=f"Muối ớt {n}", product_set="I.5.a")
 
 
 def test_pages_count_and_link(world, ministry, seven_products):
@@ -337,10 +339,10 @@ def many(world):
     from tests.factories import SalesChannelFactory
 
     for n in range(10):
-        entity = EntityFactory(commune=world.c1)
-        SalesChannelFactory(entity=entity)
+        producer = ProducerFactory(commune=world.c1)
+        SalesChannelFactory(producer=producer)
         for m in range(3):
-            product = ProductFactory(entity=entity, stars=3, status=ProductStatus.RATED)
+            product = ProductFactory(producer=producer, stars=3, status=ProductStatus.RATED)
             ProductPhoto.objects.create(
                 product=product, image=f"p/{n}-{m}.jpg", thumbnail=f"p/{n}-{m}-t.jpg", width=1, height=1
             )

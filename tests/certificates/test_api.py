@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from ocop.accounts.models import ApiToken, Role
 from ocop.certificates.models import CertificateStatus, DecisionLevel, RevocationGround
 from tests.certificates.test_pdf import make_certificate
-from tests.factories import EntityFactory, ProductFactory, commune, make_user
+from tests.factories import ProducerFactory, ProductFactory, commune, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def certs():
         ),
         "five": make_certificate(
             "3/2026/CN-OCOP-01",
-            product=ProductFactory(entity=EntityFactory(commune=commune(province="01"))),
+            product=ProductFactory(producer=ProducerFactory(commune=commune(province="01"))),
             stars=5,
             level=DecisionLevel.MINISTRY,
         ),
@@ -70,7 +70,7 @@ def test_read_one_with_all_fields(client, certs):
     assert response.json() == {
         "number": NUMBER,
         "product": {"id": cert.product_id, "name": "Bánh tráng Mãng Cầu Tây Ninh"},
-        "producer": {"id": cert.entity_id, "name": cert.entity_name},
+        "producer": {"id": cert.producer_id, "name": cert.producer_name},
         "province": {"code": "80", "name": "Tỉnh Tây Ninh"},
         "stars": 4,
         "points": 82.5,

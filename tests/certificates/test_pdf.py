@@ -31,29 +31,29 @@ _serial = itertools.count(1000)  # above the fixed numbers the tests name (e.g. 
 def make_certificate(number: str | None = None, *, product=None, issued_on=None, level=None, **fields):
     """A certificate row as the issuing service would write it (for these tests only)."""
     product = product or ProductFactory()
-    entity = product.entity
+    producer = product.producer
     issued_on = issued_on or dt.date.today() - dt.timedelta(days=30)
     stars = fields.pop("stars", 4)
     decision = None
     if level is not None:
         decision = Decision.objects.create(
-            province=entity.commune.province,
+            province=producer.commune.province,
             level=level,
             number=f"{next(_serial)}/QĐ-UBND",
             date=issued_on,
         )
     defaults = {
-        "number": number or f"{next(_serial)}/2026/CN-OCOP-{entity.commune.province_id}",
+        "number": number or f"{next(_serial)}/2026/CN-OCOP-{producer.commune.province_id}",
         "product": product,
-        "entity": entity,
-        "province": entity.commune.province,
+        "producer": producer,
+        "province": producer.commune.province,
         "decision": decision,
         "decision_number": decision.number if decision else "1234/QĐ-UBND",
         "decision_date": issued_on,
         "stars": stars,
         "points": Decimal("82.50"),
         "product_name": product.name_vi,
-        "entity_name": entity.name,
+        "producer_name": producer.name,
         "issued_on": issued_on,
         "expires_on": expiry(issued_on),
     }
@@ -73,8 +73,8 @@ def _fresh_cache():
 
 def test_render_is_an_a4_landscape_pdf_with_the_facts():
     product = ProductFactory(name_vi="Mật ong hoa nhãn Đặc sản Tây Ninh")
-    product.entity.address = "Ấp Trường Đức"
-    product.entity.save()
+    product.producer.address = "Ấp Trường Đức"
+    product.producer.save()
     cert = make_certificate(
         NUMBER, product=product, issued_on=dt.date(2026, 3, 5), level=DecisionLevel.PROVINCE
     )
@@ -96,7 +96,7 @@ def test_render_is_an_a4_landscape_pdf_with_the_facts():
     assert "Ngày cấp: 05/03/2026" in text
     assert f"Số {cert.decision_number} ngày 05/03/2026" in text
     assert "Chủ tịch Ủy ban nhân dân" in text
-    assert product.entity.name in text and "Ấp Trường Đức" in text
+    assert product.producer.name in text and "Ấp Trường Đức" in text
     assert "82,5/100" in text
     assert "ĐÃ THU HỒI" not in text and "HẾT HIỆU LỰC" not in text
 
@@ -185,7 +185,7 @@ def test_cached_rendering_follows_the_status():
 
 
 def test_rendering_is_fast():
-    cert = Certificate.objects.select_related("entity__commune__province", "province", "decision").get(
+    cert = Certificate.objects.select_related("producer__commune__province", "province", "decision").get(
         pk=make_certificate(NUMBER).pk
     )
     certificate_pdfs.render_certificate_pdf(cert, "http://x/verify/1")  # fonts loaded once

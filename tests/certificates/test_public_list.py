@@ -13,7 +13,7 @@ from ocop.certificates import pdf as certificate_pdfs
 from ocop.certificates.models import Certificate, CertificateStatus
 from ocop.certificates.views import status_q
 from tests.certificates.test_pdf import make_certificate
-from tests.factories import EntityFactory, ProductFactory, commune, make_user
+from tests.factories import ProducerFactory, ProductFactory, commune, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +28,8 @@ def numbers(response) -> set[str]:
 @pytest.fixture
 def certs():
     honey = ProductFactory(name_vi="Mật ong hoa nhãn")
-    salt = ProductFactory(name_vi="Muối ớt Tây Ninh", entity=EntityFactory(name="Cơ sở Đức Hạnh"))
-    other = ProductFactory(entity=EntityFactory(commune=commune(province="01")))
+    salt = ProductFactory(name_vi="Muối ớt Tây Ninh", producer=ProducerFactory(name="Cơ sở Đức Hạnh"))
+    other = ProductFactory(producer=ProducerFactory(commune=commune(province="01")))
     return {
         "valid": make_certificate("1/2026/CN-OCOP-80", product=honey, stars=3),
         "valid5": make_certificate("2/2026/CN-OCOP-80", product=salt, stars=5),
@@ -84,11 +84,11 @@ def test_public_and_signed_in(client, client_of, certs):
 
 def test_fixed_number_of_queries(client, settings, django_assert_max_num_queries):
     settings.OCOP_PAGE_SIZE = 50
-    make_certificate(product=ProductFactory(entity=EntityFactory(commune=commune(province="01"))))
+    make_certificate(product=ProductFactory(producer=ProducerFactory(commune=commune(province="01"))))
     with django_assert_max_num_queries(5) as small:
         client.get(URL, {"province": "01"})
     for _ in range(12):
-        make_certificate(product=ProductFactory(entity=EntityFactory(commune=commune(province="01"))))
+        make_certificate(product=ProductFactory(producer=ProducerFactory(commune=commune(province="01"))))
     with django_assert_max_num_queries(5) as large:
         response = client.get(URL, {"province": "01"})
     assert len(response.context["page_obj"].object_list) == 13

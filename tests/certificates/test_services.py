@@ -18,7 +18,7 @@ from ocop.evaluation.workflow import DossierStatus as S
 from ocop.registry.models import ProductStatus
 from ocop.registry.rules import certificate_expiry
 from tests.evaluation.factories import dossier_at
-from tests.factories import EntityFactory, ProductFactory, make_user
+from tests.factories import ProducerFactory, ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -37,22 +37,22 @@ def make_certificate(
     revocation tests)."""
 
     issued_on = issued_on or D(2026, 1, 15)
-    product = product or ProductFactory(entity=EntityFactory())
+    product = product or ProductFactory(producer=ProducerFactory())
     product.stars = stars
     product.status = ProductStatus.RATED
     product.save()
     count = Certificate.objects.count() + 1
     return Certificate.objects.create(
-        number=number or f"{count}/{issued_on.year}/CN-OCOP-{product.entity.commune.province_id}",
+        number=number or f"{count}/{issued_on.year}/CN-OCOP-{product.producer.commune.province_id}",
         product=product,
-        entity=product.entity,
-        province_id=product.entity.commune.province_id,
+        producer=product.producer,
+        province_id=product.producer.commune.province_id,
         decision_number=f"{count}/QĐ-UBND",
         decision_date=issued_on,
         stars=stars,
         points=Decimal("75.00"),
         product_name=product.name_vi,
-        entity_name=product.entity.name,
+        producer_name=product.producer.name,
         issued_on=issued_on,
         expires_on=certificate_expiry(issued_on),
         status=status,
@@ -82,7 +82,7 @@ def test_issue_refused_to_the_wrong_authority_and_twice_for_a_dossier():
         return services.issue_certificate(
             user,
             product=dossier.product,
-            producer=dossier.entity,
+            producer=dossier.producer,
             province_id="80",
             stars=4,
             points=dossier.points,

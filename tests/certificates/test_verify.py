@@ -32,8 +32,8 @@ def test_valid_certificate_shows_the_facts(client):
     html = response.content.decode()
     assert 'data-status="valid"' in html
     assert "Muối tôm Tây Ninh Đặc biệt" in html
-    assert product.entity.name in html
-    assert product.entity.commune.name in html and cert.province.name in html
+    assert product.producer.name in html
+    assert product.producer.commune.name in html and cert.province.name in html
     assert "★★★★" in html and "★★★★★" not in html
     assert cert.decision_number in html and "03/02/2026" in html
     assert "03/02/2029" in html

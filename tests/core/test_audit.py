@@ -10,17 +10,17 @@ from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.registry.models import StarRating
-from tests.factories import EntityFactory, ProductFactory, make_user
+from tests.factories import ProducerFactory, ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def test_snapshot_uses_display_values_and_plain_types():
-    entity = EntityFactory(entity_type="household", founded_on=datetime.date(2010, 5, 1))
+    producer = ProducerFactory(producer_type="household", founded_on=datetime.date(2010, 5, 1))
     with translation.override("vi"):
-        snap = audit.snapshot(entity)
-    assert snap["entity_type"] == "Hộ kinh doanh"  # the choice's label, as the history shows it
-    assert snap["commune"] == entity.commune.name  # foreign keys by their text
+        snap = audit.snapshot(producer)
+    assert snap["producer_type"] == "Hộ kinh doanh"  # the choice's label, as the history shows it
+    assert snap["commune"] == producer.commune.name  # foreign keys by their text
     assert snap["founded_on"] == "2010-05-01"
     assert "id" not in snap and "created_at" not in snap and "updated_at" not in snap
     rating = StarRating(

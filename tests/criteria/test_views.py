@@ -90,7 +90,7 @@ def test_sheet_page_bilingual_with_official_text_first(client, qd26):
     assert (
         '<span class="crit-en" lang="en">Product origin</span>' in body or 'lang="en">Product origin' in body
     )
-    # The raw bytes carry the Vietnamese letters themselves, not entities.
+    # The raw bytes carry the Vietnamese letters themselves, not producers.
     assert "Giả mạo hồ sơ".encode() in client.get(sheet_url(1)).content
 
 

@@ -27,7 +27,7 @@ from ocop.evaluation.services import selfassessment as sa
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import MINIMAL_PDF
 from tests.evaluation.test_whole_path import answers_for, comp_of, make_council, months_later
-from tests.factories import TAY_NINH, EntityFactory, ProductFactory, make_user
+from tests.factories import TAY_NINH, ProducerFactory, ProductFactory, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -65,20 +65,20 @@ def switch_user(page, sign_in, user):
 
 
 def test_dossier_from_filing_to_verified_certificate(page, sign_in, live_server, tmp_path):
-    entity = EntityFactory(name="Hợp tác xã Bánh tráng Trảng Bàng")
-    product = ProductFactory(entity=entity, name_vi="Bánh tráng phơi sương Trảng Bàng")
-    producer = make_user(Role.PRODUCER, username="htx.trangbang", entity=entity)
-    commune_officer = make_user(Role.COMMUNE_OFFICER, username="xa.trangbang", commune=entity.commune)
+    producer = ProducerFactory(name="Hợp tác xã Bánh tráng Trảng Bàng")
+    product = ProductFactory(producer=producer, name_vi="Bánh tráng phơi sương Trảng Bàng")
+    producer_user = make_user(Role.PRODUCER, username="htx.trangbang", producer=producer)
+    commune_officer = make_user(Role.COMMUNE_OFFICER, username="xa.trangbang", commune=producer.commune)
     officer = make_user(Role.PROVINCE_OFFICER, username="so.nnmt", province_id=TAY_NINH)
     round_ = round_svc.open_round(officer, year=2026, kind=RoundKind.SECOND_HALF)
     council, seats = make_council(officer, round_)
     chair, *members = seats
     comp = comp_of(product)
     four_stars = answers_for(comp, 4)
-    sa.save_draft(producer, product, four_stars, [])
+    sa.save_draft(producer_user, product, four_stars, [])
 
     # --- The producer: library, dossier, forms, attachments, submission. ---
-    sign_in(producer.username)
+    sign_in(producer_user.username)
     kinds = checklist.required_kinds(product.classification.group_code)
     for kind in kinds:
         upload = tmp_path / f"{kind}.pdf"
@@ -92,7 +92,7 @@ def test_dossier_from_filing_to_verified_certificate(page, sign_in, live_server,
         with page.expect_navigation():
             page.click("form.card button[type=submit]")
         assert re.search(r"/evaluation/library/\d+/$", page.url), page.url
-    assert entity.documents.count() == len(kinds)
+    assert producer.documents.count() == len(kinds)
 
     page.goto(f"/evaluation/dossiers/open/{product.pk}/")
     page.select_option("select[name=round]", str(round_.pk))
@@ -112,7 +112,7 @@ def test_dossier_from_filing_to_verified_certificate(page, sign_in, live_server,
     with page.expect_navigation():
         page.click("form.card button[type=submit]")
 
-    for doc in entity.documents.all():
+    for doc in producer.documents.all():
         page.goto(f"/evaluation/dossiers/{dossier.pk}/attachments/")
         page.select_option("#attach select[name=document]", str(doc.pk))
         page.select_option("#attach select[name=kind]", doc.kind)
@@ -123,7 +123,7 @@ def test_dossier_from_filing_to_verified_certificate(page, sign_in, live_server,
     with page.expect_navigation():
         page.click("#dossier-actions button[value=submit]")
     receipt = page.locator("#receipt-number").inner_text().strip()
-    commune = entity.commune_id
+    commune = producer.commune_id
     assert re.fullmatch(rf"\d+/PĐK-{TAY_NINH}-{commune}-\d{{4}}", receipt), receipt
     assert re.fullmatch(
         rf"{TAY_NINH}-{commune}-\d{{3}}-\d{{4}}", page.locator("#product-code").inner_text().strip()

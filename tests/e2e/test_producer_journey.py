@@ -7,7 +7,7 @@ from PIL import Image
 
 from ocop.accounts.models import Role
 from ocop.registry.models import Product
-from tests.factories import EntityFactory, ProductFactory, make_user
+from tests.factories import ProducerFactory, ProductFactory, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -19,9 +19,9 @@ def jpeg_bytes(width=900, height=600) -> bytes:
 
 
 def test_producer_edits_product_and_uploads_photo(page, sign_in, tmp_path):
-    entity = EntityFactory(name="Hợp tác xã Bánh tráng Trảng Bàng")
-    product = ProductFactory(entity=entity, name_vi="Bánh tráng phơi sương")
-    owner = make_user(Role.PRODUCER, username="chuthe.demo", entity=entity)
+    producer = ProducerFactory(name="Hợp tác xã Bánh tráng Trảng Bàng")
+    product = ProductFactory(producer=producer, name_vi="Bánh tráng phơi sương")
+    owner = make_user(Role.PRODUCER, username="chuthe.demo", producer=producer)
 
     sign_in(owner.username)
     page.goto(f"/registry/products/{product.pk}/")

@@ -5,7 +5,7 @@ import pytest
 
 from ocop.accounts.models import Role
 from ocop.trace.models import Batch
-from tests.factories import EntityFactory, ProductFactory, make_user
+from tests.factories import ProducerFactory, ProductFactory, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -14,9 +14,9 @@ GTIN = "08938500000010"
 
 
 def test_producer_records_steps_and_a_visitor_scans_the_label(page, sign_in, browser, live_server):
-    entity = EntityFactory(name="HTX Bánh tráng Trảng Bàng")
-    product = ProductFactory(entity=entity, name_vi="Bánh tráng phơi sương", gtin=GTIN)
-    owner = make_user(Role.PRODUCER, username="htx.trangbang", entity=entity)
+    producer = ProducerFactory(name="HTX Bánh tráng Trảng Bàng")
+    product = ProductFactory(producer=producer, name_vi="Bánh tráng phơi sương", gtin=GTIN)
+    owner = make_user(Role.PRODUCER, username="htx.trangbang", producer=producer)
 
     page.set_viewport_size(PHONE)
     sign_in(owner.username)

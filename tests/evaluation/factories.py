@@ -28,7 +28,7 @@ from ocop.evaluation.models import (
 )
 from ocop.evaluation.services.selfassessment import sheet_for
 from ocop.evaluation.workflow import DossierStatus as S
-from tests.factories import TAY_NINH, EntityFactory, ProductFactory, make_user
+from tests.factories import TAY_NINH, ProducerFactory, ProductFactory, make_user
 
 MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -51,14 +51,14 @@ class RoundFactory(DjangoModelFactory):
 
 
 def document(
-    entity, kind: str = DocumentKind.BUSINESS_REGISTRATION, *, expires_on=None, product=None, user=None
+    producer, kind: str = DocumentKind.BUSINESS_REGISTRATION, *, expires_on=None, product=None, user=None
 ):
     """A PDF in the producer's evidence library."""
     doc = EvidenceDocument(
-        entity=entity,
+        producer=producer,
         product=product,
         kind=kind,
-        title=f"{DocumentKind(kind).label} — {entity.name}",
+        title=f"{DocumentKind(kind).label} — {producer.name}",
         issued_on=datetime.date(2025, 1, 15),
         expires_on=expires_on,
         original_name="giấy-chứng-nhận.pdf",
@@ -114,13 +114,13 @@ def dossier_at(
     received_on: datetime.date | None = None,
 ) -> Dossier:
     """A dossier in `status`, with the fields the earlier steps would have set."""
-    product = product or ProductFactory(entity=EntityFactory())
-    round_ = round_ or RoundFactory(province_id=product.entity.commune.province_id)
+    product = product or ProductFactory(producer=ProducerFactory())
+    round_ = round_ or RoundFactory(province_id=product.producer.commune.province_id)
     dossier = Dossier.objects.create(
         round=round_,
         product=product,
-        entity=product.entity,
-        commune=product.entity.commune,
+        producer=product.producer,
+        commune=product.producer.commune,
         sheet=sheet_for(product),
         request_type=request_type,
         status=status,
@@ -129,7 +129,7 @@ def dossier_at(
     reached = _ORDER.index(status) if status in _ORDER else len(_ORDER)
     now = datetime.datetime(2025, 6, 2, 8, 0, tzinfo=datetime.UTC)
     if reached >= 1 or status == S.RETURNED:
-        province, commune = product.entity.commune.province_id, product.entity.commune_id
+        province, commune = product.producer.commune.province_id, product.producer.commune_id
         dossier.receipt_number = f"{dossier.pk}/PĐK-{province}-{commune}-{round_.year}"
         dossier.product_code = f"{province}-{commune}-{dossier.pk:03d}-{round_.year}"
         dossier.submitted_at = now

@@ -24,7 +24,7 @@ from ocop.evaluation.models import (
 )
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import RoundFactory, council, document, dossier_at
-from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
+from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -60,17 +60,17 @@ class World:
     dossiers: dict[str, Dossier]
 
 
-def _product(entity, name):
-    return ProductFactory(entity=entity, name_vi=name)
+def _product(producer, name):
+    return ProductFactory(producer=producer, name_vi=name)
 
 
 @pytest.fixture
 def world(db) -> World:
     c1 = commune()
     c2 = other_commune(c1)
-    e1 = EntityFactory(name="Hợp tác xã Bánh tráng Trảng Bàng", commune=c1)
-    e2 = EntityFactory(name="Hộ kinh doanh Muối tôm", commune=c2)
-    e3 = EntityFactory(name="Công ty Gốm Bát Tràng", commune=commune(province=HA_NOI))
+    e1 = ProducerFactory(name="Hợp tác xã Bánh tráng Trảng Bàng", commune=c1)
+    e2 = ProducerFactory(name="Hộ kinh doanh Muối tôm", commune=c2)
+    e3 = ProducerFactory(name="Công ty Gốm Bát Tràng", commune=commune(province=HA_NOI))
     round_ = RoundFactory(name="Đợt 2 năm 2026")
     hn_round = RoundFactory(name="Đợt Hà Nội", province_id=HA_NOI)
     board = council(round_, members=3)
@@ -107,11 +107,11 @@ def ids(world, *names) -> set[int]:
 
 
 def _scopes(world):
-    e1 = world.dossiers["draft"].entity
+    e1 = world.dossiers["draft"].producer
     c1 = world.dossiers["draft"].commune
     return {
         "producer": (
-            make_user(Role.PRODUCER, entity=e1),
+            make_user(Role.PRODUCER, producer=e1),
             {"draft", "submitted", "at_province", "in_council", "scored", "at_ministry"},
         ),
         "commune": (
@@ -282,7 +282,7 @@ def test_all_totals_visible_after_close(world, client_of):
         assert len(own) == (1 if user == world.member.user else 0)
     # The producer and the commune see the council's result, never the members' sheets.
     for user in (
-        make_user(Role.PRODUCER, entity=dossier.entity),
+        make_user(Role.PRODUCER, producer=dossier.producer),
         make_user(Role.COMMUNE_OFFICER, commune=dossier.commune),
     ):
         result = client_of(user).get(f"{DOSSIERS}/{dossier.pk}/result").json()
@@ -319,7 +319,7 @@ def test_list_item_fields(world, client_of):
     assert item["receipt_number"] == dossier.receipt_number
     assert item["product_code"] == dossier.product_code
     assert item["product"] == {"id": dossier.product_id, "name": "Muối ớt"}
-    assert item["producer"] == {"id": dossier.entity_id, "name": "Hợp tác xã Bánh tráng Trảng Bàng"}
+    assert item["producer"] == {"id": dossier.producer_id, "name": "Hợp tác xã Bánh tráng Trảng Bàng"}
     assert item["commune"] == {"code": dossier.commune_id, "name": dossier.commune.name}
     assert item["round"] == {"id": dossier.round_id, "name": "Đợt 2 năm 2026"}
     assert item["request_type"] == "first"
@@ -337,7 +337,7 @@ def test_points_hidden_until_closed(world, client_of):
 
 
 def test_filters(world, client_of):
-    client = client_of(make_user(Role.PRODUCER, entity=world.dossiers["draft"].entity))
+    client = client_of(make_user(Role.PRODUCER, producer=world.dossiers["draft"].producer))
     assert seen(client.get(DOSSIERS, {"status": "draft"})) == ids(world, "draft")
     assert seen(client.get(DOSSIERS, {"round": world.dossiers["draft"].round_id})) == ids(
         world, "draft", "submitted", "at_province", "in_council", "scored", "at_ministry"
@@ -359,7 +359,7 @@ def test_detail_has_forms_self_score_and_attachments_without_file_addresses(worl
     dossier.form02 = {"part1": {"organisation_type": "Hợp tác xã"}}
     dossier.self_answers = {"bogus": 3}
     dossier.save()
-    doc = document(dossier.entity, DocumentKind.FOOD_SAFETY, expires_on=datetime.date(2027, 5, 1))
+    doc = document(dossier.producer, DocumentKind.FOOD_SAFETY, expires_on=datetime.date(2027, 5, 1))
     DossierAttachment.objects.create(dossier=dossier, document=doc, kind=DocumentKind.FOOD_SAFETY)
     response = client_of(make_user(Role.PROVINCE_OFFICER)).get(f"{DOSSIERS}/{dossier.pk}")
     body = response.json()
@@ -403,9 +403,9 @@ def test_list_query_count_is_fixed(world, client_of, django_assert_max_num_queri
     with django_assert_max_num_queries(6) as small:
         client.get(DOSSIERS)
     round_ = world.dossiers["at_province"].round
-    entity = EntityFactory(commune=commune())
+    producer = ProducerFactory(commune=commune())
     for i in range(15):
-        dossier_at(S.CHECKED, product=_product(entity, f"Sản phẩm {i}"), round_=round_)
+        dossier_at(S.CHECKED, product=_product(producer, f"Sản phẩm {i}"), round_=round_)
     with django_assert_max_num_queries(6) as large:
         response = client.get(DOSSIERS)
     assert response.json()["count"] == 20
@@ -419,7 +419,7 @@ def test_detail_query_count_is_fixed(world, client_of, django_assert_max_num_que
     with django_assert_max_num_queries(12) as few:
         client.get(f"{DOSSIERS}/{dossier.pk}")
     for i in range(4):
-        doc = document(dossier.entity, DocumentKind.LAB_RESULT)
+        doc = document(dossier.producer, DocumentKind.LAB_RESULT)
         DossierAttachment.objects.create(
             dossier=dossier, document=doc, kind=DocumentKind.LAB_RESULT, criterion=str(i)
         )

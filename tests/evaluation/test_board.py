@@ -14,7 +14,7 @@ from ocop.core.calendar import default_calendar
 from ocop.evaluation import views_review
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import RoundFactory, council, dossier_at
-from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
+from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_board_shows_each_dossier_with_the_deadline_of_its_state(officer, client
 
     for d in (submitted, at_province, scored):
         text = row_html(html, d.pk)
-        assert d.product.name_vi in text and d.entity.name in text and d.receipt_number in text
+        assert d.product.name_vi in text and d.producer.name in text and d.receipt_number in text
         assert d.commune.name in text
     counts = {value: n for value, _label, n in response.context["counts"]}
     assert counts == {S.SUBMITTED: 1, S.AT_PROVINCE: 1, S.SCORED: 1, S.RECOGNISED: 1}
@@ -94,16 +94,16 @@ def test_board_shows_each_dossier_with_the_deadline_of_its_state(officer, client
 def test_board_filters_by_status_and_commune(officer, client_of):
     round_ = RoundFactory()
     here = dossier_at(S.AT_PROVINCE, round_=round_)
-    there_entity = EntityFactory(commune=other_commune(commune()))
-    there = dossier_at(S.AT_PROVINCE, round_=round_, product=ProductFactory(entity=there_entity))
+    there_producer = ProducerFactory(commune=other_commune(commune()))
+    there = dossier_at(S.AT_PROVINCE, round_=round_, product=ProductFactory(producer=there_producer))
     checked = dossier_at(S.CHECKED, round_=round_)
     c = client_of(officer)
     only = {r["pk"] for r in board(c, round_, status=S.CHECKED).context["rows"]}
     assert only == {checked.pk}
-    only = {r["pk"] for r in board(c, round_, commune=there_entity.commune_id).context["rows"]}
+    only = {r["pk"] for r in board(c, round_, commune=there_producer.commune_id).context["rows"]}
     assert only == {there.pk}
     # The counts on top stay those of the whole round.
-    response = board(c, round_, commune=there_entity.commune_id)
+    response = board(c, round_, commune=there_producer.commune_id)
     assert {v: n for v, _l, n in response.context["counts"]} == {S.AT_PROVINCE: 2, S.CHECKED: 1}
     assert here.pk not in only
 

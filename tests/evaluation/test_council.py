@@ -73,7 +73,7 @@ def test_council_detail_fixed_queries(client_of, django_assert_max_num_queries):
         more = dossier_at(S.IN_COUNCIL, round_=d.round, council_=d.council)
         dossier_at(S.CHECKED, round_=d.round)
         seat = CouncilMember.objects.create(council=d.council, user=make_user(Role.COUNCIL_MEMBER))
-        seat.conflicts.add(more.entity)
+        seat.conflicts.add(more.producer)
     with django_assert_max_num_queries(len(small.captured_queries)):
         page = client.get(url)
     assert page.status_code == 200 and len(page.context["progress"]) == 5
@@ -190,9 +190,9 @@ def test_members_conflicts_and_assignment_through_the_page(client_of):
     assert CouncilMember.objects.filter(council=c).count() == 3
     seat = CouncilMember.objects.get(council=c, user=users[2])
     response = client.post(
-        url, {"action": "conflict", "member": seat.pk, "entities": [d.entity_id], "note": "Cổ đông"}
+        url, {"action": "conflict", "member": seat.pk, "producers": [d.producer_id], "note": "Cổ đông"}
     )
-    assert response.status_code == 302 and list(seat.conflicts.all()) == [d.entity]
+    assert response.status_code == 302 and list(seat.conflicts.all()) == [d.producer]
     # Two of three able to score, the quorum of the council needs 3: refused.
     assert client.post(url, {"action": "assign", "dossiers": [d.pk]}).status_code == 400
     assert fresh(d).status == S.CHECKED
@@ -228,7 +228,7 @@ def test_score_page_draft_submit_frozen(client_of):
     comp = comp_of(d)
     first = comp.criteria[0]
     assert first.options[0].text_vi in page.content.decode()  # official wording
-    att = DossierAttachment.objects.create(dossier=d, document=document(d.entity), kind="label")
+    att = DossierAttachment.objects.create(dossier=d, document=document(d.producer), kind="label")
     partial = {first.code: first.allowed_sorted[-1]}
     response = client.post(url, form_data(d, answers=partial, **{f"ev-{first.code}": [att.pk], "save": "1"}))
     assert response.status_code == 302
@@ -253,7 +253,7 @@ def test_score_page_draft_submit_frozen(client_of):
 def test_forged_evidence_id_from_another_dossier_refused(client_of):
     d = dossier_at(S.IN_COUNCIL)
     other = dossier_at(S.IN_COUNCIL)
-    theirs = DossierAttachment.objects.create(dossier=other, document=document(other.entity), kind="label")
+    theirs = DossierAttachment.objects.create(dossier=other, document=document(other.producer), kind="label")
     chair = scoring_members(d)[0]
     code = comp_of(d).criteria[0].code
     response = client_of(chair.user).post(
@@ -274,7 +274,7 @@ def test_advisor_and_conflicted_refused_with_a_message(client_of):
     response = client_of(advisor.user).post(url, form_data(d, 70, submit="1"))
     assert response.status_code == 403
     m2 = scoring_members(d)[2]
-    m2.conflicts.add(d.entity)
+    m2.conflicts.add(d.producer)
     response = client_of(m2.user).post(url, form_data(d, 70, submit="1"))
     assert response.status_code == 403 and 'id="score-refused"' in response.content.decode()
     assert not MemberScore.objects.exists()
@@ -371,21 +371,21 @@ def test_chair_conflict_refused_while_the_council_scores_the_producer():
     off = officer()
     events = _audit_count()
     with pytest.raises(ValidationError) as exc:
-        svc.record_conflict(off, chair, [d.entity], "Họ hàng của chủ cơ sở")
+        svc.record_conflict(off, chair, [d.producer], "Họ hàng của chủ cơ sở")
     assert [e.code for e in exc.value.error_list] == ["chair_conflict_while_scoring"]
-    assert d.entity.name in exc.value.messages[0]
+    assert d.producer.name in exc.value.messages[0]
     assert list(fresh(chair).conflicts.all()) == [] and fresh(chair).conflict_note == ""
     assert _audit_count() == events
     # A member's conflict is still recorded; a chair's conflict on another producer too.
-    svc.record_conflict(off, m1, [d.entity], "Cổ đông")
+    svc.record_conflict(off, m1, [d.producer], "Cổ đông")
     other = dossier_at(S.CHECKED, round_=d.round)
-    svc.record_conflict(off, chair, [other.entity], "Họ hàng")
-    assert list(fresh(chair).conflicts.all()) == [other.entity]
+    svc.record_conflict(off, chair, [other.producer], "Họ hàng")
+    assert list(fresh(chair).conflicts.all()) == [other.producer]
     # Once the scoring is closed, the conflict can be put on record.
     d.status, d.closed_at = S.SCORED, d.sent_to_province_at
     d.save()
-    svc.record_conflict(off, chair, [d.entity], "Họ hàng của chủ cơ sở")
-    assert d.entity in fresh(chair).conflicts.all()
+    svc.record_conflict(off, chair, [d.producer], "Họ hàng của chủ cơ sở")
+    assert d.producer in fresh(chair).conflicts.all()
 
 
 def test_chair_replaced_then_conflict_recorded_and_the_dossier_closes():
@@ -397,7 +397,7 @@ def test_chair_replaced_then_conflict_recorded_and_the_dossier_closes():
     svc.remove_member(off, chair)
     new_chair = svc.add_member(off, d.council, make_user(Role.COUNCIL_MEMBER), role=MemberRole.CHAIR)
     again = svc.add_member(off, d.council, chair.user, role=MemberRole.MEMBER)
-    svc.record_conflict(off, again, [d.entity], "Họ hàng của chủ cơ sở")
+    svc.record_conflict(off, again, [d.producer], "Họ hàng của chủ cơ sở")
     for m in (new_chair, m1, m2):
         submit(m, d, 70)
     outcome = svc.close_scoring(new_chair.user, d)
@@ -449,31 +449,31 @@ def test_remove_conflict_makes_the_member_eligible_again_and_is_audited():
     d = dossier_at(S.IN_COUNCIL)
     _chair, _m1, m2 = scoring_members(d)
     off = officer()
-    svc.record_conflict(off, m2, [d.entity], "Cổ đông")
+    svc.record_conflict(off, m2, [d.producer], "Cổ đông")
     assert len(svc.quorum(fresh(d)).eligible) == 2
     with pytest.raises(PermissionDenied):
-        svc.remove_conflict(officer("01"), m2, d.entity)
+        svc.remove_conflict(officer("01"), m2, d.producer)
     other = dossier_at(S.CHECKED, round_=d.round)
     events = _audit_count()
     with pytest.raises(ValidationError) as exc:
-        svc.remove_conflict(off, m2, other.entity)
+        svc.remove_conflict(off, m2, other.producer)
     assert [e.code for e in exc.value.error_list] == ["no_conflict"]
-    assert _audit_count() == events and list(fresh(m2).conflicts.all()) == [d.entity]
-    svc.remove_conflict(off, m2, d.entity)
+    assert _audit_count() == events and list(fresh(m2).conflicts.all()) == [d.producer]
+    svc.remove_conflict(off, m2, d.producer)
     m2 = fresh(m2)
     assert list(m2.conflicts.all()) == [] and m2.conflict_note == ""
     assert len(svc.quorum(fresh(d)).eligible) == 3
-    assert audit.history(d.council).first().changes == {f"conflicts of {m2.user}": [[str(d.entity)], []]}
+    assert audit.history(d.council).first().changes == {f"conflicts of {m2.user}": [[str(d.producer)], []]}
 
 
 def test_remove_member_and_conflict_through_the_page(client_of):
     d = dossier_at(S.IN_COUNCIL)
     chair, m1, m2 = scoring_members(d)
-    m2.conflicts.add(d.entity)
+    m2.conflicts.add(d.producer)
     url = reverse("evaluation:council_detail", args=[d.council_id])
     client = client_of(officer())
     page = client.get(url).content.decode()
-    assert f'id="remove-{m1.pk}"' in page and f'id="withdraw-{m2.pk}-{d.entity_id}"' in page
+    assert f'id="remove-{m1.pk}"' in page and f'id="withdraw-{m2.pk}-{d.producer_id}"' in page
     assert 'id="remove-' not in client_of(chair.user).get(url).content.decode()
     # A member may not; a seat of another council is not on the form: nothing changes.
     assert client_of(chair.user).post(url, {"action": "remove_member", "member": m1.pk}).status_code == 403
@@ -488,7 +488,9 @@ def test_remove_member_and_conflict_through_the_page(client_of):
     assert response.status_code == 400 and CouncilMember.objects.filter(pk=m1.pk).exists()
     assert str(m1.user) in response.content.decode()
     assert (
-        client.post(url, {"action": "remove_conflict", "member": m2.pk, "entity": d.entity_id}).status_code
+        client.post(
+            url, {"action": "remove_conflict", "member": m2.pk, "producer": d.producer_id}
+        ).status_code
         == 302
     )
     assert list(fresh(m2).conflicts.all()) == []
@@ -548,6 +550,6 @@ def test_council_page_counts_only_the_sheets_the_quorum_counts(client_of):
     url = reverse("evaluation:council_detail", args=[d.council_id])
     row = client_of(officer()).get(url).context["progress"][0]
     assert (row["submitted"], row["eligible"]) == (1, 3)
-    svc.record_conflict(officer(), m1, [d.entity], "Cổ đông")
+    svc.record_conflict(officer(), m1, [d.producer], "Cổ đông")
     row = client_of(officer()).get(url).context["progress"][0]
     assert (row["submitted"], row["eligible"]) == (0, 2) == (svc.quorum(fresh(d)).submitted, 2)

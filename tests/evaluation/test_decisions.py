@@ -63,7 +63,7 @@ def test_recognition_issues_certificates_36_months_and_ratings():
         assert cert.expires_on == datetime.date(2029, 8, 31)  # 36 months, stated by hand
         assert cert.number.endswith("/2026/CN-OCOP-80")
         assert cert.decision_number == "123/QĐ-UBND" and cert.decision_date == DECIDED
-        assert cert.product_name == dossier.product.name_vi and cert.entity_name == dossier.entity.name
+        assert cert.product_name == dossier.product.name_vi and cert.producer_name == dossier.producer.name
         product = Product.objects.get(pk=dossier.product_id)
         assert product.stars == stars and product.status == ProductStatus.RATED
         rating = StarRating.objects.get(product=product)
@@ -265,8 +265,8 @@ def test_result_page_shows_why_and_the_next_star(client_of):
     answers = two_star_answers(two)
     Dossier.objects.filter(pk=two.pk).update(result={"consolidated": answers, "not_applicable": []})
     svc.not_recognise(officer, two)
-    producer = make_user(Role.PRODUCER, entity=two.entity)
-    response = client_of(producer).get(reverse("evaluation:result", args=[two.pk]))
+    producer_user = make_user(Role.PRODUCER, producer=two.producer)
+    response = client_of(producer_user).get(reverse("evaluation:result", args=[two.pk]))
     assert response.status_code == 200
     explained = response.context["explained"]
     assert explained["next"] is not None and explained["next"]["stars"] == 3
@@ -280,7 +280,7 @@ def test_result_page_scope(client_of):
     dossier = dossier_at(S.SCORED, points="42.00", stars=2)
     url = reverse("evaluation:result", args=[dossier.pk])
     allowed = [
-        make_user(Role.PRODUCER, entity=dossier.entity),
+        make_user(Role.PRODUCER, producer=dossier.producer),
         make_user(Role.COMMUNE_OFFICER, commune=dossier.commune),
         province_officer(),
     ]
@@ -440,9 +440,9 @@ def test_result_page_after_recognition_shows_the_certificate(client_of):
     dossier = dossier_at(S.SCORED, points="75.00", stars=4)
     svc.recognise(province_officer(), dossier.round, "11/QĐ-UBND", DECIDED, "", [dossier])
     cert = Certificate.objects.get(dossier=dossier)
-    producer = make_user(Role.PRODUCER, entity=dossier.entity)
+    producer_user = make_user(Role.PRODUCER, producer=dossier.producer)
     for language in ("vi", "en"):
-        client = client_of(producer)
+        client = client_of(producer_user)
         client.cookies["django_language"] = language
         response = client.get(reverse("evaluation:result", args=[dossier.pk]))
         body = response.content.decode()
@@ -454,11 +454,11 @@ def test_result_page_after_recognition_shows_the_certificate(client_of):
 
 def test_a_ministers_decision_may_list_products_of_several_provinces(client_of):
     from ocop.evaluation.services import decisions as svc
-    from tests.factories import EntityFactory, ProductFactory, commune
+    from tests.factories import ProducerFactory, ProductFactory, commune
 
     here = dossier_at(S.CENTRAL_SCORED)
     there = dossier_at(
-        S.CENTRAL_SCORED, product=ProductFactory(entity=EntityFactory(commune=commune(province="01")))
+        S.CENTRAL_SCORED, product=ProductFactory(producer=ProducerFactory(commune=commune(province="01")))
     )
     ministry = make_user(Role.MINISTRY)
     decision = svc.ministry_recognise(

@@ -141,12 +141,12 @@ def test_rounds_councils_and_decisions(demo_data):
 
 
 def test_demo_accounts_have_work_waiting(demo_data):
-    producer = User.objects.get(username="demo.producer")
+    producer_user = User.objects.get(username="demo.producer")
     commune = User.objects.get(username="demo.commune")
     province = User.objects.get(username="demo.province")
     council = User.objects.get(username="demo.council")
 
-    own = services.dossiers_visible_to(producer).exclude(status=S.RECOGNISED)
+    own = services.dossiers_visible_to(producer_user).exclude(status=S.RECOGNISED)
     assert set(own.values_list("status", flat=True)) == {S.DRAFT, S.SUBMITTED}
 
     waiting = services.dossiers_visible_to(commune).filter(status=S.SUBMITTED)

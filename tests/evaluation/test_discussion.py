@@ -36,9 +36,9 @@ def sent_back():
         c for c in comp.criteria if c.code != wide.code and c.allowed_sorted[-1] - c.allowed_sorted[0] >= 1
     )
     base = answers_totalling(comp, 60)
-    label = DossierAttachment.objects.create(dossier=d, document=document(d.entity, "label"), kind="label")
+    label = DossierAttachment.objects.create(dossier=d, document=document(d.producer, "label"), kind="label")
     lab = DossierAttachment.objects.create(
-        dossier=d, document=document(d.entity, "lab_result"), kind="lab_result"
+        dossier=d, document=document(d.producer, "lab_result"), kind="lab_result"
     )
     chair, m1, m2 = scoring_members(d)
     hi, lo = wide.allowed_sorted[-1], wide.allowed_sorted[0]
@@ -158,7 +158,7 @@ def test_a_member_found_linked_to_the_producer_is_out_of_the_discussion(sent_bac
     d, wide = sent_back["d"], sent_back["wide"]
     chair, m1, m2 = sent_back["seats"]
     officer = make_user(Role.PROVINCE_OFFICER, province_id=d.round.province_id)
-    svc.record_conflict(officer, m2, [d.entity], "Cổ đông của cơ sở")
+    svc.record_conflict(officer, m2, [d.producer], "Cổ đông của cơ sở")
     url = reverse("evaluation:discussion", args=[d.pk])
     assert client_of(m2.user).get(url).status_code == 403
     page = client_of(m1.user).get(url)

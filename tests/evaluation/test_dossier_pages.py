@@ -18,7 +18,7 @@ from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import MINIMAL_PDF, RoundFactory, council, document, dossier_at
 from tests.evaluation.test_dossiers import ready_dossier, self_assess
 from tests.evaluation.test_library import JS_PDF
-from tests.factories import EntityFactory, ProductFactory, image_bytes, make_user, other_commune
+from tests.factories import ProducerFactory, ProductFactory, image_bytes, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 READERS = [Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.COUNCIL_MEMBER, Role.MINISTRY]
@@ -30,11 +30,11 @@ def row(obj):
 
 def people(dossier):
     """One user of each role in the dossier's scope."""
-    entity = dossier.entity
+    producer = dossier.producer
     return {
-        Role.PRODUCER: make_user(Role.PRODUCER, entity=entity),
-        Role.COMMUNE_OFFICER: make_user(Role.COMMUNE_OFFICER, commune=entity.commune),
-        Role.PROVINCE_OFFICER: make_user(Role.PROVINCE_OFFICER, province_id=entity.commune.province_id),
+        Role.PRODUCER: make_user(Role.PRODUCER, producer=producer),
+        Role.COMMUNE_OFFICER: make_user(Role.COMMUNE_OFFICER, commune=producer.commune),
+        Role.PROVINCE_OFFICER: make_user(Role.PROVINCE_OFFICER, province_id=producer.commune.province_id),
         Role.COUNCIL_MEMBER: make_user(Role.COUNCIL_MEMBER),
         Role.MINISTRY: make_user(Role.MINISTRY),
     }
@@ -62,11 +62,11 @@ def test_list_denied_and_anonymous(client_of, client):
 def test_list_scoping_and_filters(client_of):
     mine = dossier_at(S.SUBMITTED)
     other = dossier_at(
-        S.SUBMITTED, product=ProductFactory(entity=EntityFactory(commune=other_commune(mine.commune)))
+        S.SUBMITTED, product=ProductFactory(producer=ProducerFactory(commune=other_commune(mine.commune)))
     )
-    draft = dossier_at(S.DRAFT, product=ProductFactory(entity=EntityFactory(commune=mine.commune)))
-    producer = client_of(make_user(Role.PRODUCER, entity=mine.entity))
-    body = producer.get(reverse("evaluation:dossier_list")).content.decode()
+    draft = dossier_at(S.DRAFT, product=ProductFactory(producer=ProducerFactory(commune=mine.commune)))
+    producer_user = client_of(make_user(Role.PRODUCER, producer=mine.producer))
+    body = producer_user.get(reverse("evaluation:dossier_list")).content.decode()
     assert mine.product.name_vi in body and other.product.name_vi not in body
     officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=mine.commune))
     body = officer.get(reverse("evaluation:dossier_list")).content.decode()
@@ -153,8 +153,10 @@ def test_hub_shows_numbers_deadline_days_left_checklist_and_timeline(client_of, 
 
 def test_hub_buttons_follow_workflow_and_scope(client_of):
     dossier = dossier_at(S.DRAFT)
-    producer = make_user(Role.PRODUCER, entity=dossier.entity)
-    body = client_of(producer).get(reverse("evaluation:dossier_detail", args=[dossier.pk])).content.decode()
+    producer_user = make_user(Role.PRODUCER, producer=dossier.producer)
+    body = (
+        client_of(producer_user).get(reverse("evaluation:dossier_detail", args=[dossier.pk])).content.decode()
+    )
     assert reverse("evaluation:dossier_submit", args=[dossier.pk]) in body
     assert reverse("evaluation:dossier_withdraw", args=[dossier.pk]) in body
     assert reverse("evaluation:dossier_form01", args=[dossier.pk]) in body
@@ -171,26 +173,30 @@ def test_hub_buttons_follow_workflow_and_scope(client_of):
 
 def test_hub_flags_documents_expiring_before_the_decision(client_of):
     dossier = dossier_at(S.DRAFT, round_=RoundFactory(decision_due=dt.date(2099, 12, 30)))
-    doc = document(dossier.entity, DocumentKind.FOOD_SAFETY, expires_on=dt.date(2099, 6, 1))
+    doc = document(dossier.producer, DocumentKind.FOOD_SAFETY, expires_on=dt.date(2099, 6, 1))
     DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
-    producer = make_user(Role.PRODUCER, entity=dossier.entity)
-    body = client_of(producer).get(reverse("evaluation:dossier_detail", args=[dossier.pk])).content.decode()
+    producer_user = make_user(Role.PRODUCER, producer=dossier.producer)
+    body = (
+        client_of(producer_user).get(reverse("evaluation:dossier_detail", args=[dossier.pk])).content.decode()
+    )
     assert 'data-flag="before_decision"' in body and 'id="expiry-warning"' in body
-    library = client_of(producer).get(reverse("evaluation:library")).content.decode()
+    library = client_of(producer_user).get(reverse("evaluation:library")).content.decode()
     assert 'data-flag="before_decision"' in library
     # The commune is told too: on the dossier and in the producer's library.
     officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=dossier.commune))
     body = officer.get(reverse("evaluation:dossier_detail", args=[dossier.pk])).content.decode()
     assert 'data-flag="before_decision"' in body and 'id="expiry-warning"' in body
-    library = officer.get(reverse("evaluation:library"), {"entity": dossier.entity_id}).content.decode()
+    library = officer.get(reverse("evaluation:library"), {"producer": dossier.producer_id}).content.decode()
     assert 'data-flag="before_decision"' in library
 
 
 def test_hub_shows_return_reasons_and_result(client_of):
     dossier = dossier_at(S.SCORED, points="72.50", stars=4)
     Dossier.objects.filter(pk=dossier.pk).update(return_reason="Thiếu hợp đồng nguyên liệu")
-    producer = make_user(Role.PRODUCER, entity=dossier.entity)
-    body = client_of(producer).get(reverse("evaluation:dossier_detail", args=[dossier.pk])).content.decode()
+    producer_user = make_user(Role.PRODUCER, producer=dossier.producer)
+    body = (
+        client_of(producer_user).get(reverse("evaluation:dossier_detail", args=[dossier.pk])).content.decode()
+    )
     assert "Thiếu hợp đồng nguyên liệu" in body and "72" in body and "★★★★" in body
 
 
@@ -217,7 +223,7 @@ def test_edit_pages_per_role(client_of, name):
 
 def test_form_posts_save(client_of):
     dossier = dossier_at(S.DRAFT)
-    client = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
+    client = client_of(make_user(Role.PRODUCER, producer=dossier.producer))
     data = {k: v for k, v in ds.form01_from_registry(dossier.product, "first", 5).items() if v is not None}
     data.update(product_name="Bánh tráng phơi sương loại đặc biệt", sample_count=5)
     assert client.post(reverse("evaluation:dossier_form01", args=[dossier.pk]), data).status_code == 302
@@ -236,17 +242,17 @@ def test_form_posts_save(client_of):
 
 def test_frozen_dossier_edit_pages_refuse_and_nothing_changes(client_of):
     dossier = dossier_at(S.SUBMITTED)
-    producer = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
+    producer_user = client_of(make_user(Role.PRODUCER, producer=dossier.producer))
     before = row(dossier)
     detail = reverse("evaluation:dossier_detail", args=[dossier.pk])
-    response = producer.get(reverse("evaluation:dossier_form01", args=[dossier.pk]), follow=True)
+    response = producer_user.get(reverse("evaluation:dossier_form01", args=[dossier.pk]), follow=True)
     assert response.redirect_chain[-1][0] == detail
     assert "đã được nộp và bị khóa" in response.content.decode()
-    doc = document(dossier.entity, DocumentKind.AWARD)
+    doc = document(dossier.producer, DocumentKind.AWARD)
     posts = [
         (
             "dossier_form01",
-            {"entity_name": "x", "representative_name": "x", "product_name": "x", "sample_count": 1},
+            {"producer_name": "x", "representative_name": "x", "product_name": "x", "sample_count": 1},
         ),
         ("dossier_form02", {"part4__future_plan": "x"}),
         ("dossier_attachments", {"op": "attach", "document": doc.pk, "kind": doc.kind}),
@@ -254,12 +260,12 @@ def test_frozen_dossier_edit_pages_refuse_and_nothing_changes(client_of):
         ("dossier_submit", {}),
     ]
     for name, data in posts:
-        response = producer.post(reverse(f"evaluation:{name}", args=[dossier.pk]), data)
+        response = producer_user.post(reverse(f"evaluation:{name}", args=[dossier.pk]), data)
         assert response.status_code == 302, name
     assert row(dossier) == before
     assert not DossierAttachment.objects.filter(dossier=dossier).exists()
     documents = EvidenceDocument.objects.count()
-    response = upload_post(producer, dossier, "nhan.pdf", MINIMAL_PDF)
+    response = upload_post(producer_user, dossier, "nhan.pdf", MINIMAL_PDF)
     assert response.status_code == 302 and response["Location"] == detail
     assert EvidenceDocument.objects.count() == documents and row(dossier) == before
 
@@ -286,7 +292,7 @@ def test_forged_posts_other_producer_404_wrong_role_403(client_of):
     assert officer.post(reverse("evaluation:dossier_withdraw", args=[dossier.pk])).status_code == 403
     assert row(dossier) == before
     assert (
-        client_of(make_user(Role.PRODUCER, entity=dossier.entity))
+        client_of(make_user(Role.PRODUCER, producer=dossier.producer))
         .get(reverse("evaluation:dossier_submit", args=[dossier.pk]))
         .status_code
         == 405
@@ -306,7 +312,7 @@ def test_submit_and_withdraw_through_the_pages(client_of):
 
 def test_submit_page_lists_what_is_missing(client_of):
     dossier = dossier_at(S.DRAFT)
-    client = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
+    client = client_of(make_user(Role.PRODUCER, producer=dossier.producer))
     response = client.post(reverse("evaluation:dossier_submit", args=[dossier.pk]), follow=True)
     body = response.content.decode()
     assert 'class="msg-error"' in body and "III" in body
@@ -317,7 +323,7 @@ def test_submit_page_lists_what_is_missing(client_of):
 def test_take_self_assessment_button(client_of):
     dossier = dossier_at(S.DRAFT)
     draft = self_assess(dossier.product)
-    client = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
+    client = client_of(make_user(Role.PRODUCER, producer=dossier.producer))
     assert client.post(reverse("evaluation:dossier_take_self", args=[dossier.pk])).status_code == 302
     dossier.refresh_from_db()
     assert dossier.self_answers == draft.answers
@@ -335,7 +341,7 @@ def upload_post(client, dossier, name, data, kind=DocumentKind.LABEL):
 
 def test_upload_and_attach_checks_content(client_of):
     dossier = dossier_at(S.DRAFT)
-    client = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
+    client = client_of(make_user(Role.PRODUCER, producer=dossier.producer))
     assert upload_post(client, dossier, "nhan.pdf", image_bytes("PNG")).status_code == 302
     att = DossierAttachment.objects.get(dossier=dossier)
     assert att.kind == DocumentKind.LABEL and att.document.content_type == "image/png"
@@ -343,21 +349,21 @@ def test_upload_and_attach_checks_content(client_of):
         response = upload_post(client, dossier, name, data)
         assert response.status_code == 200
     assert DossierAttachment.objects.filter(dossier=dossier).count() == 1
-    assert EvidenceDocument.objects.filter(entity=dossier.entity).count() == 1
+    assert EvidenceDocument.objects.filter(producer=dossier.producer).count() == 1
 
 
 def test_attach_and_detach_through_the_page(client_of):
     dossier = dossier_at(S.DRAFT)
-    client = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
-    doc = document(dossier.entity, DocumentKind.LAB_RESULT)
+    client = client_of(make_user(Role.PRODUCER, producer=dossier.producer))
+    doc = document(dossier.producer, DocumentKind.LAB_RESULT)
     url = reverse("evaluation:dossier_attachments", args=[dossier.pk])
     assert client.post(url, {"op": "attach", "document": doc.pk, "kind": doc.kind}).status_code == 302
     att = DossierAttachment.objects.get(dossier=dossier)
-    foreign = document(EntityFactory())
+    foreign = document(ProducerFactory())
     assert client.post(url, {"op": "attach", "document": foreign.pk, "kind": foreign.kind}).status_code == 200
     other = dossier_at(S.DRAFT)
     other_att = DossierAttachment.objects.create(
-        dossier=other, document=document(other.entity), kind=DocumentKind.BUSINESS_REGISTRATION
+        dossier=other, document=document(other.producer), kind=DocumentKind.BUSINESS_REGISTRATION
     )
     assert client.post(url, {"op": "detach", "attachment": other_att.pk}).status_code == 404
     assert client.post(url, {"op": "detach", "attachment": att.pk}).status_code == 302
@@ -372,17 +378,17 @@ def test_open_page_per_role(client_of):
     product = ProductFactory()
     round_ = RoundFactory()
     url = reverse("evaluation:dossier_open", args=[product.pk])
-    producer = client_of(make_user(Role.PRODUCER, entity=product.entity))
-    assert producer.get(url).status_code == 200
+    producer_user = client_of(make_user(Role.PRODUCER, producer=product.producer))
+    assert producer_user.get(url).status_code == 200
     assert client_of(make_user(Role.PRODUCER)).get(url).status_code == 404
     assert client_of(make_user(Role.PROVINCE_OFFICER)).get(url).status_code == 403
     assert client_of(make_user(Role.COUNCIL_MEMBER)).get(url).status_code == 403
-    response = producer.post(url, {"round": round_.pk, "request_type": "first"})
+    response = producer_user.post(url, {"round": round_.pk, "request_type": "first"})
     dossier = Dossier.objects.get(product=product)
     assert response["Location"] == reverse("evaluation:dossier_detail", args=[dossier.pk])
-    response = producer.post(url, {"round": round_.pk, "request_type": "first"})
+    response = producer_user.post(url, {"round": round_.pk, "request_type": "first"})
     assert response.status_code == 200 and Dossier.objects.filter(product=product).count() == 1
-    officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=product.entity.commune))
+    officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=product.producer.commune))
     assert officer.get(url).status_code == 200
 
 
@@ -390,17 +396,17 @@ def test_open_page_per_role(client_of):
 
 
 def test_library_pages_per_role(client_of, client):
-    entity = EntityFactory()
-    doc = document(entity)
-    producer = client_of(make_user(Role.PRODUCER, entity=entity))
-    assert producer.get(reverse("evaluation:library")).status_code == 200
-    assert producer.get(reverse("evaluation:library_upload")).status_code == 200
-    assert producer.get(reverse("evaluation:library_document", args=[doc.pk])).status_code == 200
-    officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=entity.commune))
-    assert entity.name in officer.get(reverse("evaluation:library")).content.decode()
-    assert officer.get(reverse("evaluation:library"), {"entity": entity.pk}).status_code == 200
-    outsider = client_of(make_user(Role.COMMUNE_OFFICER, commune=other_commune(entity.commune)))
-    assert outsider.get(reverse("evaluation:library"), {"entity": entity.pk}).status_code == 404
+    producer = ProducerFactory()
+    doc = document(producer)
+    producer_user = client_of(make_user(Role.PRODUCER, producer=producer))
+    assert producer_user.get(reverse("evaluation:library")).status_code == 200
+    assert producer_user.get(reverse("evaluation:library_upload")).status_code == 200
+    assert producer_user.get(reverse("evaluation:library_document", args=[doc.pk])).status_code == 200
+    officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=producer.commune))
+    assert producer.name in officer.get(reverse("evaluation:library")).content.decode()
+    assert officer.get(reverse("evaluation:library"), {"producer": producer.pk}).status_code == 200
+    outsider = client_of(make_user(Role.COMMUNE_OFFICER, commune=other_commune(producer.commune)))
+    assert outsider.get(reverse("evaluation:library"), {"producer": producer.pk}).status_code == 404
     assert outsider.get(reverse("evaluation:library_document", args=[doc.pk])).status_code == 404
     assert (
         client_of(make_user(Role.PRODUCER))
@@ -435,7 +441,7 @@ def test_library_upload_page(client_of):
     doc = EvidenceDocument.objects.get()
     assert (
         response.status_code == 302
-        and doc.entity_id == user.entity_id
+        and doc.producer_id == user.producer_id
         and doc.expires_on == dt.date(2028, 5, 1)
     )
     response = client.post(
@@ -453,9 +459,9 @@ def test_library_upload_page(client_of):
 
 def test_download_only_through_the_checked_view(client_of):
     product = ProductFactory()
-    doc = document(product.entity)
-    producer = client_of(make_user(Role.PRODUCER, entity=product.entity))
-    response = producer.get(reverse("evaluation:library_download", args=[doc.pk]))
+    doc = document(product.producer)
+    producer_user = client_of(make_user(Role.PRODUCER, producer=product.producer))
+    response = producer_user.get(reverse("evaluation:library_download", args=[doc.pk]))
     assert response.status_code == 200 and b"".join(response.streaming_content) == MINIMAL_PDF
     assert response["Content-Type"] == "application/pdf" and "attachment" in response["Content-Disposition"]
     assert (
@@ -474,16 +480,16 @@ def test_download_only_through_the_checked_view(client_of):
 
 def test_library_list_query_count_is_fixed(client_of, django_assert_max_num_queries):
     product = ProductFactory()
-    producer = make_user(Role.PRODUCER, entity=product.entity)
-    client = client_of(producer)
+    producer_user = make_user(Role.PRODUCER, producer=product.producer)
+    client = client_of(producer_user)
     dossier = dossier_at(S.DRAFT, product=product)
-    doc = document(product.entity, expires_on=dt.date(2026, 12, 1))
+    doc = document(product.producer, expires_on=dt.date(2026, 12, 1))
     DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
     client.get(reverse("evaluation:library"))
     with django_assert_max_num_queries(10) as small:
         assert client.get(reverse("evaluation:library")).status_code == 200
     for kind in (DocumentKind.LABEL, DocumentKind.LAB_RESULT, DocumentKind.IP, DocumentKind.PHOTO):
-        extra = document(product.entity, kind, product=product)
+        extra = document(product.producer, kind, product=product)
         DossierAttachment.objects.create(dossier=dossier, document=extra, kind=kind)
     with django_assert_max_num_queries(10) as large:
         assert client.get(reverse("evaluation:library")).status_code == 200
@@ -492,13 +498,13 @@ def test_library_list_query_count_is_fixed(client_of, django_assert_max_num_quer
 
 def test_hub_query_count_does_not_grow_with_attachments(client_of, django_assert_max_num_queries):
     dossier = dossier_at(S.DRAFT)
-    client = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
+    client = client_of(make_user(Role.PRODUCER, producer=dossier.producer))
     url = reverse("evaluation:dossier_detail", args=[dossier.pk])
     client.get(url)
     with django_assert_max_num_queries(40) as small:
         assert client.get(url).status_code == 200
     for kind in (DocumentKind.LABEL, DocumentKind.LAB_RESULT, DocumentKind.IP, DocumentKind.PHOTO):
-        doc = document(dossier.entity, kind)
+        doc = document(dossier.producer, kind)
         DossierAttachment.objects.create(dossier=dossier, document=doc, kind=kind)
     with django_assert_max_num_queries(40) as large:
         assert client.get(url).status_code == 200
@@ -513,14 +519,14 @@ def test_download_header_is_safe_for_vietnamese_and_odd_names(client_of):
 
     user = make_user(Role.PRODUCER)
     client = client_of(user)
-    doc = document(user.entity)  # original name "giấy-chứng-nhận.pdf"
+    doc = document(user.producer)  # original name "giấy-chứng-nhận.pdf"
     response = client.get(reverse("evaluation:library_download", args=[doc.pk]))
     assert response["Content-Disposition"] == (
         "attachment; filename*=utf-8''gi%E1%BA%A5y-ch%E1%BB%A9ng-nh%E1%BA%ADn.pdf"
     )
     odd = library.upload(
         user,
-        user.entity,
+        user.producer,
         SimpleUploadedFile('bien "ban"\r\nX-Evil: 1.pdf', MINIMAL_PDF),
         kind=DocumentKind.OTHER,
         title="Biên bản",
@@ -533,21 +539,24 @@ def test_download_header_is_safe_for_vietnamese_and_odd_names(client_of):
 
 def test_ids_that_are_not_numbers_are_not_found_and_change_nothing(client_of):
     dossier = dossier_at(S.DRAFT)
-    producer = client_of(make_user(Role.PRODUCER, entity=dossier.entity))
-    doc = document(dossier.entity, DocumentKind.LABEL)
+    producer_user = client_of(make_user(Role.PRODUCER, producer=dossier.producer))
+    doc = document(dossier.producer, DocumentKind.LABEL)
     att = DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
     url = reverse("evaluation:dossier_attachments", args=[dossier.pk])
     for bad in ("abc", "1 OR 1=1", ""):
-        assert producer.post(url, {"op": "detach", "attachment": bad}).status_code == 404
+        assert producer_user.post(url, {"op": "detach", "attachment": bad}).status_code == 404
     assert DossierAttachment.objects.filter(pk=att.pk).exists()
     upload = reverse("evaluation:library_upload")
-    assert producer.get(upload + "?replaces=abc").status_code == 404
-    response = producer.post(
+    assert producer_user.get(upload + "?replaces=abc").status_code == 404
+    response = producer_user.post(
         upload + "?replaces=x1", {"kind": "label", "file": SimpleUploadedFile("n.pdf", MINIMAL_PDF)}
     )
-    assert response.status_code == 404 and EvidenceDocument.objects.filter(entity=dossier.entity).count() == 1
+    assert (
+        response.status_code == 404
+        and EvidenceDocument.objects.filter(producer=dossier.producer).count() == 1
+    )
     officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=dossier.commune))
-    assert officer.get(reverse("evaluation:library"), {"entity": "abc"}).status_code == 404
+    assert officer.get(reverse("evaluation:library"), {"producer": "abc"}).status_code == 404
 
 
 def test_the_admin_only_reads_evaluation_rows(client_of):
@@ -556,7 +565,7 @@ def test_the_admin_only_reads_evaluation_rows(client_of):
     admin_user = get_user_model().objects.create_superuser("chief", "chief@example.com", "x")
     client = client_of(admin_user)
     dossier = dossier_at(S.SUBMITTED)
-    doc = document(dossier.entity)
+    doc = document(dossier.producer)
     DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
     before, doc_before = row(dossier), row(doc)
     change = reverse("admin:evaluation_dossier_change", args=[dossier.pk])
@@ -586,7 +595,7 @@ def test_what_changed_names_the_form_fields_by_their_labels(client_of):
     from tests.evaluation.test_dossiers import certificate
 
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     old = dossier_at(S.RECOGNISED, product=product)
     old.form01 = ds.form01_from_registry(product, "first", 5)
     old.form02 = {"part2": {"markets": "Tây Ninh"}}

@@ -29,7 +29,7 @@ from ocop.evaluation.services import selfassessment as sa
 from ocop.evaluation.workflow import DossierStatus as S
 from ocop.registry.models import Product
 from tests.evaluation.factories import RoundFactory, document, dossier_at
-from tests.factories import EntityFactory, ProductFactory, make_user, other_commune
+from tests.factories import ProducerFactory, ProductFactory, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +53,15 @@ def required_docs(dossier_or_product, user=None):
     product = getattr(dossier_or_product, "product", dossier_or_product)
     docs = []
     for kind in checklist.required_kinds(product.classification.group_code):
-        docs.append(document(product.entity, kind, expires_on=dt.date(2030, 1, 1)))
+        docs.append(document(product.producer, kind, expires_on=dt.date(2030, 1, 1)))
     return docs
 
 
 def ready_dossier(user=None, product=None, round_=None):
     """An open draft whose required documents and Part III are complete."""
-    product = product or ProductFactory(entity=EntityFactory())
-    user = user or make_user(Role.PRODUCER, entity=product.entity)
-    round_ = round_ or RoundFactory(province_id=product.entity.commune.province_id)
+    product = product or ProductFactory(producer=ProducerFactory())
+    user = user or make_user(Role.PRODUCER, producer=product.producer)
+    round_ = round_ or RoundFactory(province_id=product.producer.commune.province_id)
     self_assess(product)
     dossier = ds.open_dossier(user, product, round_, RequestType.FIRST)
     for doc in required_docs(product):
@@ -73,13 +73,13 @@ def certificate(product, expires_on, status="valid"):
     return Certificate.objects.create(
         number=f"{product.pk}/CN-OCOP",
         product=product,
-        entity=product.entity,
-        province_id=product.entity.commune.province_id,
+        producer=product.producer,
+        province_id=product.producer.commune.province_id,
         decision_number="1/QĐ-UBND",
         decision_date=expires_on - dt.timedelta(days=3 * 365),
         stars=4,
         product_name=product.name_vi,
-        entity_name=product.entity.name,
+        producer_name=product.producer.name,
         issued_on=expires_on - dt.timedelta(days=3 * 365),
         expires_on=expires_on,
         status=status,
@@ -95,14 +95,14 @@ def row(obj):
 
 
 def test_open_prefills_form01_form02_and_part3_from_the_registry_and_self_assessment():
-    product = ProductFactory(entity=EntityFactory(phone="0276 3812345"))
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    product = ProductFactory(producer=ProducerFactory(phone="0276 3812345"))
+    user = make_user(Role.PRODUCER, producer=product.producer)
     draft = self_assess(product)
     round_ = RoundFactory()
     dossier = ds.open_dossier(user, product, round_, RequestType.FIRST)
     assert dossier.status == S.DRAFT
-    assert dossier.entity == product.entity and dossier.commune == product.entity.commune
-    assert dossier.form01["entity_name"] == product.entity.name
+    assert dossier.producer == product.producer and dossier.commune == product.producer.commune
+    assert dossier.form01["producer_name"] == product.producer.name
     assert dossier.form01["representative_name"] == "Nguyễn Thị Hoa"
     assert dossier.form01["product_name"] == product.name_vi
     assert dossier.form01["product_set"].startswith("I.3.a")
@@ -114,12 +114,12 @@ def test_open_prefills_form01_form02_and_part3_from_the_registry_and_self_assess
     assert AuditEvent.objects.filter(object_id=str(dossier.pk), action=AuditEvent.Action.CREATE).exists()
 
 
-def test_commune_officer_may_open_for_an_entity_of_its_commune_only():
-    product = ProductFactory(entity=EntityFactory())
-    officer = make_user(Role.COMMUNE_OFFICER, commune=product.entity.commune)
+def test_commune_officer_may_open_for_an_producer_of_its_commune_only():
+    product = ProductFactory(producer=ProducerFactory())
+    officer = make_user(Role.COMMUNE_OFFICER, commune=product.producer.commune)
     assert ds.open_dossier(officer, product, RoundFactory(), RequestType.FIRST).pk
-    product2 = ProductFactory(entity=EntityFactory())
-    other = make_user(Role.COMMUNE_OFFICER, commune=other_commune(product2.entity.commune))
+    product2 = ProductFactory(producer=ProducerFactory())
+    other = make_user(Role.COMMUNE_OFFICER, commune=other_commune(product2.producer.commune))
     with pytest.raises(PermissionDenied):
         ds.open_dossier(other, product2, RoundFactory(), RequestType.FIRST)
     assert not Dossier.objects.filter(product=product2).exists()
@@ -142,7 +142,7 @@ def test_another_producer_cannot_open():
 
 def test_round_must_be_open_and_of_the_products_province():
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     closed = RoundFactory(status=RoundStatus.CLOSED)
     with pytest.raises(ValidationError, match="đã đóng"):
         ds.open_dossier(user, product, closed, RequestType.FIRST)
@@ -154,7 +154,7 @@ def test_round_must_be_open_and_of_the_products_province():
 
 def test_one_open_dossier_per_product_with_a_clear_message():
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     first = ds.open_dossier(user, product, RoundFactory(), RequestType.FIRST)
     with pytest.raises(ValidationError, match="đang có hồ sơ chưa hoàn tất"):
         ds.open_dossier(user, product, RoundFactory(), RequestType.FIRST)
@@ -165,7 +165,7 @@ def test_one_open_dossier_per_product_with_a_clear_message():
 
 def test_tourism_dossier_has_no_samples_and_no_lab_items():
     product = ProductFactory(product_set="VI.1")
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     dossier = ds.open_dossier(user, product, RoundFactory(), RequestType.FIRST)
     assert dossier.sample_count == 0
     kinds = {i.kind for i in checklist.items_for("VI")}
@@ -177,7 +177,7 @@ def test_tourism_dossier_has_no_samples_and_no_lab_items():
 @pytest.mark.parametrize("request_type", [RequestType.UPGRADE, RequestType.REEVALUATION])
 def test_upgrade_and_reevaluation_need_a_valid_certificate(request_type):
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     with pytest.raises(ValidationError, match="giấy chứng nhận OCOP còn hiệu lực"):
         ds.open_dossier(user, product, RoundFactory(), request_type)
     certificate(product, dt.date.today() + dt.timedelta(days=150), status="revoked")
@@ -188,7 +188,7 @@ def test_upgrade_and_reevaluation_need_a_valid_certificate(request_type):
 
 def test_reevaluation_window_early_refused_open_allowed_late_warned(monkeypatch):
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     expires = dt.date(2027, 6, 30)
     certificate(product, expires)
     for day, state in (
@@ -211,13 +211,13 @@ def test_reevaluation_window_early_refused_open_allowed_late_warned(monkeypatch)
 
 def test_upgrade_copies_the_last_dossier_and_shows_only_what_changed():
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     old = dossier_at(S.RECOGNISED, product=product)
     old.form01 = ds.form01_from_registry(product, RequestType.FIRST, 5)
     old.form02 = {"part2": {"markets": "Tây Ninh"}, "part4": {"future_plan": "Mở rộng"}}
     old.self_answers = full_answers(product)
     old.save()
-    reg = document(product.entity, DocumentKind.BUSINESS_REGISTRATION)
+    reg = document(product.producer, DocumentKind.BUSINESS_REGISTRATION)
     DossierAttachment.objects.create(dossier=old, document=reg, kind=reg.kind)
     certificate(product, dt.date.today() + dt.timedelta(days=900))
     new = ds.open_dossier(user, product, RoundFactory(), RequestType.UPGRADE)
@@ -228,7 +228,7 @@ def test_upgrade_copies_the_last_dossier_and_shows_only_what_changed():
     changes = ds.changes_since_previous(new)
     assert changes.empty
     ds.update_form02(user, new, {"part2": {"markets": "Tây Ninh, TP. Hồ Chí Minh"}})
-    lab = document(product.entity, DocumentKind.LAB_RESULT)
+    lab = document(product.producer, DocumentKind.LAB_RESULT)
     ds.attach(user, new, lab, lab.kind)
     changes = ds.changes_since_previous(Dossier.objects.get(pk=new.pk))
     assert changes.forms == [("Form 02", "part2.markets", "Tây Ninh", "Tây Ninh, TP. Hồ Chí Minh")]
@@ -240,7 +240,7 @@ def test_upgrade_copies_the_last_dossier_and_shows_only_what_changed():
 
 def test_forms_edit_and_take_self_assessment():
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     dossier = ds.open_dossier(user, product, RoundFactory(), RequestType.FIRST)
     assert dossier.self_answers == {}
     ds.update_form01(user, dossier, {"product_name": "Bánh tráng mới", "sample_count": 6, "evil": "x"})
@@ -257,11 +257,11 @@ def test_forms_edit_and_take_self_assessment():
 
 def test_attach_refuses_another_producers_document_and_archived_versions():
     user, dossier = ready_dossier()
-    foreign = document(EntityFactory())
+    foreign = document(ProducerFactory())
     before = DossierAttachment.objects.filter(dossier=dossier).count()
     with pytest.raises(ValidationError):
         ds.attach(user, dossier, foreign, foreign.kind)
-    archived = document(dossier.entity, DocumentKind.AWARD)
+    archived = document(dossier.producer, DocumentKind.AWARD)
     archived.archived = True
     archived.save()
     with pytest.raises(ValidationError):
@@ -289,7 +289,7 @@ def test_another_producer_cannot_edit_and_nothing_changes():
 
 def test_submit_refuses_missing_documents_and_incomplete_part3_listing_what_is_missing():
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     self_assess(product, answers={})
     dossier = ds.open_dossier(user, product, RoundFactory(), RequestType.FIRST)
     before = row(dossier)
@@ -316,7 +316,7 @@ def test_submit_assigns_numbers_and_the_deadline(monkeypatch):
     assert done.commune_deadline == dt.date(2026, 9, 23)  # 2/9 National Day (and 1/9 bridge) excluded
     assert done.submitted_at is not None
     # A second product of the same commune gets the next numbers.
-    product2 = ProductFactory(entity=EntityFactory(commune=dossier.commune))
+    product2 = ProductFactory(producer=ProducerFactory(commune=dossier.commune))
     user2, d2 = ready_dossier(product=product2)
     d2 = ds.submit(user2, d2)
     assert d2.receipt_number == f"2/PĐK-{province}-{commune}-2026"
@@ -352,7 +352,7 @@ def test_frozen_after_submit_every_change_refused_nothing_changed():
     user, dossier = ready_dossier()
     dossier = ds.submit(user, dossier)
     before, atts = row(dossier), list(DossierAttachment.objects.filter(dossier=dossier).values())
-    extra = document(dossier.entity, DocumentKind.AWARD)
+    extra = document(dossier.producer, DocumentKind.AWARD)
     for call in (
         lambda: ds.update_form01(user, dossier, {"product_name": "x"}),
         lambda: ds.update_form02(user, dossier, {"part4": {"future_plan": "x"}}),
@@ -385,7 +385,7 @@ def test_resubmitting_a_returned_dossier_keeps_numbers_new_deadline(monkeypatch)
 
 def test_commune_officer_submits_on_behalf():
     product = ProductFactory()
-    officer = make_user(Role.COMMUNE_OFFICER, commune=product.entity.commune)
+    officer = make_user(Role.COMMUNE_OFFICER, commune=product.producer.commune)
     _u, dossier = ready_dossier(user=officer, product=product)
     assert ds.submit(officer, dossier).status == S.SUBMITTED
 
@@ -411,7 +411,7 @@ def test_upload_and_attach_is_both_or_neither(settings):
     from tests.evaluation.factories import MINIMAL_PDF
 
     user, dossier = ready_dossier()
-    sibling = ProductFactory(entity=dossier.entity)  # a document about another product cannot be attached
+    sibling = ProductFactory(producer=dossier.producer)  # a document about another product cannot be attached
     count = EvidenceDocument.objects.count()
     with pytest.raises(ValidationError):
         ds.upload_and_attach(
@@ -428,7 +428,7 @@ def test_upload_and_attach_is_both_or_neither(settings):
     att = ds.upload_and_attach(
         user, dossier, SimpleUploadedFile("b.pdf", MINIMAL_PDF), kind="label", title="Nhãn"
     )
-    assert att.dossier == dossier and att.document.entity == dossier.entity
+    assert att.dossier == dossier and att.document.producer == dossier.producer
 
 
 def test_submit_refuses_too_few_samples():
@@ -504,7 +504,7 @@ def test_upload_and_attach_on_a_frozen_dossier_is_refused_cleanly_outside_a_tran
 
 def test_upgrade_form01_takes_the_fixed_entries_from_the_registry_not_the_old_dossier():
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     old = dossier_at(S.RECOGNISED, product=product)
     old.form01 = {
         **ds.form01_from_registry(product, RequestType.FIRST, 5),
@@ -525,7 +525,7 @@ def test_upgrade_form01_takes_the_fixed_entries_from_the_registry_not_the_old_do
 
 def test_update_form01_never_takes_the_fixed_entries_and_refuses_a_bad_sample_count():
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     dossier = ds.open_dossier(user, product, RoundFactory(), RequestType.FIRST)
     before = row(dossier)
     ds.update_form01(user, dossier, {"request_type": "Tái đánh giá", "sheet": 1, "product_set": "x"})
@@ -543,7 +543,9 @@ def test_submit_skips_receipt_numbers_and_product_codes_already_taken(monkeypatc
     monkeypatch.setattr(ds, "local_today", lambda: dt.date(2026, 9, 1))
     province, commune = dossier.commune.province_id, dossier.commune_id
     # Numbers given before the platform (or by an import) with the same serials.
-    older = dossier_at(S.RECOGNISED, product=ProductFactory(entity=EntityFactory(commune=dossier.commune)))
+    older = dossier_at(
+        S.RECOGNISED, product=ProductFactory(producer=ProducerFactory(commune=dossier.commune))
+    )
     Dossier.objects.filter(pk=older.pk).update(receipt_number=f"1/PĐK-{province}-{commune}-2026")
     Product.objects.filter(pk=older.product_id).update(ocop_code=f"{province}-{commune}-001-2026")
     done = ds.submit(user, dossier)
@@ -561,14 +563,14 @@ def test_upgrade_copies_the_newest_version_even_when_a_middle_version_was_droppe
     from tests.evaluation.factories import MINIMAL_PDF
 
     product = ProductFactory()
-    user = make_user(Role.PRODUCER, entity=product.entity)
+    user = make_user(Role.PRODUCER, producer=product.producer)
     old = dossier_at(S.RECOGNISED, product=product)
-    a = document(product.entity, DocumentKind.FOOD_SAFETY)
+    a = document(product.producer, DocumentKind.FOOD_SAFETY)
     DossierAttachment.objects.create(dossier=old, document=a, kind=a.kind)
 
     def version(replaces):
         pdf = SimpleUploadedFile("attp.pdf", MINIMAL_PDF)
-        return library.upload(user, product.entity, pdf, kind=a.kind, title="ATTP", replaces=replaces)
+        return library.upload(user, product.producer, pdf, kind=a.kind, title="ATTP", replaces=replaces)
 
     b = version(a)
     c = version(b)

@@ -30,9 +30,9 @@ EXPIRES = D(2029, 1, 15)
 @pytest.fixture
 def cert():
     c = make_certificate(stars=4, issued_on=ISSUED)
-    make_user(Role.PRODUCER, entity=c.entity, email="hoptac@example.vn")
-    make_user(Role.COMMUNE_OFFICER, commune=c.entity.commune, email="xa@example.vn")
-    make_user(Role.PRODUCER, entity=c.entity, email="")  # no address: skipped
+    make_user(Role.PRODUCER, producer=c.producer, email="hoptac@example.vn")
+    make_user(Role.COMMUNE_OFFICER, commune=c.producer.commune, email="xa@example.vn")
+    make_user(Role.PRODUCER, producer=c.producer, email="")  # no address: skipped
     make_user(Role.PRODUCER, email="other@example.vn")  # another producer: never told
     return c
 

@@ -10,53 +10,53 @@ from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
 from ocop.evaluation.models import Idea, IdeaComment, IdeaStatus
 from ocop.evaluation.services import ideas
-from tests.factories import EntityFactory, commune, make_user, other_commune
+from tests.factories import ProducerFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 
 
-def new_idea(entity=None, **kw):
-    entity = entity or EntityFactory()
-    user = make_user(Role.PRODUCER, entity=entity)
-    return ideas.register(user, entity, title=kw.pop("title", "Mứt mãng cầu Bà Đen"), **kw)
+def new_idea(producer=None, **kw):
+    producer = producer or ProducerFactory()
+    user = make_user(Role.PRODUCER, producer=producer)
+    return ideas.register(user, producer, title=kw.pop("title", "Mứt mãng cầu Bà Đen"), **kw)
 
 
 def test_producer_registers_its_own_idea_with_audit():
     idea = new_idea(raw_materials="Mãng cầu Bà Đen")
-    assert idea.status == IdeaStatus.NEW and idea.created_by.entity_id == idea.entity_id
+    assert idea.status == IdeaStatus.NEW and idea.created_by.producer_id == idea.producer_id
     assert AuditEvent.objects.filter(object_id=str(idea.pk), action=AuditEvent.Action.CREATE).exists()
 
 
 def test_commune_officer_registers_for_its_commune_only():
-    entity = EntityFactory()
-    officer = make_user(Role.COMMUNE_OFFICER, commune=entity.commune)
-    assert ideas.register(officer, entity, title="Rượu nếp").entity == entity
-    outsider = make_user(Role.COMMUNE_OFFICER, commune=other_commune(entity.commune))
+    producer = ProducerFactory()
+    officer = make_user(Role.COMMUNE_OFFICER, commune=producer.commune)
+    assert ideas.register(officer, producer, title="Rượu nếp").producer == producer
+    outsider = make_user(Role.COMMUNE_OFFICER, commune=other_commune(producer.commune))
     with pytest.raises(PermissionDenied):
-        ideas.register(outsider, entity, title="Rượu nếp 2")
+        ideas.register(outsider, producer, title="Rượu nếp 2")
     with pytest.raises(PermissionDenied):
-        ideas.register(make_user(Role.PRODUCER), entity, title="x")
+        ideas.register(make_user(Role.PRODUCER), producer, title="x")
     with pytest.raises(PermissionDenied):
-        ideas.register(make_user(Role.PROVINCE_OFFICER), entity, title="x")
+        ideas.register(make_user(Role.PROVINCE_OFFICER), producer, title="x")
     assert Idea.objects.count() == 1
 
 
 def test_empty_title_refused():
-    entity = EntityFactory()
+    producer = ProducerFactory()
     with pytest.raises(ValidationError):
-        ideas.register(make_user(Role.PRODUCER, entity=entity), entity, title="  ")
+        ideas.register(make_user(Role.PRODUCER, producer=producer), producer, title="  ")
     assert not Idea.objects.exists()
 
 
 def test_commune_officer_comments_and_sets_status_producer_sees_comments(client_of):
     idea = new_idea()
-    officer = make_user(Role.COMMUNE_OFFICER, commune=idea.entity.commune)
+    officer = make_user(Role.COMMUNE_OFFICER, commune=idea.producer.commune)
     ideas.comment(officer, idea, "Cần bổ sung nguồn nguyên liệu")
     ideas.set_status(officer, idea, IdeaStatus.ACCEPTED)
     idea.refresh_from_db()
     assert idea.status == IdeaStatus.ACCEPTED
-    producer = make_user(Role.PRODUCER, entity=idea.entity)
-    page = client_of(producer).get(reverse("evaluation:idea_detail", args=[idea.pk]))
+    producer_user = make_user(Role.PRODUCER, producer=idea.producer)
+    page = client_of(producer_user).get(reverse("evaluation:idea_detail", args=[idea.pk]))
     assert page.status_code == 200
     assert "Cần bổ sung nguồn nguyên liệu" in page.content.decode()
     assert 'id="status-form"' not in page.content.decode()
@@ -65,13 +65,13 @@ def test_commune_officer_comments_and_sets_status_producer_sees_comments(client_
 def test_status_only_by_the_commune_officer_of_the_commune_nothing_changed():
     idea = new_idea()
     for user in (
-        make_user(Role.PRODUCER, entity=idea.entity),
-        make_user(Role.COMMUNE_OFFICER, commune=other_commune(idea.entity.commune)),
+        make_user(Role.PRODUCER, producer=idea.producer),
+        make_user(Role.COMMUNE_OFFICER, commune=other_commune(idea.producer.commune)),
         make_user(Role.PROVINCE_OFFICER),
     ):
         with pytest.raises(PermissionDenied):
             ideas.set_status(user, idea, IdeaStatus.NOT_SUITABLE)
-    officer = make_user(Role.COMMUNE_OFFICER, commune=idea.entity.commune)
+    officer = make_user(Role.COMMUNE_OFFICER, commune=idea.producer.commune)
     with pytest.raises(ValidationError):
         ideas.set_status(officer, idea, "bogus")
     idea.refresh_from_db()
@@ -85,7 +85,7 @@ def test_comment_refusals():
     with pytest.raises(PermissionDenied):
         ideas.comment(make_user(Role.PROVINCE_OFFICER), idea, "x")
     with pytest.raises(ValidationError):
-        ideas.comment(make_user(Role.COMMUNE_OFFICER, commune=idea.entity.commune), idea, " ")
+        ideas.comment(make_user(Role.COMMUNE_OFFICER, commune=idea.producer.commune), idea, " ")
     assert not IdeaComment.objects.exists()
 
 
@@ -93,14 +93,14 @@ def test_comment_refusals():
 
 
 def test_list_scoping(client_of):
-    here = new_idea(EntityFactory(commune=commune()), title="Ý tưởng ở đây")
-    there = new_idea(EntityFactory(commune=other_commune(commune())), title="Ý tưởng nơi khác")
-    elsewhere = new_idea(EntityFactory(commune=commune(province="01")), title="Ý tưởng Hà Nội")
+    here = new_idea(ProducerFactory(commune=commune()), title="Ý tưởng ở đây")
+    there = new_idea(ProducerFactory(commune=other_commune(commune())), title="Ý tưởng nơi khác")
+    elsewhere = new_idea(ProducerFactory(commune=commune(province="01")), title="Ý tưởng Hà Nội")
     url = reverse("evaluation:idea_list")
     seen = lambda user: client_of(user).get(url).content.decode()  # noqa: E731
-    producer_page = seen(make_user(Role.PRODUCER, entity=here.entity))
+    producer_page = seen(make_user(Role.PRODUCER, producer=here.producer))
     assert here.title in producer_page and there.title not in producer_page
-    commune_page = seen(make_user(Role.COMMUNE_OFFICER, commune=here.entity.commune))
+    commune_page = seen(make_user(Role.COMMUNE_OFFICER, commune=here.producer.commune))
     assert here.title in commune_page and there.title not in commune_page
     province_page = seen(make_user(Role.PROVINCE_OFFICER))
     assert (
@@ -148,16 +148,16 @@ def test_create_page_and_post(client_of):
     assert client.get(reverse("evaluation:idea_create")).status_code == 200
     response = client.post(
         reverse("evaluation:idea_create"),
-        {"entity": user.entity_id, "title": "Bột sắn dây", "product_set": ""},
+        {"producer": user.producer_id, "title": "Bột sắn dây", "product_set": ""},
     )
     idea = Idea.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
         "evaluation:idea_detail", args=[idea.pk]
     )
-    assert idea.entity_id == user.entity_id
-    # A forged entity id of another producer is not among the choices: refused, nothing saved.
-    other = EntityFactory()
-    response = client.post(reverse("evaluation:idea_create"), {"entity": other.pk, "title": "Giả"})
+    assert idea.producer_id == user.producer_id
+    # A forged producer id of another producer is not among the choices: refused, nothing saved.
+    other = ProducerFactory()
+    response = client.post(reverse("evaluation:idea_create"), {"producer": other.pk, "title": "Giả"})
     assert response.status_code == 200 and Idea.objects.count() == 1
     assert (
         client_of(make_user(Role.PROVINCE_OFFICER)).get(reverse("evaluation:idea_create")).status_code == 403
@@ -166,7 +166,7 @@ def test_create_page_and_post(client_of):
 
 def test_commune_officer_sets_status_through_the_page(client_of):
     idea = new_idea()
-    officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=idea.entity.commune))
+    officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=idea.producer.commune))
     url = reverse("evaluation:idea_detail", args=[idea.pk])
     assert officer.post(url, {"op": "status", "status": "not_suitable"}).status_code == 302
     assert officer.post(url, {"op": "comment", "text": "Không phù hợp vùng nguyên liệu"}).status_code == 302
@@ -177,12 +177,12 @@ def test_commune_officer_sets_status_through_the_page(client_of):
 def test_idea_list_query_count_is_fixed(client_of, django_assert_max_num_queries):
     officer = make_user(Role.COMMUNE_OFFICER, commune=commune())
     client = client_of(officer)
-    new_idea(EntityFactory(commune=officer.commune))
+    new_idea(ProducerFactory(commune=officer.commune))
     client.get(reverse("evaluation:idea_list"))
     with django_assert_max_num_queries(10) as small:
         assert client.get(reverse("evaluation:idea_list")).status_code == 200
     for _ in range(8):
-        new_idea(EntityFactory(commune=officer.commune))
+        new_idea(ProducerFactory(commune=officer.commune))
     with django_assert_max_num_queries(10) as large:
         assert client.get(reverse("evaluation:idea_list")).status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)

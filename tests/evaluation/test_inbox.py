@@ -17,7 +17,7 @@ from ocop.evaluation import inbox
 from ocop.evaluation.models import Idea, MemberRole, MemberScore
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import RoundFactory, council, document, dossier_at
-from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
+from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -40,13 +40,13 @@ def certificate(product, expires_on, status=CertificateStatus.VALID):
     return Certificate.objects.create(
         number=f"{next(_numbers):04d}/OCOP-80",
         product=product,
-        entity=product.entity,
-        province_id=product.entity.commune.province_id,
+        producer=product.producer,
+        province_id=product.producer.commune.province_id,
         decision_number="12/QĐ-UBND",
         decision_date=expires_on - dt.timedelta(days=36 * 30),
         stars=4,
         product_name=product.name_vi,
-        entity_name=product.entity.name,
+        producer_name=product.producer.name,
         issued_on=expires_on - dt.timedelta(days=36 * 30),
         expires_on=expires_on,
         status=status,
@@ -63,23 +63,25 @@ def count_queries(fn) -> int:
 
 
 def test_producer_inbox():
-    entity = EntityFactory()
-    user = make_user(Role.PRODUCER, entity=entity)
-    draft = dossier_at(S.DRAFT, product=ProductFactory(entity=entity))
-    returned = dossier_at(S.RETURNED, product=ProductFactory(entity=entity))
+    producer = ProducerFactory()
+    user = make_user(Role.PRODUCER, producer=producer)
+    draft = dossier_at(S.DRAFT, product=ProductFactory(producer=producer))
+    returned = dossier_at(S.RETURNED, product=ProductFactory(producer=producer))
     returned.return_reason = "Thiếu nhãn sản phẩm"
     returned.save()
-    dossier_at(S.SUBMITTED, product=ProductFactory(entity=entity))  # waits on the commune, not on them
+    dossier_at(S.SUBMITTED, product=ProductFactory(producer=producer))  # waits on the commune, not on them
     dossier_at(S.DRAFT)  # someone else's
-    soon = document(entity, expires_on=TODAY + dt.timedelta(days=20))
-    expired = document(entity, expires_on=TODAY - dt.timedelta(days=1))
-    document(entity, expires_on=TODAY + dt.timedelta(days=400))
-    document(entity)  # no expiry
-    document(EntityFactory(), expires_on=TODAY + dt.timedelta(days=5))
-    in_window = certificate(ProductFactory(entity=entity), TODAY + dt.timedelta(days=150))  # window open
-    late = certificate(ProductFactory(entity=entity), TODAY + dt.timedelta(days=60))  # window closed, valid
-    certificate(ProductFactory(entity=entity), TODAY + dt.timedelta(days=300))  # too early
-    certificate(ProductFactory(entity=entity), TODAY + dt.timedelta(days=150), CertificateStatus.REVOKED)
+    soon = document(producer, expires_on=TODAY + dt.timedelta(days=20))
+    expired = document(producer, expires_on=TODAY - dt.timedelta(days=1))
+    document(producer, expires_on=TODAY + dt.timedelta(days=400))
+    document(producer)  # no expiry
+    document(ProducerFactory(), expires_on=TODAY + dt.timedelta(days=5))
+    in_window = certificate(ProductFactory(producer=producer), TODAY + dt.timedelta(days=150))  # window open
+    late = certificate(
+        ProductFactory(producer=producer), TODAY + dt.timedelta(days=60)
+    )  # window closed, valid
+    certificate(ProductFactory(producer=producer), TODAY + dt.timedelta(days=300))  # too early
+    certificate(ProductFactory(producer=producer), TODAY + dt.timedelta(days=150), CertificateStatus.REVOKED)
 
     sections = inbox.sections(user, TODAY)
     assert keys(sections, "drafts") == [draft.pk]
@@ -101,11 +103,11 @@ def test_commune_inbox_puts_overdue_first():
     recent = dossier_at(S.SUBMITTED, received_on=dt.date(2026, 9, 10))
     old = dossier_at(S.SUBMITTED, received_on=dt.date(2026, 8, 1))
     dossier_at(S.AT_PROVINCE)
-    elsewhere = EntityFactory(commune=other_commune(commune()))
-    dossier_at(S.SUBMITTED, product=ProductFactory(entity=elsewhere))
-    idea = Idea.objects.create(entity=EntityFactory(), title="Mắm cá linh")
-    Idea.objects.create(entity=elsewhere, title="Không phải của xã")
-    Idea.objects.create(entity=EntityFactory(), title="Đã nhận", status="accepted")
+    elsewhere = ProducerFactory(commune=other_commune(commune()))
+    dossier_at(S.SUBMITTED, product=ProductFactory(producer=elsewhere))
+    idea = Idea.objects.create(producer=ProducerFactory(), title="Mắm cá linh")
+    Idea.objects.create(producer=elsewhere, title="Không phải của xã")
+    Idea.objects.create(producer=ProducerFactory(), title="Đã nhận", status="accepted")
 
     sections = inbox.sections(user, TODAY)
     items = section(sections, "submitted").items
@@ -129,7 +131,7 @@ def test_province_inbox():
     overdue = dossier_at(S.IN_COUNCIL, round_=late_round)
     dossier_at(S.SUBMITTED, round_=late_round)  # the commune's, not the province's
     dossier_at(S.RECOGNISED, round_=late_round)  # finished
-    foreign_product = ProductFactory(entity=EntityFactory(commune=commune(province="01")))
+    foreign_product = ProductFactory(producer=ProducerFactory(commune=commune(province="01")))
     dossier_at(S.AT_PROVINCE, product=foreign_product)
     expiring = certificate(ProductFactory(), TODAY + dt.timedelta(days=100))
     certificate(ProductFactory(), TODAY + dt.timedelta(days=400))
@@ -157,7 +159,7 @@ def test_council_member_inbox_and_chair_ready_to_close():
     rescoring.save()
     done = dossier_at(S.IN_COUNCIL, round_=round_, council_=c)
     conflicted = dossier_at(S.IN_COUNCIL, round_=round_, council_=c)
-    member.conflicts.add(conflicted.entity)
+    member.conflicts.add(conflicted.producer)
     dossier_at(S.IN_COUNCIL)  # another council
     now = timezone.now()
     MemberScore.objects.create(dossier=done, member=member, submitted_at=now)
@@ -195,13 +197,13 @@ def test_ministry_inbox():
 def _grow(role, user, n):
     if role == Role.PRODUCER:
         for _ in range(n):
-            dossier_at(S.DRAFT, product=ProductFactory(entity=user.entity))
-            document(user.entity, expires_on=TODAY + dt.timedelta(days=10))
-            certificate(ProductFactory(entity=user.entity), TODAY + dt.timedelta(days=150))
+            dossier_at(S.DRAFT, product=ProductFactory(producer=user.producer))
+            document(user.producer, expires_on=TODAY + dt.timedelta(days=10))
+            certificate(ProductFactory(producer=user.producer), TODAY + dt.timedelta(days=150))
     elif role == Role.COMMUNE_OFFICER:
         for _ in range(n):
             dossier_at(S.SUBMITTED)
-            Idea.objects.create(entity=EntityFactory(), title="Ý tưởng")
+            Idea.objects.create(producer=ProducerFactory(), title="Ý tưởng")
     elif role == Role.PROVINCE_OFFICER:
         for status in (S.AT_PROVINCE, S.SCORED) * n:
             dossier_at(status)
@@ -284,7 +286,7 @@ def test_ready_to_close_follows_the_closing_rule_exactly():
     assert keys(inbox.sections(chair.user, TODAY), "ready_to_close") == [d.pk]
     assert section(inbox.sections(chair.user, TODAY), "ready_to_close").items[0].note == "7/10"
     # One of the seven is found linked to the producer: 6 counted sheets of 9 eligible, 7 needed.
-    others[0].conflicts.add(d.entity)
+    others[0].conflicts.add(d.producer)
     assert keys(inbox.sections(chair.user, TODAY), "ready_to_close") == []
 
 

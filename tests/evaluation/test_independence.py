@@ -64,7 +64,7 @@ def scene():
     chair_b, member_a, member_c = scoring_members(d)
     comp = comp_of(d)
     code = comp.criteria[0].code
-    att = DossierAttachment.objects.create(dossier=d, document=document(d.entity), kind="label")
+    att = DossierAttachment.objects.create(dossier=d, document=document(d.producer), kind="label")
     sheet_a = svc.save_sheet(
         member_a.user,
         d,
@@ -136,7 +136,7 @@ def test_visible_scores(scene):
     assert set(svc.visible_scores(c.user, d)) == {sheet_c}
     assert not svc.visible_scores(b.user, d).exists()
     assert not svc.visible_scores(make_user(Role.PROVINCE_OFFICER), d).exists()
-    assert not svc.visible_scores(make_user(Role.PRODUCER, entity=d.entity), d).exists()
+    assert not svc.visible_scores(make_user(Role.PRODUCER, producer=d.producer), d).exists()
     outsider = CouncilMember.objects.filter(council=council(d.round)).first().user
     assert not svc.visible_scores(outsider, d).exists()
     # After the close: every submitted sheet, to the council and the province; still not to others.
@@ -150,7 +150,7 @@ def test_visible_scores(scene):
     assert set(svc.visible_scores(c.user, d)) == everyone
     assert set(svc.visible_scores(make_user(Role.PROVINCE_OFFICER), d)) == everyone
     assert not svc.visible_scores(make_user(Role.PROVINCE_OFFICER, province_id="01"), d).exists()
-    assert not svc.visible_scores(make_user(Role.PRODUCER, entity=d.entity), d).exists()
+    assert not svc.visible_scores(make_user(Role.PRODUCER, producer=d.producer), d).exists()
     assert not svc.visible_scores(outsider, d).exists()
     assert not svc.visible_scores(make_user(Role.MINISTRY), d).exists()
 

@@ -16,7 +16,7 @@ from ocop.evaluation.services import review, transition
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import council, dossier_at
 from tests.evaluation.test_scoring import scoring_members, submit
-from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
+from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ FORM03 = {
 
 
 def product():
-    return ProductFactory(entity=EntityFactory(), name_vi="Bánh tráng phơi sương Trảng Bàng — Hương Quê")
+    return ProductFactory(producer=ProducerFactory(), name_vi="Bánh tráng phơi sương Trảng Bàng — Hương Quê")
 
 
 def recipients():
@@ -57,14 +57,14 @@ def people():
 
 
 def producer_of(dossier, email="chuthe@example.vn"):
-    return make_user(Role.PRODUCER, entity=dossier.entity, email=email)
+    return make_user(Role.PRODUCER, producer=dossier.producer, email=email)
 
 
 def test_submit_mails_the_communes_officers(people, django_capture_on_commit_callbacks):
     dossier = dossier_at(S.DRAFT, product=product())
-    producer = producer_of(dossier)
+    producer_user = producer_of(dossier)
     with django_capture_on_commit_callbacks(execute=True):
-        transition(producer, dossier, "submit")
+        transition(producer_user, dossier, "submit")
     assert recipients() == ["xa@example.vn"]
     message = mail.outbox[0]
     assert "Bánh tráng phơi sương Trảng Bàng — Hương Quê" in message.subject
@@ -74,13 +74,13 @@ def test_submit_mails_the_communes_officers(people, django_capture_on_commit_cal
 
 def test_commune_return_mails_the_producer_with_reasons(people, django_capture_on_commit_callbacks):
     dossier = dossier_at(S.SUBMITTED, product=product())
-    producer = producer_of(dossier)
+    producer_user = producer_of(dossier)
     producer_of(dossier, email="")  # skipped
     make_user(Role.PRODUCER, email="khac@example.vn")  # another producer
     reason = "Thiếu phiếu kết quả kiểm nghiệm; nhãn chưa ghi hạn sử dụng."
     with django_capture_on_commit_callbacks(execute=True):
         review.commune_return(people["commune"], dossier, reason)
-    assert recipients() == [producer.email]
+    assert recipients() == [producer_user.email]
     body = mail.outbox[0].body
     assert reason in body and dossier.receipt_number in body
     assert "Chủ thể" in body  # "Producer" in Vietnamese
@@ -104,10 +104,10 @@ def test_send_to_province_mails_the_provinces_officers(people, django_capture_on
 
 def test_province_return_mails_the_producer(people, django_capture_on_commit_callbacks):
     dossier = dossier_at(S.AT_PROVINCE, product=product())
-    producer = producer_of(dossier)
+    producer_user = producer_of(dossier)
     with django_capture_on_commit_callbacks(execute=True):
         review.province_return(people["province"], dossier, "Kiểm tra thực tế chưa đạt")
-    assert recipients() == [producer.email]
+    assert recipients() == [producer_user.email]
     assert "Kiểm tra thực tế chưa đạt" in mail.outbox[0].body
 
 
@@ -138,17 +138,17 @@ def test_close_mails_the_provinces_officers(people, django_capture_on_commit_cal
 @pytest.mark.parametrize("action", ["recognise", "not_recognise"])
 def test_decision_mails_producer_and_commune(people, django_capture_on_commit_callbacks, action):
     dossier = dossier_at(S.SCORED, product=product())
-    producer = producer_of(dossier)
+    producer_user = producer_of(dossier)
     with django_capture_on_commit_callbacks(execute=True):
         transition(people["province"], dossier, action)
-    assert recipients() == sorted([producer.email, "xa@example.vn"])
+    assert recipients() == sorted([producer_user.email, "xa@example.vn"])
 
 
 @pytest.mark.parametrize("action,status", [("province_check", S.AT_PROVINCE), ("withdraw", S.SUBMITTED)])
 def test_other_steps_send_nothing(people, django_capture_on_commit_callbacks, action, status):
     dossier = dossier_at(status, product=product())
-    producer = producer_of(dossier)
-    actor = people["province"] if action == "province_check" else producer
+    producer_user = producer_of(dossier)
+    actor = people["province"] if action == "province_check" else producer_user
     with django_capture_on_commit_callbacks(execute=True):
         transition(actor, dossier, action)
     assert mail.outbox == []
@@ -196,7 +196,7 @@ def test_rescore_mails_the_members_able_to_score_without_any_points(
         make_user(Role.COUNCIL_MEMBER, email="lienquan@example.vn"),
         role="member",
     )
-    linked.conflicts.add(dossier.entity)
+    linked.conflicts.add(dossier.producer)
     for seat, total in zip(seats, (61, 67, 73), strict=True):
         submit(seat, dossier, total)
     with django_capture_on_commit_callbacks(execute=True):
@@ -212,7 +212,7 @@ def test_rescore_mails_the_members_able_to_score_without_any_points(
         dossier.receipt_number,
         notifications._link(dossier),
         dossier.product.name_vi,
-        dossier.entity.name,
+        dossier.producer.name,
     ):
         text = text.replace(known or "", "")
     assert not re.findall(r"(?<![\d.,])(61|67|73)(?![\d])", text)

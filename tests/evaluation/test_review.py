@@ -16,7 +16,7 @@ from ocop.evaluation.services import review
 from ocop.evaluation.workflow import DossierStatus as S
 from ocop.evaluation.workflow import IllegalTransition
 from tests.evaluation.factories import document, dossier_at
-from tests.factories import EntityFactory, commune, make_user, other_commune
+from tests.factories import ProducerFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -111,10 +111,10 @@ def test_commune_steps_refused_for_others(who, action):
 
 def test_the_dossiers_own_producer_cannot_accept_it():
     dossier = dossier_at(S.SUBMITTED)
-    producer = make_user(Role.PRODUCER, entity=dossier.entity)
+    producer_user = make_user(Role.PRODUCER, producer=dossier.producer)
     before, events = state(dossier), AuditEvent.objects.count()
     with pytest.raises(PermissionDenied):
-        review.send_to_province(producer, dossier, FORM03)
+        review.send_to_province(producer_user, dossier, FORM03)
     assert_unchanged(dossier, before, events)
 
 
@@ -279,7 +279,7 @@ def test_forged_post_on_another_communes_dossier_is_404(client_of):
 
 def test_province_records_checks_and_marks_checked(province_officer):
     dossier = dossier_at(S.AT_PROVINCE)
-    doc = document(dossier.entity, DocumentKind.LAB_RESULT)
+    doc = document(dossier.producer, DocumentKind.LAB_RESULT)
     record = review.add_advisory_record(
         province_officer,
         dossier,
@@ -303,7 +303,7 @@ def test_province_return(province_officer):
 
 def test_advisory_document_must_be_the_producers(province_officer):
     dossier = dossier_at(S.AT_PROVINCE)
-    foreign = document(EntityFactory())
+    foreign = document(ProducerFactory())
     before, events = state(dossier), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as exc:
         review.add_advisory_record(
@@ -391,7 +391,7 @@ def test_province_page_access_and_actions(province_officer, client_of, client):
 
 def test_province_page_refuses_a_foreign_document(province_officer, client_of):
     dossier = dossier_at(S.AT_PROVINCE)
-    foreign = document(EntityFactory())
+    foreign = document(ProducerFactory())
     before, events = state(dossier), AuditEvent.objects.count()
     response = client_of(province_officer).post(
         reverse("evaluation:province_check", args=[dossier.pk]),
@@ -412,8 +412,8 @@ def test_review_page_lists_evidence_and_flags_documents_expiring_before_the_deci
     from ocop.evaluation.models import DossierAttachment
 
     dossier = dossier_at(S.SUBMITTED)  # the round's decision is due 30/12/2026
-    lapsing = document(dossier.entity, DocumentKind.FOOD_SAFETY, expires_on=dt.date(2026, 11, 30))
-    lasting = document(dossier.entity, DocumentKind.LAB_RESULT, expires_on=dt.date(2027, 6, 30))
+    lapsing = document(dossier.producer, DocumentKind.FOOD_SAFETY, expires_on=dt.date(2026, 11, 30))
+    lasting = document(dossier.producer, DocumentKind.LAB_RESULT, expires_on=dt.date(2027, 6, 30))
     for doc in (lapsing, lasting):
         DossierAttachment.objects.create(dossier=dossier, document=doc, kind=doc.kind)
     html = client_of(officer).get(reverse("evaluation:commune_review", args=[dossier.pk])).content.decode()

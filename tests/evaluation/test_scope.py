@@ -21,8 +21,8 @@ def test_the_province_sees_a_dossier_only_once_the_commune_sent_it():
     assert returned_by_commune.status == S.RETURNED
     # the commune and the producer still see the returned one
     assert returned_by_commune in dossiers_visible_to(officer)
-    producer = make_user(Role.PRODUCER, entity=at_commune.entity)
-    assert set(dossiers_visible_to(producer)) == {returned_by_commune}
+    producer_user = make_user(Role.PRODUCER, producer=at_commune.producer)
+    assert set(dossiers_visible_to(producer_user)) == {returned_by_commune}
 
 
 def test_a_dossier_the_province_returned_stays_in_its_view():

@@ -163,7 +163,7 @@ def _council_user(d):
 def test_conflicted_member_excluded_from_quorum_and_refused():
     d = dossier_at(S.IN_COUNCIL)
     chair, m1, m2 = scoring_members(d)
-    m2.conflicts.add(d.entity)
+    m2.conflicts.add(d.producer)
     q = svc.quorum(d)
     assert [m.pk for m in q.eligible] == [chair.pk, m1.pk]
     assert q.required == 2  # ceil(0.75 × 2)
@@ -360,10 +360,10 @@ def test_evidence_must_be_this_dossiers_attachments():
     d = dossier_at(S.IN_COUNCIL)
     other = dossier_at(S.IN_COUNCIL)
     mine = DossierAttachment.objects.create(
-        dossier=d, document=document(d.entity), kind="business_registration"
+        dossier=d, document=document(d.producer), kind="business_registration"
     )
     theirs = DossierAttachment.objects.create(
-        dossier=other, document=document(other.entity), kind="business_registration"
+        dossier=other, document=document(other.producer), kind="business_registration"
     )
     chair, *_ = scoring_members(d)
     code = comp_of(d).criteria[0].code
@@ -389,7 +389,7 @@ def test_assign_checks():
     seats = scoring_members(d) or list(CouncilMember.objects.filter(council=c).order_by("role", "id"))
     # Two of four linked to the producer: 2 left, the quorum needs 3.
     for m in seats[2:]:
-        m.conflicts.add(d.entity)
+        m.conflicts.add(d.producer)
     with pytest.raises(ValidationError) as exc:
         svc.assign(officer, c, d)
     assert codes(exc) == ["too_few_members"]
@@ -432,10 +432,10 @@ def test_council_setup():
     seat = svc.add_member(officer, c, member_user, role=MemberRole.MEMBER)
     assert CouncilMember.objects.filter(council=c).count() == 2
     with pytest.raises(ValidationError) as exc:
-        svc.record_conflict(officer, seat, [d.entity], "")
+        svc.record_conflict(officer, seat, [d.producer], "")
     assert codes(exc) == ["note"]
-    svc.record_conflict(officer, seat, [d.entity], "Thành viên HTX")
-    assert list(fresh(seat).conflicts.all()) == [d.entity]
+    svc.record_conflict(officer, seat, [d.producer], "Thành viên HTX")
+    assert list(fresh(seat).conflicts.all()) == [d.producer]
     other_officer = make_user(Role.PROVINCE_OFFICER, province_id="01")
     with pytest.raises(PermissionDenied):
         svc.create_council(other_officer, d.round, name="X")

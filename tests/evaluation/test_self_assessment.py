@@ -53,11 +53,11 @@ def hand_case(sheet):
 
 
 def producer_of(product):
-    return make_user(Role.PRODUCER, entity=product.entity)
+    return make_user(Role.PRODUCER, producer=product.producer)
 
 
 def editors(product):
-    c = product.entity.commune
+    c = product.producer.commune
     return {
         "producer": producer_of(product),
         "commune_officer": make_user(Role.COMMUNE_OFFICER, commune=c),
@@ -66,7 +66,7 @@ def editors(product):
 
 
 def readers(product):
-    pid = product.entity.commune.province_id
+    pid = product.producer.commune.province_id
     return {
         "council": make_user(Role.COUNCIL_MEMBER, province_id=pid),
         "ministry": make_user(Role.MINISTRY),
@@ -74,7 +74,7 @@ def readers(product):
 
 
 def outsiders(product):
-    c = product.entity.commune
+    c = product.producer.commune
     return {
         "other_producer": make_user(Role.PRODUCER),
         "other_commune_officer": make_user(Role.COMMUNE_OFFICER, commune=other_commune(c)),
@@ -143,7 +143,7 @@ def test_out_of_scope_is_404(client_of, product, who):
 
 
 def test_integrator_is_refused(client_of, product):
-    client = client_of(make_user(Role.INTEGRATOR, province_id=product.entity.commune.province_id))
+    client = client_of(make_user(Role.INTEGRATOR, province_id=product.producer.commune.province_id))
     assert client.get(page(product)).status_code == 403
 
 

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 def test_live_panel_and_save(page, sign_in):
     product = ProductFactory(product_set="I.3.a")
-    user = make_user(Role.PRODUCER, entity=product.entity, username="nsx.selfassess")
+    user = make_user(Role.PRODUCER, producer=product.producer, username="nsx.selfassess")
     sign_in(user.username)
     page.goto(f"/criteria/self/{product.pk}/")
     assert page.locator("#panel-total").inner_text() == "0"

@@ -39,8 +39,8 @@ def product():
 
 
 @pytest.fixture
-def producer(product):
-    return make_user(Role.PRODUCER, entity=product.entity)
+def producer_user(product):
+    return make_user(Role.PRODUCER, producer=product.producer)
 
 
 def add_url(product):
@@ -59,8 +59,8 @@ def post(client, product, name, content, criterion="1.1", content_type="applicat
     )
 
 
-def test_pdf_upload_is_stored_under_a_random_name_and_listed(client_of, product, producer):
-    client = client_of(producer)
+def test_pdf_upload_is_stored_under_a_random_name_and_listed(client_of, product, producer_user):
+    client = client_of(producer_user)
     response = post(client, product, "Giấy chứng nhận đăng ký.pdf", PLAIN_PDF)
     assert response.status_code == 200
     evidence = SelfAssessmentEvidence.objects.get()
@@ -68,7 +68,7 @@ def test_pdf_upload_is_stored_under_a_random_name_and_listed(client_of, product,
     assert evidence.original_name == "Giấy chứng nhận đăng ký.pdf"
     assert evidence.content_type == "application/pdf"
     assert evidence.size == len(PLAIN_PDF)
-    assert evidence.uploaded_by == producer
+    assert evidence.uploaded_by == producer_user
     assert "Giấy" not in evidence.file.name and evidence.file.name.endswith(".pdf")
     assert len(evidence.file.name.rsplit("/", 1)[-1]) >= 30
     assert evidence.assessment.product == product  # a draft was created to hold it
@@ -78,8 +78,8 @@ def test_pdf_upload_is_stored_under_a_random_name_and_listed(client_of, product,
     assert AuditEvent.objects.filter(changes__has_key="evidence 1.1").exists()
 
 
-def test_image_upload_is_typed_by_content(client_of, product, producer):
-    post(client_of(producer), product, "anh.pdf", image_bytes("JPEG"), content_type="application/pdf")
+def test_image_upload_is_typed_by_content(client_of, product, producer_user):
+    post(client_of(producer_user), product, "anh.pdf", image_bytes("JPEG"), content_type="application/pdf")
     evidence = SelfAssessmentEvidence.objects.get()
     assert evidence.content_type == "image/jpeg"
     assert evidence.file.name.endswith(".jpg")
@@ -96,8 +96,8 @@ def test_image_upload_is_typed_by_content(client_of, product, producer):
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "neither"),  # PNG signature, broken image
     ],
 )
-def test_refused_uploads_change_nothing(client_of, product, producer, content, message):
-    response = post(client_of(producer), product, "ho-so.pdf", content)
+def test_refused_uploads_change_nothing(client_of, product, producer_user, content, message):
+    response = post(client_of(producer_user), product, "ho-so.pdf", content)
     assert message in response.content.decode()
     assert not SelfAssessmentEvidence.objects.exists()
 
@@ -111,23 +111,23 @@ def test_javascript_hidden_in_a_compressed_object_stream_is_refused():
     assert pdf_active_content(PLAIN_PDF) == set()
 
 
-def test_too_big_is_refused(client_of, product, producer, settings):
+def test_too_big_is_refused(client_of, product, producer_user, settings):
     settings.OCOP_DOCUMENT_MAX_BYTES = 4096  # the one limit of every uploaded document
     big = PLAIN_PDF + b"0" * (settings.OCOP_DOCUMENT_MAX_BYTES + 1 - len(PLAIN_PDF))
-    response = post(client_of(producer), product, "lon.pdf", big)
+    response = post(client_of(producer_user), product, "lon.pdf", big)
     assert "too large" in response.content.decode()
     assert not SelfAssessmentEvidence.objects.exists()
 
 
-def test_criterion_of_another_sheet_is_refused(client_of, product, producer):
-    response = post(client_of(producer), product, "a.pdf", PLAIN_PDF, criterion="99.1")
+def test_criterion_of_another_sheet_is_refused(client_of, product, producer_user):
+    response = post(client_of(producer_user), product, "a.pdf", PLAIN_PDF, criterion="99.1")
     assert "not on this product" in response.content.decode()
     assert not SelfAssessmentEvidence.objects.exists()
     assert not SelfAssessment.objects.exists()
 
 
 def test_read_only_and_outsiders_cannot_upload(client_of, product):
-    council = make_user(Role.COUNCIL_MEMBER, province_id=product.entity.commune.province_id)
+    council = make_user(Role.COUNCIL_MEMBER, province_id=product.producer.commune.province_id)
     response = client_of(council).post(
         add_url(product), {"criterion": "1.1", "file": upload("a.pdf", PLAIN_PDF)}
     )
@@ -139,12 +139,12 @@ def test_read_only_and_outsiders_cannot_upload(client_of, product):
     assert not SelfAssessmentEvidence.objects.exists()
 
 
-def test_download_permissions(client_of, client, product, producer):
-    evidence = sa.add_evidence(producer, product, "2.1", upload("hop-dong.pdf", PLAIN_PDF))
+def test_download_permissions(client_of, client, product, producer_user):
+    evidence = sa.add_evidence(producer_user, product, "2.1", upload("hop-dong.pdf", PLAIN_PDF))
     url = reverse("evaluation:self_evidence_file", args=[evidence.pk])
-    c = product.entity.commune
+    c = product.producer.commune
     allowed = [
-        producer,
+        producer_user,
         make_user(Role.COMMUNE_OFFICER, commune=c),
         make_user(Role.PROVINCE_OFFICER, province_id=c.province_id),
         make_user(Role.COUNCIL_MEMBER, province_id=c.province_id),
@@ -166,21 +166,25 @@ def test_download_permissions(client_of, client, product, producer):
     response = client.get(url)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     # never a public media URL on the page
-    body = client_of(producer).get(reverse("evaluation:self_assessment", args=[product.pk])).content.decode()
+    body = (
+        client_of(producer_user)
+        .get(reverse("evaluation:self_assessment", args=[product.pk]))
+        .content.decode()
+    )
     assert evidence.file.name not in body
 
 
-def test_delete(client_of, product, producer, django_capture_on_commit_callbacks):
-    evidence = sa.add_evidence(producer, product, "2.1", upload("hop-dong.pdf", PLAIN_PDF))
+def test_delete(client_of, product, producer_user, django_capture_on_commit_callbacks):
+    evidence = sa.add_evidence(producer_user, product, "2.1", upload("hop-dong.pdf", PLAIN_PDF))
     url = reverse("evaluation:self_evidence_delete", args=[evidence.pk])
-    council = make_user(Role.COUNCIL_MEMBER, province_id=product.entity.commune.province_id)
+    council = make_user(Role.COUNCIL_MEMBER, province_id=product.producer.commune.province_id)
     assert client_of(council).post(url).status_code == 403
     assert client_of(make_user(Role.PRODUCER)).post(url).status_code == 404
     assert SelfAssessmentEvidence.objects.filter(pk=evidence.pk).exists()
     storage, name = evidence.file.storage, evidence.file.name
     assert storage.exists(name)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_of(producer).post(url)
+        response = client_of(producer_user).post(url)
     assert response.status_code == 302
     assert not SelfAssessmentEvidence.objects.filter(pk=evidence.pk).exists()
     assert not storage.exists(name)

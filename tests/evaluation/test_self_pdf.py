@@ -28,14 +28,17 @@ def squash(s: str) -> str:
 
 def test_pdf_holds_the_answers_in_vietnamese(client_of):
     product = ProductFactory(product_set="I.3.a", name_vi="Bánh tráng phơi sương Trảng Bàng Đặc biệt")
-    producer = make_user(Role.PRODUCER, entity=product.entity)
+    producer_user = make_user(Role.PRODUCER, producer=product.producer)
     sheet = sa.compiled(sa.sheet_for(product))
     answers = {"1.1": 3, "2.1": 5}
-    sa.save_draft(producer, product, answers, ["5.2"])
+    sa.save_draft(producer_user, product, answers, ["5.2"])
     sa.add_evidence(
-        producer, product, "1.1", SimpleUploadedFile("Hợp đồng nguyên liệu.pdf", PLAIN_PDF, "application/pdf")
+        producer_user,
+        product,
+        "1.1",
+        SimpleUploadedFile("Hợp đồng nguyên liệu.pdf", PLAIN_PDF, "application/pdf"),
     )
-    response = client_of(producer).get(reverse("evaluation:self_pdf", args=[product.pk]))
+    response = client_of(producer_user).get(reverse("evaluation:self_pdf", args=[product.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
@@ -51,7 +54,7 @@ def test_pdf_holds_the_answers_in_vietnamese(client_of):
 def test_pdf_permissions(client, client_of):
     product = ProductFactory(product_set="I.3.a")
     url = reverse("evaluation:self_pdf", args=[product.pk])
-    council = make_user(Role.COUNCIL_MEMBER, province_id=product.entity.commune.province_id)
+    council = make_user(Role.COUNCIL_MEMBER, province_id=product.producer.commune.province_id)
     assert client_of(council).get(url).status_code == 200
     assert client_of(make_user(Role.PRODUCER)).get(url).status_code == 404
     response = client.get(url)

@@ -55,7 +55,7 @@ from ocop.evaluation.services import selfassessment as sa
 from ocop.evaluation.workflow import DossierStatus as S
 from ocop.registry.models import Product, ProductStatus, StarRating
 from tests.evaluation.factories import MINIMAL_PDF
-from tests.factories import TAY_NINH, EntityFactory, ProductFactory, make_user
+from tests.factories import TAY_NINH, ProducerFactory, ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -153,8 +153,8 @@ def pdf_upload(name: str) -> SimpleUploadedFile:
 
 @dataclass
 class World:
+    producer_user: object
     producer: object
-    entity: object
     product: Product
     commune_officer: object
     province_officer: object
@@ -183,18 +183,18 @@ def make_council(officer, round_: Round, extra_members: int = 2, name: str = "")
 
 
 def world(*, round_=None, province_officer=None, council=None, seats=None) -> World:
-    entity = EntityFactory(name="Hợp tác xã Bánh tráng Trảng Bàng")
-    product = ProductFactory(entity=entity, name_vi="Bánh tráng phơi sương Trảng Bàng")
-    producer = make_user(Role.PRODUCER, entity=entity)
-    commune_officer = make_user(Role.COMMUNE_OFFICER, commune=entity.commune)
+    producer = ProducerFactory(name="Hợp tác xã Bánh tráng Trảng Bàng")
+    product = ProductFactory(producer=producer, name_vi="Bánh tráng phơi sương Trảng Bàng")
+    producer_user = make_user(Role.PRODUCER, producer=producer)
+    commune_officer = make_user(Role.COMMUNE_OFFICER, commune=producer.commune)
     officer = province_officer or make_user(Role.PROVINCE_OFFICER, province_id=TAY_NINH)
     ministry = make_user(Role.MINISTRY)
     round_ = round_ or round_svc.open_round(officer, year=2026, kind=RoundKind.SECOND_HALF)
     if council is None:
         council, seats = make_council(officer, round_)
     return World(
+        producer_user=producer_user,
         producer=producer,
-        entity=entity,
         product=product,
         commune_officer=commune_officer,
         province_officer=officer,
@@ -211,8 +211,8 @@ def upload_library(w: World) -> None:
     group = w.product.classification.group_code
     for kind in checklist.required_kinds(group):
         w.docs[kind] = library.upload(
+            w.producer_user,
             w.producer,
-            w.entity,
             pdf_upload(f"{kind}.pdf"),
             kind=kind,
             title=f"{DocumentKind(kind).label}",
@@ -226,28 +226,28 @@ def file_dossier(w: World, stars: int, request_type: str = RequestType.FIRST) ->
     """Library, self-assessment, dossier (Forms 01/02, Part III, checklist) — everything but submit."""
     upload_library(w)
     comp = comp_of(w.product)
-    sa.save_draft(w.producer, w.product, answers_for(comp, stars), [])
-    dossier = ds.open_dossier(w.producer, w.product, w.round, request_type)
+    sa.save_draft(w.producer_user, w.product, answers_for(comp, stars), [])
+    dossier = ds.open_dossier(w.producer_user, w.product, w.round, request_type)
     assert dossier.status == S.DRAFT
-    ds.update_form01(w.producer, dossier, {"phone": "0276 3812345", "sample_count": 5})
+    ds.update_form01(w.producer_user, dossier, {"phone": "0276 3812345", "sample_count": 5})
     ds.update_form02(
-        w.producer,
+        w.producer_user,
         dossier,
         {
             "part2": {"raw_materials": "Gạo nàng thơm", "revenue": "1,2 tỷ đồng"},
             "part4": {"future_plan": "Xuất khẩu"},
         },
     )
-    ds.take_self_assessment(w.producer, dossier)
+    ds.take_self_assessment(w.producer_user, dossier)
     for kind, doc in w.docs.items():
-        ds.attach(w.producer, dossier, doc, kind)
+        ds.attach(w.producer_user, dossier, doc, kind)
     assert ds.missing(Dossier.objects.get(pk=dossier.pk)) == []
     return Dossier.objects.get(pk=dossier.pk)
 
 
 def submit(w: World, dossier: Dossier) -> Dossier:
-    submitted = ds.submit(w.producer, dossier)
-    commune = w.entity.commune
+    submitted = ds.submit(w.producer_user, dossier)
+    commune = w.producer.commune
     year = submitted.received_on.year
     assert submitted.status == S.SUBMITTED
     assert re.fullmatch(rf"\d+/PĐK-{TAY_NINH}-{commune.pk}-{year}", submitted.receipt_number)
@@ -337,7 +337,7 @@ def test_whole_path_province_recognises(stars, client_of):
     assert d.status == S.RECOGNISED and d.decision_id == decision.pk
     cert = assert_certificate(w, d, stars)
     # The producer reads the result and the certificate on the result page.
-    page = client_of(w.producer).get(reverse("evaluation:result", args=[d.pk]))
+    page = client_of(w.producer_user).get(reverse("evaluation:result", args=[d.pk]))
     assert page.status_code == 200 and cert.number in page.content.decode()
     # Every step left its audit event on the dossier.
     actions = [
@@ -389,7 +389,7 @@ def test_whole_path_two_stars_not_recognised_and_the_producer_sees_why(client_of
     assert not Certificate.objects.filter(dossier=d).exists()
     product = Product.objects.get(pk=w.product.pk)
     assert not StarRating.objects.filter(product=product).exists() and not product.stars
-    page = client_of(w.producer).get(reverse("evaluation:result", args=[d.pk]))
+    page = client_of(w.producer_user).get(reverse("evaluation:result", args=[d.pk]))
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="result-why"' in html and 'id="next-star"' in html
@@ -397,7 +397,7 @@ def test_whole_path_two_stars_not_recognised_and_the_producer_sees_why(client_of
     assert explained["next"]["stars"] == 3
     assert explained["next"]["total_after"] >= 50
     # The API says the same to the producer: closed, 2 stars, no decision.
-    result = client_of(w.producer).get(f"/api/v1/dossiers/{d.pk}/result").json()
+    result = client_of(w.producer_user).get(f"/api/v1/dossiers/{d.pk}/result").json()
     assert result["closed"] is True and result["stars"] == 2 and result["decision"] is None
 
 
@@ -418,12 +418,12 @@ def test_whole_path_returned_dossier_keeps_its_numbers(monkeypatch, client_of):
     d = review_svc.commune_return(w.commune_officer, d, reason)
     assert d.status == S.RETURNED and d.return_reason == reason
     # The producer sees why on the dossier page.
-    page = client_of(w.producer).get(reverse("evaluation:dossier_detail", args=[d.pk]))
+    page = client_of(w.producer_user).get(reverse("evaluation:dossier_detail", args=[d.pk]))
     assert page.status_code == 200 and "Thiếu kết quả kiểm nghiệm còn hiệu lực" in page.content.decode()
     # … fixes it: a new version of the lab results replaces the old one in the returned dossier.
     new_lab = library.upload(
+        w.producer_user,
         w.producer,
-        w.entity,
         pdf_upload("kiem-nghiem-2026.pdf"),
         kind=DocumentKind.LAB_RESULT,
         title="Kết quả kiểm nghiệm 2026",
@@ -432,7 +432,7 @@ def test_whole_path_returned_dossier_keeps_its_numbers(monkeypatch, client_of):
         replaces=w.docs[DocumentKind.LAB_RESULT],
     )
     assert d.attachments.filter(document=new_lab, kind=DocumentKind.LAB_RESULT).exists()
-    ds.update_form01(w.producer, d, {"phone": "0276 3899999"})
+    ds.update_form01(w.producer_user, d, {"phone": "0276 3899999"})
     monkeypatch.setattr(ds, "local_today", lambda: dt.date(2026, 9, 14))
     d = submit(w, Dossier.objects.get(pk=d.pk))
     assert d.receipt_number == first["receipt"] and d.product_code == first["code"]
@@ -574,7 +574,7 @@ def test_working_day_deadline_across_tet_2027(monkeypatch, client_of):
     monkeypatch.setattr(ds, "local_today", lambda: dt.date(2027, 2, 3))
     d = submit(w, d)
     assert d.received_on == dt.date(2027, 2, 3)
-    assert d.receipt_number.endswith(f"-{w.entity.commune_id}-2027")
+    assert d.receipt_number.endswith(f"-{w.producer.commune_id}-2027")
     # Working days: Thu 11, Fri 12 (2), 15–19 Feb (7), 22–26 Feb (12), Mon 1, Tue 2, Wed 3 Mar (15).
     assert d.commune_deadline == dt.date(2027, 3, 3)
     # Without the Tết holidays it would have been Wed 24 Feb.
@@ -607,17 +607,17 @@ def test_reevaluation_window_edges(monkeypatch, client_of):
     on(expires - dt.timedelta(days=181))
     count, events = Dossier.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as excinfo:
-        ds.open_dossier(w.producer, w.product, w.round, RequestType.REEVALUATION)
+        ds.open_dossier(w.producer_user, w.product, w.round, RequestType.REEVALUATION)
     opens = (expires - dt.timedelta(days=180)).strftime("%d/%m/%Y")
     assert f"từ ngày {opens}" in str(excinfo.value)  # the window opens 180 days before expiry
     assert Dossier.objects.count() == count and AuditEvent.objects.count() == events
     # 180 and 120 days before: allowed, no warning (each withdrawn to try the next edge).
     for days in (180, 120):
         on(expires - dt.timedelta(days=days))
-        d = ds.open_dossier(w.producer, w.product, w.round, RequestType.REEVALUATION)
+        d = ds.open_dossier(w.producer_user, w.product, w.round, RequestType.REEVALUATION)
         assert d.status == S.DRAFT and d.previous_id == _first.pk
         assert ds.window_warning(ds.reevaluation_window(w.product)) == ""
-        ds.withdraw(w.producer, d)
+        ds.withdraw(w.producer_user, d)
     # 119 days before: late — allowed, with the warning that the certificate is kept while pending.
     on(expires - dt.timedelta(days=119))
     info = ds.reevaluation_window(w.product)
@@ -625,7 +625,7 @@ def test_reevaluation_window_edges(monkeypatch, client_of):
     warning = ds.window_warning(info)
     closes = (expires - dt.timedelta(days=120)).strftime("%d/%m/%Y")
     assert cert.number in warning and closes in warning  # the window closed 120 days before expiry
-    response = client_of(w.producer).post(
+    response = client_of(w.producer_user).post(
         reverse("evaluation:dossier_open", args=[w.product.pk]),
         {"round": w.round.pk, "request_type": RequestType.REEVALUATION},
         follow=True,
@@ -636,7 +636,7 @@ def test_reevaluation_window_edges(monkeypatch, client_of):
     assert any(cert.number in str(m) for m in response.context["messages"])
     # The late filer submits (the copy carries the documents and Part III) and keeps the certificate past
     # its expiry while the decision is pending, at most 180 days.
-    late = ds.submit(w.producer, late)
+    late = ds.submit(w.producer_user, late)
     assert late.status == S.SUBMITTED and late.receipt_number
     monkeypatch.undo()
     counts = expiry.expire_certificates(today=expires + dt.timedelta(days=1))
@@ -650,7 +650,7 @@ def test_revocation_by_the_wrong_authority_is_refused(client_of):
     today = timezone.localdate()
     finding = today - dt.timedelta(days=5)
     other_province = make_user(Role.PROVINCE_OFFICER, province_id="01")
-    wrong = [w.ministry, other_province, w.commune_officer, w.producer, w.chair.user]
+    wrong = [w.ministry, other_province, w.commune_officer, w.producer_user, w.chair.user]
     before = Certificate.objects.filter(pk=cert.pk).values().get()
     events = AuditEvent.objects.count()
     for user in wrong:
@@ -739,7 +739,7 @@ def test_forged_posts_are_refused_and_change_nothing(client_of):
         round_=w.round, province_officer=w.province_officer, council=w.council, seats=[w.chair, *w.members]
     )
     draft = Dossier.objects.get(pk=file_dossier(other, 4).pk)
-    intruder = client_of(w.producer)
+    intruder = client_of(w.producer_user)
     rows_before, events = snapshot(draft), AuditEvent.objects.count()
     attachments = draft.attachments.count()
     for url, data in (
@@ -747,7 +747,7 @@ def test_forged_posts_are_refused_and_change_nothing(client_of):
         (reverse("evaluation:dossier_withdraw", args=[draft.pk]), {}),
         (
             reverse("evaluation:dossier_form01", args=[draft.pk]),
-            {"entity_name": "Giả mạo", "sample_count": 9},
+            {"producer_name": "Giả mạo", "sample_count": 9},
         ),
         (reverse("evaluation:dossier_form02", args=[draft.pk]), {"revenue": "0"}),
         (
@@ -759,9 +759,9 @@ def test_forged_posts_are_refused_and_change_nothing(client_of):
         assert intruder.post(url, data).status_code == 404, url
     # … and producer A's own document id posted into B's dossier by B is refused by the service.
     with pytest.raises(ValidationError):
-        ds.attach(other.producer, draft, w.docs[DocumentKind.LABEL], DocumentKind.LABEL)
+        ds.attach(other.producer_user, draft, w.docs[DocumentKind.LABEL], DocumentKind.LABEL)
     with pytest.raises(PermissionDenied):
-        ds.submit(w.producer, draft)
+        ds.submit(w.producer_user, draft)
     assert snapshot(draft) == rows_before and draft.attachments.count() == attachments
     assert AuditEvent.objects.count() == events
 
@@ -809,13 +809,13 @@ def test_forged_posts_are_refused_and_change_nothing(client_of):
     assert response.status_code == 409
     response = client_of(w.chair.user).post(reverse("evaluation:scoring", args=[d.pk]), {"action": "close"})
     assert response.status_code == 400
-    producer = client_of(w.producer)
+    producer_user = client_of(w.producer_user)
     # A complete, valid Form 01 (so the refusal is the service's, not the form's).
     form01 = {k: v for k, v in d.form01.items() if v is not None}
-    form01.update(entity_name="Đổi sau khi đóng", sample_count=5)
-    response = producer.post(reverse("evaluation:dossier_form01", args=[d.pk]), form01)
+    form01.update(producer_name="Đổi sau khi đóng", sample_count=5)
+    response = producer_user.post(reverse("evaluation:dossier_form01", args=[d.pk]), form01)
     assert response.status_code == 302
-    assert producer.post(reverse("evaluation:dossier_submit", args=[d.pk])).status_code == 302
+    assert producer_user.post(reverse("evaluation:dossier_submit", args=[d.pk])).status_code == 302
     response = client_of(w.commune_officer).post(
         reverse("evaluation:commune_review", args=[d.pk]), {"action": "return", "return-reason": "Trả lại"}
     )
@@ -825,7 +825,7 @@ def test_forged_posts_are_refused_and_change_nothing(client_of):
     with pytest.raises(IllegalTransition):
         council_svc.close_scoring(w.chair.user, d)
     with pytest.raises(IllegalTransition):
-        ds.update_form01(w.producer, d, {"entity_name": "x"})
+        ds.update_form01(w.producer_user, d, {"producer_name": "x"})
     with pytest.raises((IllegalTransition, PermissionDenied)):
         review_svc.commune_return(w.commune_officer, d, "Trả lại")
     assert snapshot(d) == rows_before

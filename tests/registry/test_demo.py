@@ -20,9 +20,9 @@ from ocop.criteria.classification import product_sets
 from ocop.demo import registry as demo
 from ocop.places.loader import read_units
 from ocop.registry.identifiers import is_vietnam_gtin, normalize_gtin, normalize_tax_code
-from ocop.registry.models import Entity, EntityType, Product, ProductStatus, SalesChannel, StarRating
+from ocop.registry.models import Producer, ProducerType, Product, ProductStatus, SalesChannel, StarRating
 from ocop.registry.rules import certificate_expiry
-from tests.factories import EntityFactory
+from tests.factories import ProducerFactory
 
 TODAY = datetime.date(2026, 11, 29)
 PLAN = demo.TAY_NINH_PLAN
@@ -42,11 +42,11 @@ def demo_data(django_db_setup, django_db_blocker):
 def digest() -> str:
     """A fingerprint of what the generator wrote: names, tax codes, places, stars, GTINs and decisions."""
     h = hashlib.sha256()
-    for row in Entity.objects.order_by("tax_code").values_list(
+    for row in Producer.objects.order_by("tax_code").values_list(
         "name", "tax_code", "commune_id", "representative_name", "address", "phone", "staff_total"
     ):
         h.update(repr(row).encode())
-    for row in Product.objects.order_by("entity__tax_code", "name_vi", "gtin").values_list(
+    for row in Product.objects.order_by("producer__tax_code", "name_vi", "gtin").values_list(
         "name_vi", "name_en", "product_set", "gtin", "stars", "status"
     ):
         h.update(repr(row).encode())
@@ -54,7 +54,9 @@ def digest() -> str:
         "decision_number", "decision_date", "stars", "points"
     ):
         h.update(repr(row).encode())
-    for row in SalesChannel.objects.order_by("entity__tax_code", "kind", "name").values_list("kind", "name"):
+    for row in SalesChannel.objects.order_by("producer__tax_code", "kind", "name").values_list(
+        "kind", "name"
+    ):
         h.update(repr(row).encode())
     return h.hexdigest()
 
@@ -64,7 +66,7 @@ def digest() -> str:
 
 @pytest.mark.django_db
 def test_province_scale_has_the_promised_numbers(demo_data):
-    assert Entity.objects.count() == PLAN.producers == 250
+    assert Producer.objects.count() == PLAN.producers == 250
     assert Product.objects.count() == PLAN.products == 410
     stars = Counter(Product.objects.exclude(stars=None).values_list("stars", flat=True))
     assert stars == {3: 300, 4: 95, 5: 2}
@@ -77,26 +79,26 @@ def test_province_scale_has_the_promised_numbers(demo_data):
     )
     assert statuses[ProductStatus.REVOKED] == 1
     assert statuses[ProductStatus.EXPIRED] > 0
-    types = Counter(Entity.objects.values_list("entity_type", flat=True))
+    types = Counter(Producer.objects.values_list("producer_type", flat=True))
     assert types == {
-        EntityType.COOPERATIVE: 82,
-        EntityType.ENTERPRISE: 60,
-        EntityType.HOUSEHOLD: 104,
-        EntityType.COOPERATIVE_GROUP: 3,
-        EntityType.FARM: 1,
+        ProducerType.COOPERATIVE: 82,
+        ProducerType.ENTERPRISE: 60,
+        ProducerType.HOUSEHOLD: 104,
+        ProducerType.COOPERATIVE_GROUP: 3,
+        ProducerType.FARM: 1,
     }
     # Every producer has at least one product; the summary reports what is in the database.
-    assert not Entity.objects.filter(products=None).exists()
+    assert not Producer.objects.filter(products=None).exists()
     assert (demo_data.producers, demo_data.products, demo_data.stars) == (250, 410, {3: 300, 4: 95, 5: 2})
 
 
 @pytest.mark.django_db
 def test_about_half_the_producers_sell_through_a_modern_channel(demo_data):
-    modern = Entity.objects.filter(sales_channels__kind__in=SalesChannel.MODERN).distinct().count()
+    modern = Producer.objects.filter(sales_channels__kind__in=SalesChannel.MODERN).distinct().count()
     assert modern == PLAN.modern_channel == 130
     names = set(SalesChannel.objects.filter(kind__in=SalesChannel.MODERN).values_list("name", flat=True))
     assert {"Co.opmart", "Bách Hóa Xanh", "Shopee", "Lazada", "TikTok Shop"} <= names
-    assert not Entity.objects.filter(sales_channels=None).exists()
+    assert not Producer.objects.filter(sales_channels=None).exists()
 
 
 # --- Products: valid product sets, sensible for what the product is ------------------------------------
@@ -134,8 +136,8 @@ def test_every_product_set_is_valid_and_fits_the_product(demo_data):
 def test_rows_pass_model_validation(demo_data):
     """Field validators and choices on each row (the database itself enforced the constraints and the
     uniqueness at insert; the identifiers test checks uniqueness again)."""
-    for entity in Entity.objects.all():
-        entity.full_clean(validate_unique=False, validate_constraints=False)
+    for producer in Producer.objects.all():
+        producer.full_clean(validate_unique=False, validate_constraints=False)
     for product in Product.objects.all():
         product.full_clean(validate_unique=False, validate_constraints=False)
 
@@ -146,8 +148,8 @@ def test_rows_pass_model_validation(demo_data):
 @pytest.mark.django_db
 def test_every_tax_code_and_gtin_validates(demo_data):
     personal_ids = 0
-    for entity_type, tax_code in Entity.objects.values_list("entity_type", "tax_code"):
-        household = entity_type == EntityType.HOUSEHOLD
+    for producer_type, tax_code in Producer.objects.values_list("producer_type", "tax_code"):
+        household = producer_type == ProducerType.HOUSEHOLD
         assert normalize_tax_code(tax_code, allow_personal_id=household) == tax_code
         if len(tax_code) == 12:
             assert household
@@ -172,41 +174,43 @@ def test_all_communes_are_real_tay_ninh_communes(demo_data):
     _provinces, rows = read_units()
     tay_ninh = {r["commune_code"]: r["commune_name"] for r in rows if r["province_code"] == "80"}
     assert len(tay_ninh) == 96
-    used = set(Entity.objects.values_list("commune_id", flat=True))
+    used = set(Producer.objects.values_list("commune_id", flat=True))
     assert used <= set(tay_ninh)
     assert len(used) >= 60  # spread over the province, not piled in a few communes
     # Long An's specialities come from former Long An communes (codes from 27000), Trảng Bàng's from
     # former Tây Ninh ones.
-    for product in Product.objects.filter(name_vi__startswith="Lạp xưởng Cần Đước").select_related("entity"):
-        assert product.entity.commune_id >= "27000"
-    for product in Product.objects.filter(name_vi__startswith="Bánh tráng phơi sương").select_related(
-        "entity"
+    for product in Product.objects.filter(name_vi__startswith="Lạp xưởng Cần Đước").select_related(
+        "producer"
     ):
-        assert product.entity.commune_id < "27000"
+        assert product.producer.commune_id >= "27000"
+    for product in Product.objects.filter(name_vi__startswith="Bánh tráng phơi sương").select_related(
+        "producer"
+    ):
+        assert product.producer.commune_id < "27000"
 
 
 @pytest.mark.django_db
 def test_producers_look_like_real_ones(demo_data):
-    entities = list(Entity.objects.all())
+    producers = list(Producer.objects.all())
     prefixes = {
-        EntityType.COOPERATIVE: ("Hợp tác xã ",),
-        EntityType.COOPERATIVE_GROUP: ("Tổ hợp tác ",),
-        EntityType.ENTERPRISE: ("Công ty TNHH ", "Công ty Cổ phần "),
-        EntityType.FARM: ("Trang trại ",),
-        EntityType.HOUSEHOLD: ("Cơ sở ", "Hộ kinh doanh "),
+        ProducerType.COOPERATIVE: ("Hợp tác xã ",),
+        ProducerType.COOPERATIVE_GROUP: ("Tổ hợp tác ",),
+        ProducerType.ENTERPRISE: ("Công ty TNHH ", "Công ty Cổ phần "),
+        ProducerType.FARM: ("Trang trại ",),
+        ProducerType.HOUSEHOLD: ("Cơ sở ", "Hộ kinh doanh "),
     }
-    for e in entities:
-        assert e.name.startswith(prefixes[e.entity_type]), e.name
+    for e in producers:
+        assert e.name.startswith(prefixes[e.producer_type]), e.name
         assert re.fullmatch(r"0\d{9,10}", e.phone), e.phone
         assert re.match(r"^(Ấp|Khu phố|Số \d+, (ấp|khu phố))", e.address), e.address
         assert e.staff_female <= e.staff_total and e.staff_local <= e.staff_total
         assert e.staff_ethnic_minority <= e.staff_total
         assert e.representative_name and e.representative_gender in ("female", "male")
         assert e.founded_on < datetime.date(2022, 1, 1)
-    assert len({e.name for e in entities}) == len(entities)
-    women = sum(e.representative_gender == "female" for e in entities)
-    assert women >= 0.35 * len(entities)
-    ethnicities = Counter(e.representative_ethnicity for e in entities)
+    assert len({e.name for e in producers}) == len(producers)
+    women = sum(e.representative_gender == "female" for e in producers)
+    assert women >= 0.35 * len(producers)
+    ethnicities = Counter(e.representative_ethnicity for e in producers)
     assert ethnicities.most_common(1)[0][0] == "Kinh"
     assert {"Khmer", "Hoa", "Chăm"} <= set(ethnicities)
 
@@ -254,10 +258,10 @@ def test_rated_products_carry_decisions_that_follow_the_rules(demo_data):
 
 @pytest.mark.django_db
 def test_search_keys_equal_what_save_would_write(demo_data):
-    for entity in Entity.objects.all()[:60]:
-        stored = entity.search_key
-        entity.save()
-        assert Entity.objects.get(pk=entity.pk).search_key == stored
+    for producer in Producer.objects.all()[:60]:
+        stored = producer.search_key
+        producer.save()
+        assert Producer.objects.get(pk=producer.pk).search_key == stored
     for product in Product.objects.all()[:120]:
         stored = product.search_key
         product.save()
@@ -277,34 +281,35 @@ def sign_in(username: str) -> Client:
 
 @pytest.mark.django_db
 def test_each_demo_account_signs_in_and_sees_its_scope(demo_data):
-    producer = User.objects.get(username="demo.producer")
+    producer_user = User.objects.get(username="demo.producer")
     commune_officer = User.objects.get(username="demo.commune")
-    assert producer.role == Role.PRODUCER and producer.entity.name == demo.SHOWCASE["name"]
-    assert producer.entity_id == demo_data.showcase_entity_id
-    assert commune_officer.commune_id == producer.entity.commune_id
-    in_commune = Product.objects.filter(entity__commune_id=commune_officer.commune_id).count()
-    assert in_commune > producer.entity.products.count() >= 5
+    assert producer_user.role == Role.PRODUCER and producer_user.producer.name == demo.SHOWCASE["name"]
+    assert producer_user.producer_id == demo_data.showcase_producer_id
+    assert commune_officer.commune_id == producer_user.producer.commune_id
+    in_commune = Product.objects.filter(producer__commune_id=commune_officer.commune_id).count()
+    assert in_commune > producer_user.producer.products.count() >= 5
     expected = {
         "demo.province": (PLAN.products, PLAN.producers),
         "demo.council": (PLAN.products, PLAN.producers),
-        "demo.commune": (in_commune, Entity.objects.filter(commune_id=commune_officer.commune_id).count()),
+        "demo.commune": (in_commune, Producer.objects.filter(commune_id=commune_officer.commune_id).count()),
         "demo.producer": (5, 1),
         "demo.ministry": (PLAN.products, PLAN.producers),
         "demo.admin": (PLAN.products, PLAN.producers),
     }
     assert {a.username for a in demo.DEMO_ACCOUNTS} == set(expected)
-    for username, (products, entities) in expected.items():
+    for username, (products, producers) in expected.items():
         client = sign_in(username)
         response = client.get(reverse("site:home"))
         assert response.status_code == 200
         assert response.context["user"].username == username
         assert response.context["counts"]["total"] == products, username
-        assert response.context["entity_count"] == entities, username
+        assert response.context["producer_count"] == producers, username
     # The producer sees its own products at every stage, the 5★ one included.
     assert (
-        Counter(producer.entity.products.values_list("status", flat=True))[ProductStatus.IN_EVALUATION] == 1
+        Counter(producer_user.producer.products.values_list("status", flat=True))[ProductStatus.IN_EVALUATION]
+        == 1
     )
-    assert producer.entity.products.filter(stars=5).exists()
+    assert producer_user.producer.products.filter(stars=5).exists()
     admin = User.objects.get(username="demo.admin")
     assert admin.is_superuser and admin.is_staff
     assert (
@@ -326,7 +331,7 @@ def test_demo_passwords_are_hashed_with_argon2(settings):
         "django.contrib.auth.hashers.Argon2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
-    demo.ensure_demo_accounts(EntityFactory())
+    demo.ensure_demo_accounts(ProducerFactory())
     hashes = set(User.objects.filter(username__startswith="demo.").values_list("password", flat=True))
     assert len(hashes) == 1  # one hash of the shared password serves every account
     encoded = hashes.pop()
@@ -342,7 +347,7 @@ def test_demo_passwords_are_hashed_with_argon2(settings):
 def test_if_empty_fills_once_then_does_nothing_quickly():
     demo.flush_registry()
     call_command("ocop_demo", "--if-empty", verbosity=0)
-    assert Entity.objects.count() == PLAN.producers
+    assert Producer.objects.count() == PLAN.producers
     before = digest()
     first_ids = set(Product.objects.values_list("pk", flat=True))
 
@@ -361,13 +366,13 @@ def test_command_refuses_to_add_to_existing_data_and_flush_replaces_it():
     call_command("ocop_demo", verbosity=0)
     with pytest.raises(CommandError, match="--flush"):
         call_command("ocop_demo", verbosity=0)
-    assert Entity.objects.count() == PLAN.producers
-    old_ids = set(Entity.objects.values_list("pk", flat=True))
+    assert Producer.objects.count() == PLAN.producers
+    old_ids = set(Producer.objects.values_list("pk", flat=True))
     call_command("ocop_demo", "--flush", verbosity=0)
-    assert Entity.objects.count() == PLAN.producers and Product.objects.count() == PLAN.products
-    assert not old_ids & set(Entity.objects.values_list("pk", flat=True))
+    assert Producer.objects.count() == PLAN.producers and Product.objects.count() == PLAN.products
+    assert not old_ids & set(Producer.objects.values_list("pk", flat=True))
     # The demo producer account follows the new showcase producer.
-    assert User.objects.get(username="demo.producer").entity.name == demo.SHOWCASE["name"]
+    assert User.objects.get(username="demo.producer").producer.name == demo.SHOWCASE["name"]
     assert User.objects.filter(username__startswith="demo.").count() == len(demo.DEMO_ACCOUNTS)
 
 
@@ -411,6 +416,6 @@ def test_national_plan_adds_up_to_the_national_mix():
         assert sum(plan.types.values()) == plan.producers > 0
         assert sum(plan.status_counts.values()) == plan.products >= plan.producers
         assert all(n >= 0 for n in plan.types.values())
-    assert round(100 * types[EntityType.COOPERATIVE] / producers, 1) == 32.7
-    assert round(100 * types[EntityType.ENTERPRISE] / producers, 1) == 24.1
-    assert round(100 * types[EntityType.HOUSEHOLD] / producers, 1) == 42.7
+    assert round(100 * types[ProducerType.COOPERATIVE] / producers, 1) == 32.7
+    assert round(100 * types[ProducerType.ENTERPRISE] / producers, 1) == 24.1
+    assert round(100 * types[ProducerType.HOUSEHOLD] / producers, 1) == 42.7

@@ -14,8 +14,8 @@ from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
 from ocop.places.models import Commune
 from ocop.registry import tabular
-from ocop.registry.models import Entity, ImportJob, Product, ProductStatus, StarRating
-from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
+from ocop.registry.models import ImportJob, Producer, Product, ProductStatus, StarRating
+from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
 from tests.registry.test_import import confirm, gtin, registry_state, tax_code, upload
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def registry():
     """Producers in two communes of Tây Ninh and one elsewhere, with rated and unrated products."""
     home, neighbour = commune(), other_commune(commune())
     elsewhere = Commune.objects.exclude(province_id="80").order_by("code").first()
-    first = EntityFactory(
+    first = ProducerFactory(
         tax_code=tax_code(0), name="Hợp tác xã Bánh tráng Đ", commune=home,
         address="Ấp Bình Hòa, Trảng Bàng", phone="0912345678", email="htx@example.vn",
         website="https://htx.example.vn", founded_on=datetime.date(2015, 6, 5),
@@ -53,14 +53,14 @@ def registry():
         representative_has_disability=True,
         staff_total=25, staff_female=18, staff_local=22, staff_ethnic_minority=3,
     )  # fmt: skip
-    second = EntityFactory(
-        tax_code=tax_code(1), name="Hộ kinh doanh Muối tôm", commune=neighbour, entity_type="household"
+    second = ProducerFactory(
+        tax_code=tax_code(1), name="Hộ kinh doanh Muối tôm", commune=neighbour, producer_type="household"
     )
-    far = EntityFactory(
-        tax_code=tax_code(2), name="Doanh nghiệp Xa", commune=elsewhere, entity_type="enterprise"
+    far = ProducerFactory(
+        tax_code=tax_code(2), name="Doanh nghiệp Xa", commune=elsewhere, producer_type="enterprise"
     )
     rated = ProductFactory(
-        entity=first, name_vi=NAMES[0], name_en="Trang Bang dew-dried rice paper", product_set="I.3.b",
+        producer=first, name_vi=NAMES[0], name_en="Trang Bang dew-dried rice paper", product_set="I.3.b",
         gtin="0" + gtin(1), net_quantity="500 g", packaging="Túi PE", shelf_life_days=180,
         description_vi="Làm thủ công.\nPhơi sương đêm.", stars=4, status=ProductStatus.RATED,
     )  # fmt: skip
@@ -71,10 +71,10 @@ def registry():
         product=rated, stars=4, decision_number="1234/QĐ-UBND", decision_date=datetime.date(2024, 3, 12)
     )
     salt = ProductFactory(
-        entity=second, name_vi=NAMES[1], name_en="", product_set="I.4.b", stars=3
+        producer=second, name_vi=NAMES[1], name_en="", product_set="I.4.b", stars=3
     )  # stars, no decision
-    tiny = ProductFactory(entity=first, name_vi=NAMES[2], name_en="", product_set="VI.1")
-    ProductFactory(entity=far, name_vi="Sản phẩm xa", product_set="I.1.a")
+    tiny = ProductFactory(producer=first, name_vi=NAMES[2], name_en="", product_set="VI.1")
+    ProductFactory(producer=far, name_vi="Sản phẩm xa", product_set="I.1.a")
     return {"first": first, "second": second, "far": far, "rated": rated, "salt": salt, "tiny": tiny}
 
 
@@ -124,12 +124,12 @@ def test_the_list_filters_narrow_the_export(client_of, registry):
     url = reverse("registry:export", args=["products", "csv"])
     assert [r[2] for r in csv_rows(client.get(url + "?stars=4"))[1:]] == [NAMES[0]]
     assert [r[2] for r in csv_rows(client.get(url + "?q=muoi+tom"))[1:]] == [NAMES[1]]
-    assert [r[2] for r in csv_rows(client.get(url + "?entity_type=household"))[1:]] == [NAMES[1]]
+    assert [r[2] for r in csv_rows(client.get(url + "?producer_type=household"))[1:]] == [NAMES[1]]
     assert sorted(
         r[2] for r in csv_rows(client.get(url + f"?commune={commune().code}&page=3"))[1:]
     ) == sorted([NAMES[0], NAMES[2]])
     producers = reverse("registry:export", args=["producers", "xlsx"])
-    rows = xlsx_rows(client.get(producers + "?entity_type=household"))
+    rows = xlsx_rows(client.get(producers + "?producer_type=household"))
     assert [r[1] for r in rows[1:]] == ["Hộ kinh doanh Muối tôm"]
     assert client.get(url + "?stars=9").status_code == 400
 
@@ -193,26 +193,28 @@ def test_export_into_an_empty_registry_recreates_it_with_diacritics(client_of, r
     Product.objects.filter(pk=registry["salt"].pk).update(stars=None)
     producers = content(client.get(reverse("registry:export", args=["producers", fmt])))
     products = content(client.get(reverse("registry:export", args=["products", fmt])))
-    fields = ["entity__tax_code", "name_vi", "name_en", "product_set", "gtin", "net_quantity", "packaging",
+    fields = ["producer__tax_code", "name_vi", "name_en", "product_set", "gtin", "net_quantity", "packaging",
               "shelf_life_days", "description_vi", "stars"]  # fmt: skip
-    before_products = sorted(Product.objects.filter(entity__commune__province_id="80").values_list(*fields))
-    entity_fields = [
-        f.name for f in Entity._meta.concrete_fields if f.name not in ("id", "created_at", "updated_at")
+    before_products = sorted(Product.objects.filter(producer__commune__province_id="80").values_list(*fields))
+    producer_fields = [
+        f.name for f in Producer._meta.concrete_fields if f.name not in ("id", "created_at", "updated_at")
     ]
-    before_entities = sorted(Entity.objects.filter(commune__province_id="80").values_list(*entity_fields))
+    before_producers = sorted(
+        Producer.objects.filter(commune__province_id="80").values_list(*producer_fields)
+    )
     StarRating.objects.all().delete()
-    Product.objects.filter(entity__commune__province_id="80").delete()
-    Entity.objects.filter(commune__province_id="80").delete()
+    Product.objects.filter(producer__commune__province_id="80").delete()
+    Producer.objects.filter(commune__province_id="80").delete()
 
     job = confirm(client, upload(client, "producers", SimpleUploadedFile(f"p.{fmt}", producers)))
     assert (job.status, job.created_count) == (ImportJob.Status.DONE, 2), job.errors
     assert (
-        sorted(Entity.objects.filter(commune__province_id="80").values_list(*entity_fields))
-        == before_entities
+        sorted(Producer.objects.filter(commune__province_id="80").values_list(*producer_fields))
+        == before_producers
     )
     job = confirm(client, upload(client, "products", SimpleUploadedFile(f"s.{fmt}", products)))
     assert (job.status, job.created_count) == (ImportJob.Status.DONE, 3), job.errors
-    after = sorted(Product.objects.filter(entity__commune__province_id="80").values_list(*fields))
+    after = sorted(Product.objects.filter(producer__commune__province_id="80").values_list(*fields))
     assert after == before_products
     assert set(Product.objects.values_list("name_vi", flat=True)) >= set(NAMES)
     rating = StarRating.objects.get(product__name_vi=NAMES[0])
@@ -231,7 +233,7 @@ def test_the_list_sort_order_carries_over(client_of, registry):
         "Hộ kinh doanh Muối tôm",
     ]  # 4★ before 3★
     products = csv_rows(client.get(reverse("registry:export", args=["products", "csv"]) + "?sort=-name"))
-    in_db_order = Product.objects.filter(entity__commune__province_id="80").order_by("-name_vi", "-id")
+    in_db_order = Product.objects.filter(producer__commune__province_id="80").order_by("-name_vi", "-id")
     assert [r[2] for r in products[1:]] == list(
         in_db_order.values_list("name_vi", flat=True)
     )  # the collation's

@@ -104,7 +104,7 @@ def test_too_big_is_refused_before_decoding(settings):
 @pytest.fixture
 def owner_and_product(db, client_of):
     product = ProductFactory()
-    owner = make_user(Role.PRODUCER, entity=product.entity)
+    owner = make_user(Role.PRODUCER, producer=product.producer)
     return client_of(owner), owner, product
 
 
@@ -212,7 +212,7 @@ def test_public_thumbnail_only_for_a_product_on_the_market(client, db):
     rated = make_photo(rated_product)
     batched_product = ProductFactory(gtin="08938500000010")
     Batch.objects.create(
-        product=batched_product, entity=batched_product.entity, gtin=batched_product.gtin, lot="L01"
+        product=batched_product, producer=batched_product.producer, gtin=batched_product.gtin, lot="L01"
     )
     batched = make_photo(batched_product)
     for photo in (rated, batched):

@@ -22,9 +22,9 @@ from ocop.core.models import AuditEvent
 from ocop.core.text import fold
 from ocop.places.models import Commune
 from ocop.registry import importer
-from ocop.registry.models import Entity, ImportJob, Product, ProductStatus, StarRating
+from ocop.registry.models import ImportJob, Producer, Product, ProductStatus, StarRating
 from ocop.registry.rules import certificate_expiry
-from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
+from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def errors_of(job: ImportJob) -> list[tuple]:
 def registry_state():
     """Everything an import could change, to prove that a refused file changed nothing."""
     return (
-        sorted(Entity.objects.values_list("pk", "tax_code", "name", "commune_id", "updated_at")),
+        sorted(Producer.objects.values_list("pk", "tax_code", "name", "commune_id", "updated_at")),
         sorted(Product.objects.values_list("pk", "name_vi", "gtin", "stars", "status", "updated_at")),
         StarRating.objects.count(),
         AuditEvent.objects.count(),
@@ -141,7 +141,7 @@ def producer_line(n=0, **over):
 
 
 def test_producers_dry_run_writes_nothing_then_confirm_writes_all(client, officer):
-    existing = EntityFactory(tax_code=tax_code(1), name="Tên cũ", commune=commune(), staff_total=3)
+    existing = ProducerFactory(tax_code=tax_code(1), name="Tên cũ", commune=commune(), staff_total=3)
     state = registry_state()
     job = upload(client, "producers", csv_file([PRODUCER_HEAD, producer_line(0), producer_line(1)]))
     assert job.status == ImportJob.Status.CHECKED
@@ -156,7 +156,7 @@ def test_producers_dry_run_writes_nothing_then_confirm_writes_all(client, office
     job = confirm(client, job)
     assert job.status == ImportJob.Status.DONE
     assert (job.created_count, job.updated_count, job.total_rows, job.processed_rows) == (1, 1, 2, 2)
-    created = Entity.objects.get(tax_code=tax_code(0))
+    created = Producer.objects.get(tax_code=tax_code(0))
     assert created.name == "Hợp tác xã Đ 0" and created.representative_name == "Đặng Thị Ánh"
     assert created.search_key == "hop tac xa d 0 " + tax_code(0) + " dang thi anh"
     existing.refresh_from_db()
@@ -168,7 +168,7 @@ def test_producers_dry_run_writes_nothing_then_confirm_writes_all(client, office
 
 
 def test_blank_cells_keep_stored_values(client):
-    existing = EntityFactory(tax_code=tax_code(1), commune=commune(), address="Ấp Bình Hòa", staff_total=7)
+    existing = ProducerFactory(tax_code=tax_code(1), commune=commune(), address="Ấp Bình Hòa", staff_total=7)
     head = [
         "Mã số thuế",
         "Tên chủ thể",
@@ -195,11 +195,11 @@ def test_household_may_use_a_personal_id(client):
     line = producer_line(0, **{"Mã số thuế": "079123456789", "Loại hình": "Hộ kinh doanh"})
     job = confirm(client, upload(client, "producers", csv_file([PRODUCER_HEAD, line])))
     assert job.status == ImportJob.Status.DONE
-    assert Entity.objects.get(tax_code="079123456789").entity_type == "household"
+    assert Producer.objects.get(tax_code="079123456789").producer_type == "household"
 
 
 def test_moving_a_producer_to_another_commune_of_the_province(client):
-    existing = EntityFactory(tax_code=tax_code(1), commune=commune())
+    existing = ProducerFactory(tax_code=tax_code(1), commune=commune())
     target = other_commune(commune())
     line = producer_line(1, **{"Mã xã": target.code, "Tên xã": target.name})
     job = confirm(client, upload(client, "producers", csv_file([PRODUCER_HEAD, line])))
@@ -278,7 +278,7 @@ def test_unknown_commune_and_name_mismatch_and_other_province(client):
 
 def test_duplicates_within_the_file_and_against_the_database(client):
     elsewhere = Commune.objects.exclude(province_id="80").order_by("code").first()
-    EntityFactory(tax_code=tax_code(5), commune=elsewhere)  # a producer of another province
+    ProducerFactory(tax_code=tax_code(5), commune=elsewhere)  # a producer of another province
     state = registry_state()
     lines = [
         PRODUCER_HEAD,
@@ -359,7 +359,7 @@ def test_the_write_checks_again_and_writes_nothing_if_the_registry_changed(clien
     job = upload(client, "producers", csv_file([PRODUCER_HEAD, producer_line(0), producer_line(1)]))
     assert job.status == ImportJob.Status.CHECKED
     elsewhere = Commune.objects.exclude(province_id="80").order_by("code").first()
-    EntityFactory(tax_code=tax_code(1), commune=elsewhere)  # meanwhile, registered in another province
+    ProducerFactory(tax_code=tax_code(1), commune=elsewhere)  # meanwhile, registered in another province
     state = registry_state()
     job = confirm(client, job)
     assert job.status == ImportJob.Status.INVALID
@@ -398,7 +398,7 @@ def test_many_errors_are_paged(client):
 
 @pytest.fixture
 def maker():
-    return EntityFactory(tax_code=tax_code(0), commune=commune(), name="Hợp tác xã Đ")
+    return ProducerFactory(tax_code=tax_code(0), commune=commune(), name="Hợp tác xã Đ")
 
 
 def test_products_with_a_rating_from_xlsx(client, officer, maker):
@@ -416,7 +416,7 @@ def test_products_with_a_rating_from_xlsx(client, officer, maker):
     assert job.status == ImportJob.Status.DONE and job.processed_rows == job.total_rows == 3
     banh = Product.objects.get(gtin="0" + gtin(1))
     current = certificate_expiry(decided) >= datetime.date.today()
-    assert (banh.entity, banh.name_vi, banh.product_set, banh.stars, banh.status) == (
+    assert (banh.producer, banh.name_vi, banh.product_set, banh.stars, banh.status) == (
         maker, "Bánh tráng phơi sương Trảng Bàng", "I.3.b", 4,
         ProductStatus.RATED if current else ProductStatus.EXPIRED,
     )  # fmt: skip
@@ -440,8 +440,8 @@ def test_products_with_a_rating_from_xlsx(client, officer, maker):
 
 def test_product_error_paths(client, maker):
     elsewhere = Commune.objects.exclude(province_id="80").order_by("code").first()
-    stranger = EntityFactory(tax_code=tax_code(7), commune=elsewhere)
-    ProductFactory(entity=stranger, gtin="0" + gtin(9))
+    stranger = ProducerFactory(tax_code=tax_code(7), commune=elsewhere)
+    ProductFactory(producer=stranger, gtin="0" + gtin(9))
     state = registry_state()
     lines = [
         PRODUCT_HEAD,
@@ -477,8 +477,8 @@ def test_product_error_paths(client, maker):
 
 
 def test_products_match_on_gtin_then_on_producer_and_name(client, maker):
-    by_gtin = ProductFactory(entity=maker, name_vi="Tên cũ", gtin="0" + gtin(1))
-    by_name = ProductFactory(entity=maker, name_vi="Muối tôm Tây Ninh", gtin="")
+    by_gtin = ProductFactory(producer=maker, name_vi="Tên cũ", gtin="0" + gtin(1))
+    by_name = ProductFactory(producer=maker, name_vi="Muối tôm Tây Ninh", gtin="")
     lines = [
         PRODUCT_HEAD,
         [maker.tax_code, "Bánh tráng phơi sương Trảng Bàng", "I.3.a", gtin(1), "", "", ""],
@@ -498,8 +498,8 @@ def test_products_match_on_gtin_then_on_producer_and_name(client, maker):
 
 
 def test_ambiguous_name_needs_a_gtin(client, maker):
-    ProductFactory(entity=maker, name_vi="Muối tôm", gtin="")
-    ProductFactory(entity=maker, name_vi="Muối tôm", gtin="")
+    ProductFactory(producer=maker, name_vi="Muối tôm", gtin="")
+    ProductFactory(producer=maker, name_vi="Muối tôm", gtin="")
     job = upload(
         client, "products", csv_file([PRODUCT_HEAD, [maker.tax_code, "Muối tôm", "I.4.b", "", "", "", ""]])
     )
@@ -507,7 +507,7 @@ def test_ambiguous_name_needs_a_gtin(client, maker):
 
 
 def test_ratings_already_recorded_older_or_conflicting(client, maker):
-    product = ProductFactory(entity=maker, gtin="0" + gtin(1), stars=4, status=ProductStatus.RATED)
+    product = ProductFactory(producer=maker, gtin="0" + gtin(1), stars=4, status=ProductStatus.RATED)
     StarRating.objects.create(
         product=product, stars=4, decision_number="1/QĐ", decision_date=datetime.date(2024, 5, 1)
     )
@@ -596,7 +596,9 @@ def test_a_job_is_seen_and_confirmed_only_by_its_owner(client, client_of):
         assert colleague.get(reverse(name, args=[job.pk])).status_code == 404
     assert colleague.post(reverse("registry:import_confirm", args=[job.pk])).status_code == 404
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.CHECKED and not Entity.objects.filter(tax_code=tax_code(0)).exists()
+    assert (
+        job.status == ImportJob.Status.CHECKED and not Producer.objects.filter(tax_code=tax_code(0)).exists()
+    )
 
 
 def test_confirm_is_post_only_and_once(client):
@@ -604,7 +606,7 @@ def test_confirm_is_post_only_and_once(client):
     assert client.get(reverse("registry:import_confirm", args=[job.pk])).status_code == 405
     confirm(client, job)
     assert confirm(client, job).status == ImportJob.Status.DONE
-    assert Entity.objects.filter(tax_code=tax_code(0)).count() == 1
+    assert Producer.objects.filter(tax_code=tax_code(0)).count() == 1
     assert AuditEvent.objects.filter(action="import").count() == 1
 
 
@@ -642,12 +644,12 @@ def test_the_write_reads_the_file_again_when_the_checked_rows_are_gone(client):
 def test_snapshots_match_the_audit_module(maker):
     from ocop.core import audit
 
-    product = ProductFactory(entity=maker, gtin="0" + gtin(4), stars=4, status=ProductStatus.RATED,
+    product = ProductFactory(producer=maker, gtin="0" + gtin(4), stars=4, status=ProductStatus.RATED,
                              shelf_life_days=90, product_set="I.4.b")  # fmt: skip
-    product = Product.objects.select_related("entity").get(pk=product.pk)
+    product = Product.objects.select_related("producer").get(pk=product.pk)
     assert importer._Snapshots(Product)(product) == audit.snapshot(product)
-    entity = Entity.objects.select_related("commune").get(pk=maker.pk)
-    assert importer._Snapshots(Entity)(entity) == audit.snapshot(entity)
+    producer = Producer.objects.select_related("commune").get(pk=maker.pk)
+    assert importer._Snapshots(Producer)(producer) == audit.snapshot(producer)
     assert importer._Snapshots(Product)(product, ["stars", "status"]) == audit.snapshot(
         product, ["stars", "status"]
     )

@@ -2,14 +2,16 @@ import pytest
 
 from ocop.accounts.models import Role
 from ocop.places.models import Commune
-from ocop.registry.models import Entity, Product
-from tests.factories import EntityFactory, ProductFactory, UserFactory, commune
+from ocop.registry.models import Producer, Product
+from tests.factories import ProducerFactory, ProductFactory, UserFactory, commune
 
 
 @pytest.fixture
 def two_provinces(db):
-    tay_ninh = ProductFactory(entity=EntityFactory(commune=commune()))
-    ha_noi = ProductFactory(entity=EntityFactory(commune=Commune.objects.filter(province_id="01").first()))
+    tay_ninh = ProductFactory(producer=ProducerFactory(commune=commune()))
+    ha_noi = ProductFactory(
+        producer=ProducerFactory(commune=Commune.objects.filter(province_id="01").first())
+    )
     return tay_ninh, ha_noi
 
 
@@ -17,14 +19,14 @@ def test_machine_client_reads_only_the_province_it_was_given(two_provinces):
     tay_ninh, ha_noi = two_provinces
     client = UserFactory(role=Role.INTEGRATOR, province_id="80")
     assert list(Product.objects.visible_to(client)) == [tay_ninh]
-    assert list(Entity.objects.visible_to(client)) == [tay_ninh.entity]
+    assert list(Producer.objects.visible_to(client)) == [tay_ninh.producer]
     assert not Product.objects.editable_by(client).exists()
 
 
 def test_machine_client_without_a_province_reads_nothing(two_provinces):
     client = UserFactory(role=Role.INTEGRATOR)
     assert not Product.objects.visible_to(client).exists()
-    assert not Entity.objects.visible_to(client).exists()
+    assert not Producer.objects.visible_to(client).exists()
 
 
 def test_user_without_role_or_inactive_reads_nothing(two_provinces):

@@ -11,9 +11,9 @@ from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.registry import rules, services
-from ocop.registry.models import Entity, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
+from ocop.registry.models import Producer, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
 from tests.factories import (
-    EntityFactory,
+    ProducerFactory,
     ProductFactory,
     SalesChannelFactory,
     commune,
@@ -46,7 +46,7 @@ def test_certificate_expiry_is_36_months():
 
 
 def test_record_rating_sets_stars_status_and_validity(province, here):
-    product = ProductFactory(entity=EntityFactory(commune=here))
+    product = ProductFactory(producer=ProducerFactory(commune=here))
     with translation.override("vi"):  # the history keeps the labels in the language of the change
         saved = services.record_rating(province, product, rating(points=Decimal("72.5")))
     assert saved.valid_until == datetime.date(2028, 6, 20) and saved.created_by == province
@@ -60,20 +60,20 @@ def test_record_rating_sets_stars_status_and_validity(province, here):
 
 
 def test_an_explicit_validity_is_kept(province, here):
-    product = ProductFactory(entity=EntityFactory(commune=here))
+    product = ProductFactory(producer=ProducerFactory(commune=here))
     saved = services.record_rating(province, product, rating(valid_until=datetime.date(2026, 1, 1)))
     assert saved.valid_until == datetime.date(2026, 1, 1)
 
 
 def test_an_old_decision_makes_the_product_expired(province, here):
-    product = ProductFactory(entity=EntityFactory(commune=here))
+    product = ProductFactory(producer=ProducerFactory(commune=here))
     services.record_rating(province, product, rating(stars=3, decision_date=datetime.date(2019, 1, 1)))
     product.refresh_from_db()
     assert product.status == ProductStatus.EXPIRED and product.stars == 3
 
 
 def test_two_stars_have_no_certificate(province, here):
-    product = ProductFactory(entity=EntityFactory(commune=here), status=ProductStatus.IN_EVALUATION)
+    product = ProductFactory(producer=ProducerFactory(commune=here), status=ProductStatus.IN_EVALUATION)
     saved = services.record_rating(province, product, rating(stars=2))
     assert saved.valid_until is None
     product.refresh_from_db()
@@ -82,8 +82,8 @@ def test_two_stars_have_no_certificate(province, here):
 
 @pytest.mark.parametrize("role", [Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER, Role.MINISTRY])
 def test_only_province_records_ratings(here, role):
-    product = ProductFactory(entity=EntityFactory(commune=here))
-    user = make_user(role, entity=product.entity) if role == Role.PRODUCER else make_user(role)
+    product = ProductFactory(producer=ProducerFactory(commune=here))
+    user = make_user(role, producer=product.producer) if role == Role.PRODUCER else make_user(role)
     with pytest.raises(PermissionDenied):
         services.record_rating(user, product, rating())
     assert not StarRating.objects.exists() and Product.objects.get(pk=product.pk).stars is None
@@ -91,7 +91,7 @@ def test_only_province_records_ratings(here, role):
 
 def test_the_ministry_records_only_five_star_ratings(here):
     """The Minister recognises 5★ (Art. 3.3): the Ministry records that rating, and no other."""
-    product = ProductFactory(entity=EntityFactory(commune=here))
+    product = ProductFactory(producer=ProducerFactory(commune=here))
     ministry = make_user(Role.MINISTRY)
     assert services.can_record_rating(ministry, product, 5)
     assert not services.can_record_rating(ministry, product) and not services.can_record_rating(
@@ -109,60 +109,60 @@ def test_the_ministry_records_only_five_star_ratings(here):
 
 @pytest.mark.parametrize("role", [Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER])
 def test_no_other_role_records_a_five_star_rating(here, role):
-    product = ProductFactory(entity=EntityFactory(commune=here))
-    user = make_user(role, entity=product.entity) if role == Role.PRODUCER else make_user(role)
+    product = ProductFactory(producer=ProducerFactory(commune=here))
+    user = make_user(role, producer=product.producer) if role == Role.PRODUCER else make_user(role)
     with pytest.raises(PermissionDenied):
         services.record_rating(user, product, rating(stars=5))
     assert not StarRating.objects.exists()
 
 
 def test_province_officer_of_another_province_cannot_rate(here):
-    product = ProductFactory(entity=EntityFactory(commune=here))
+    product = ProductFactory(producer=ProducerFactory(commune=here))
     with pytest.raises(PermissionDenied):
         services.record_rating(make_user(Role.PROVINCE_OFFICER, province_id="01"), product, rating())
 
 
-def test_create_entity_checks_the_commune(here):
+def test_create_producer_checks_the_commune(here):
     officer = make_user(Role.COMMUNE_OFFICER, commune=here)
     with pytest.raises(PermissionDenied):
-        services.create_entity(officer, EntityFactory.build(commune=other_commune(here)))
+        services.create_producer(officer, ProducerFactory.build(commune=other_commune(here)))
     with pytest.raises(PermissionDenied):
-        services.create_entity(make_user(Role.PRODUCER), EntityFactory.build(commune=here))
-    assert services.create_entity(officer, EntityFactory.build(commune=here, tax_code="0100109106")).pk
+        services.create_producer(make_user(Role.PRODUCER), ProducerFactory.build(commune=here))
+    assert services.create_producer(officer, ProducerFactory.build(commune=here, tax_code="0100109106")).pk
 
 
-def test_update_entity_refuses_a_move_outside_the_area(here):
-    entity = EntityFactory(commune=here)
+def test_update_producer_refuses_a_move_outside_the_area(here):
+    producer = ProducerFactory(commune=here)
     officer = make_user(Role.COMMUNE_OFFICER, commune=here)
-    entity.commune = other_commune(here)
-    entity.address = "changed"
+    producer.commune = other_commune(here)
+    producer.address = "changed"
     with pytest.raises(PermissionDenied):
-        services.update_entity(officer, entity)
-    stored = Entity.objects.get(pk=entity.pk)
+        services.update_producer(officer, producer)
+    stored = Producer.objects.get(pk=producer.pk)
     assert stored.commune_id == here.pk and stored.address != "changed"
 
 
-def test_producer_cannot_move_its_own_entity(here):
-    entity = EntityFactory(commune=here)
-    owner = make_user(Role.PRODUCER, entity=entity)
-    entity.commune = other_commune(here)
+def test_producer_cannot_move_its_own_producer(here):
+    producer = ProducerFactory(commune=here)
+    owner = make_user(Role.PRODUCER, producer=producer)
+    producer.commune = other_commune(here)
     with pytest.raises(PermissionDenied):
-        services.update_entity(owner, entity)
-    assert Entity.objects.get(pk=entity.pk).commune_id == here.pk
+        services.update_producer(owner, producer)
+    assert Producer.objects.get(pk=producer.pk).commune_id == here.pk
 
 
-def test_update_entity_records_old_and_new(here, province):
-    entity = EntityFactory(commune=here, phone="")
-    entity.phone = "0276 3822 111"
-    services.update_entity(province, entity)
-    assert audit.history(entity).get().changes == {"phone": ["", "0276 3822 111"]}
-    services.update_entity(province, entity)  # no change, no event
-    assert audit.history(entity).count() == 1
+def test_update_producer_records_old_and_new(here, province):
+    producer = ProducerFactory(commune=here, phone="")
+    producer.phone = "0276 3822 111"
+    services.update_producer(province, producer)
+    assert audit.history(producer).get().changes == {"phone": ["", "0276 3822 111"]}
+    services.update_producer(province, producer)  # no change, no event
+    assert audit.history(producer).count() == 1
 
 
 def test_update_product_keeps_official_fields_for_producers_and_communes(here):
-    product = ProductFactory(entity=EntityFactory(commune=here))
-    owner = make_user(Role.PRODUCER, entity=product.entity)
+    product = ProductFactory(producer=ProducerFactory(commune=here))
+    owner = make_user(Role.PRODUCER, producer=product.producer)
     product.stars, product.status, product.name_vi = 5, ProductStatus.RATED, "Tên mới"
     services.update_product(owner, product)
     stored = Product.objects.get(pk=product.pk)
@@ -175,50 +175,50 @@ def test_update_product_keeps_official_fields_for_producers_and_communes(here):
 
 
 def test_producer_creating_a_product_gets_an_idea_without_stars(here):
-    owner = make_user(Role.PRODUCER, entity=EntityFactory(commune=here))
+    owner = make_user(Role.PRODUCER, producer=ProducerFactory(commune=here))
     product = services.create_product(
-        owner, ProductFactory.build(entity=owner.entity, stars=5, status=ProductStatus.RATED)
+        owner, ProductFactory.build(producer=owner.producer, stars=5, status=ProductStatus.RATED)
     )
     assert (product.stars, product.status) == (None, ProductStatus.IDEA)
     with pytest.raises(PermissionDenied):
-        services.create_product(owner, ProductFactory.build(entity=EntityFactory(commune=here)))
+        services.create_product(owner, ProductFactory.build(producer=ProducerFactory(commune=here)))
 
 
 def test_delete_is_for_province_officers_only(here, province):
-    product = ProductFactory(entity=EntityFactory(commune=here))
+    product = ProductFactory(producer=ProducerFactory(commune=here))
     with pytest.raises(PermissionDenied):
         services.delete_product(make_user(Role.COMMUNE_OFFICER, commune=here), product)
     with pytest.raises(ValidationError):
-        services.delete_entity(province, product.entity)  # it still has a product
+        services.delete_producer(province, product.producer)  # it still has a product
     services.delete_product(province, product)
-    services.delete_entity(province, product.entity)
-    assert not Entity.objects.filter(pk=product.entity_id).exists()
+    services.delete_producer(province, product.producer)
+    assert not Producer.objects.filter(pk=product.producer_id).exists()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.DELETE).count() == 2
 
 
-def test_sales_channels_of_another_entity_are_refused(here, province):
-    entity, other = EntityFactory(commune=here), EntityFactory(commune=here)
-    foreign = SalesChannelFactory(entity=other, name="Lazada")
+def test_sales_channels_of_another_producer_are_refused(here, province):
+    producer, other = ProducerFactory(commune=here), ProducerFactory(commune=here)
+    foreign = SalesChannelFactory(producer=other, name="Lazada")
     foreign.name = "Stolen"
     with pytest.raises(PermissionDenied):
-        services.set_sales_channels(province, entity, [foreign], [])
+        services.set_sales_channels(province, producer, [foreign], [])
     with pytest.raises(PermissionDenied):
-        services.set_sales_channels(province, entity, [], [SalesChannel.objects.get(pk=foreign.pk)])
+        services.set_sales_channels(province, producer, [], [SalesChannel.objects.get(pk=foreign.pk)])
     assert SalesChannel.objects.get(pk=foreign.pk).name == "Lazada"
 
 
 def test_sales_channels_audited(here, province):
-    entity = EntityFactory(commune=here)
+    producer = ProducerFactory(commune=here)
     with translation.override("vi"):
         services.set_sales_channels(
-            province, entity, [SalesChannel(kind=SalesChannel.Kind.SUPERMARKET, name="GO!")], []
+            province, producer, [SalesChannel(kind=SalesChannel.Kind.SUPERMARKET, name="GO!")], []
         )
-    assert entity.uses_modern_channel
-    assert audit.history(entity).get().changes == {"sales_channels": [[], ["Siêu thị: GO!"]]}
+    assert producer.uses_modern_channel
+    assert audit.history(producer).get().changes == {"sales_channels": [[], ["Siêu thị: GO!"]]}
 
 
 def test_add_photo_failure_leaves_no_files(here, province, monkeypatch, settings):
-    product = ProductFactory(entity=EntityFactory(commune=here))
+    product = ProductFactory(producer=ProducerFactory(commune=here))
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
@@ -232,18 +232,18 @@ def test_add_photo_failure_leaves_no_files(here, province, monkeypatch, settings
 
 
 def test_photo_permission(here):
-    product = ProductFactory(entity=EntityFactory(commune=here))
+    product = ProductFactory(producer=ProducerFactory(commune=here))
     with pytest.raises(PermissionDenied):
         services.add_photo(make_user(Role.COUNCIL_MEMBER), product, image_upload())
     photo = make_photo(product)
-    other_owner = make_user(Role.PRODUCER, entity=EntityFactory(commune=here))
+    other_owner = make_user(Role.PRODUCER, producer=ProducerFactory(commune=here))
     with pytest.raises(PermissionDenied):
         services.delete_photo(other_owner, photo)
     assert ProductPhoto.objects.filter(pk=photo.pk).exists()
 
 
 def test_delete_product_removes_photo_files_after_commit(here, province, django_capture_on_commit_callbacks):
-    product = ProductFactory(entity=EntityFactory(commune=here))
+    product = ProductFactory(producer=ProducerFactory(commune=here))
     photo = make_photo(product, province)
     storage, names = photo.image.storage, [photo.image.name, photo.thumbnail.name]
     with django_capture_on_commit_callbacks(execute=True):

@@ -166,7 +166,7 @@ def test_xlsx_cells_become_text_and_real_dates_become_dd_mm_yyyy():
         ("MST", "tax_code"),
         ("Mã xã", "commune_code"),
         ("Tên xã", "commune_name"),
-        ("Loại hình", "entity_type"),
+        ("Loại hình", "producer_type"),
         ("Ngày thành lập (dd/mm/yyyy)", "founded_on"),
         ("STT", t.IGNORED),
         ("Màu sắc", None),
@@ -216,7 +216,7 @@ def test_repeated_and_headerless_columns_are_errors():
 # --- One row ----------------------------------------------------------------------------------------
 
 
-def producer(**cells):
+def producer_user(**cells):
     base = {"Mã số thuế": VALID_TAX, "Tên chủ thể": "HTX Đ", "Loại hình": "Hợp tác xã", "Mã xã": "25459",
             "Người đại diện": "Lê Văn Tám"}  # fmt: skip
     base.update(cells)
@@ -224,9 +224,9 @@ def producer(**cells):
 
 
 def test_a_good_producer_row():
-    row, errors = producer(**{"Ngày thành lập": "5/6/2015", "Năm sinh": "1978", "Giới tính": "nữ"})
+    row, errors = producer_user(**{"Ngày thành lập": "5/6/2015", "Năm sinh": "1978", "Giới tính": "nữ"})
     assert errors == []
-    assert row.values["entity_type"] == "cooperative"
+    assert row.values["producer_type"] == "cooperative"
     assert row.values["founded_on"] == datetime.date(2015, 6, 5)
     assert row.values["representative_birth_year"] == 1978
     assert row.values["representative_gender"] == "female"
@@ -239,12 +239,12 @@ def test_a_good_producer_row():
      ("hop tac xa", "cooperative"), ("household", "household")],
 )  # fmt: skip
 def test_producer_types_accept_the_vietnamese_words(word, stored):
-    row, errors = producer(**{"Loại hình": word})
-    assert errors == [] and row.values["entity_type"] == stored
+    row, errors = producer_user(**{"Loại hình": word})
+    assert errors == [] and row.values["producer_type"] == stored
 
 
 def test_bad_producer_type_lists_the_allowed_words():
-    _row, errors = producer(**{"Loại hình": "Công ty cổ phần đa quốc gia"})
+    _row, errors = producer_user(**{"Loại hình": "Công ty cổ phần đa quốc gia"})
     assert [(e.row, e.column, e.value, e.code) for e in errors] == [
         (2, "Loại hình", "Công ty cổ phần đa quốc gia", "choice")
     ]
@@ -261,32 +261,32 @@ def test_bad_producer_type_lists_the_allowed_words():
     ],
 )
 def test_bad_tax_codes(value, code):
-    _row, errors = producer(**{"Mã số thuế": value})
+    _row, errors = producer_user(**{"Mã số thuế": value})
     assert [(e.column, e.value, e.code) for e in errors] == [("Mã số thuế", value, code)]
 
 
 def test_tax_codes_are_normalised_and_recover_the_zero_excel_drops():
-    assert producer(**{"Mã số thuế": "100109106"})[0].values["tax_code"] == "0100109106"
-    assert producer(**{"Mã số thuế": "0100109106 001"})[0].values["tax_code"] == "0100109106-001"
-    row, errors = producer(**{"Mã số thuế": "079123456789", "Loại hình": "Hộ kinh doanh"})
+    assert producer_user(**{"Mã số thuế": "100109106"})[0].values["tax_code"] == "0100109106"
+    assert producer_user(**{"Mã số thuế": "0100109106 001"})[0].values["tax_code"] == "0100109106-001"
+    row, errors = producer_user(**{"Mã số thuế": "079123456789", "Loại hình": "Hộ kinh doanh"})
     assert errors == [] and row.values["tax_code"] == "079123456789"
 
 
 def test_commune_code_is_five_digits_and_regains_leading_zeros():
-    assert producer(**{"Mã xã": "4"})[0].values["commune_code"] == "00004"
-    _row, errors = producer(**{"Mã xã": "Tân Ninh"})
+    assert producer_user(**{"Mã xã": "4"})[0].values["commune_code"] == "00004"
+    _row, errors = producer_user(**{"Mã xã": "Tân Ninh"})
     assert [(e.column, e.code) for e in errors] == [("Mã xã", "commune_code")]
 
 
 def test_required_cells_and_number_rules():
-    _row, errors = producer(
+    _row, errors = producer_user(
         **{"Người đại diện": "", "Tổng số lao động": "10", "Lao động nữ": "12", "Năm sinh": "1850"}
     )
     assert sorted((e.column, e.code) for e in errors) == [
         ("Người đại diện", "required"),
         ("Năm sinh", "range"),
     ]
-    _row, errors = producer(**{"Tổng số lao động": "10", "Lao động nữ": "12"})
+    _row, errors = producer_user(**{"Tổng số lao động": "10", "Lao động nữ": "12"})
     assert [(e.column, e.value, e.code, e.params) for e in errors] == [
         ("Lao động nữ", "12", "staff_exceeds_total", {"total": 10})
     ]
@@ -300,13 +300,13 @@ def test_dates(text, date):
 
 @pytest.mark.parametrize("text", ["31/02/2024", "12/2024", "hôm qua"])
 def test_bad_dates(text):
-    _row, errors = producer(**{"Ngày thành lập": text})
+    _row, errors = producer_user(**{"Ngày thành lập": text})
     assert [(e.value, e.code) for e in errors] == [(text, "date")]
 
 
 def test_future_dates_are_refused():
     tomorrow = (datetime.date.today() + datetime.timedelta(days=2)).strftime("%d/%m/%Y")
-    assert [e.code for e in producer(**{"Ngày thành lập": tomorrow})[1]] == ["date_future"]
+    assert [e.code for e in producer_user(**{"Ngày thành lập": tomorrow})[1]] == ["date_future"]
 
 
 def product(**cells):

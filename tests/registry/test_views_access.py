@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from ocop.accounts.models import Role
 from ocop.places.models import Province
-from ocop.registry.models import Entity, Product, ProductPhoto, SalesChannel, StarRating
+from ocop.registry.models import Producer, Product, ProductPhoto, SalesChannel, StarRating
 from tests.factories import (
-    EntityFactory,
+    ProducerFactory,
     ProductFactory,
     SalesChannelFactory,
     commune,
@@ -43,7 +43,7 @@ WHO = [
 
 @dataclass
 class World:
-    entity: Entity
+    producer: Producer
     product: Product
     photo: ProductPhoto
     channel: SalesChannel
@@ -60,8 +60,10 @@ class World:
 def world(db):
     here = commune()
     there = other_commune(here)
-    entity = EntityFactory(commune=here, name="Hợp tác xã Bánh tráng Trảng Bàng", tax_code=valid_tax_code(0))
-    product = ProductFactory(entity=entity, name_vi="Bánh tráng phơi sương")
+    producer = ProducerFactory(
+        commune=here, name="Hợp tác xã Bánh tráng Trảng Bàng", tax_code=valid_tax_code(0)
+    )
+    product = ProductFactory(producer=producer, name_vi="Bánh tráng phơi sương")
     elsewhere = Province.objects.exclude(pk=here.province_id).order_by("code").first()
     users = {
         "province": make_user(Role.PROVINCE_OFFICER, province_id=here.province_id),
@@ -69,14 +71,14 @@ def world(db):
         "commune_here": make_user(Role.COMMUNE_OFFICER, commune=here),
         "commune_other": make_user(Role.COMMUNE_OFFICER, commune=there),
         "council": make_user(Role.COUNCIL_MEMBER, province_id=here.province_id),
-        "owner": make_user(Role.PRODUCER, entity=entity),
-        # Same commune, another producer: a producer's scope is its entity, not its commune.
-        "other_producer": make_user(Role.PRODUCER, entity=EntityFactory(commune=here)),
+        "owner": make_user(Role.PRODUCER, producer=producer),
+        # Same commune, another producer: a producer's scope is its producer, not its commune.
+        "other_producer": make_user(Role.PRODUCER, producer=ProducerFactory(commune=here)),
         "ministry": make_user(Role.MINISTRY),
     }
     photo = make_photo(product, users["province"])
-    channel = SalesChannelFactory(entity=entity)
-    return World(entity, product, photo, channel, users)
+    channel = SalesChannelFactory(producer=producer)
+    return World(producer, product, photo, channel, users)
 
 
 def expected(table: dict, who: str) -> int:
@@ -98,24 +100,24 @@ PROVINCE_ONLY = {
     "anonymous": 302,
 }
 CREATE_PRODUCT = READ_ALL | {"council": 403, "ministry": 403}
-CREATE_ENTITY = CREATE_PRODUCT | {"owner": 403, "other_producer": 403}
+CREATE_PRODUCER = CREATE_PRODUCT | {"owner": 403, "other_producer": 403}
 # POST-only actions answer a GET with 405 — after the role check, so others still get 403.
 POST_ONLY = dict.fromkeys(WHO, 405) | {"council": 403, "ministry": 403, "anonymous": 302}
 
 GET_PAGES = [
     ("registry:product_list", None, READ_ALL),
-    ("registry:entity_list", None, READ_ALL),
+    ("registry:producer_list", None, READ_ALL),
     ("registry:product_detail", "product", READ_OBJECT),
     ("registry:product_history", "product", READ_OBJECT),
-    ("registry:entity_detail", "entity", READ_OBJECT),
-    ("registry:entity_history", "entity", READ_OBJECT),
+    ("registry:producer_detail", "producer", READ_OBJECT),
+    ("registry:producer_history", "producer", READ_OBJECT),
     ("registry:product_edit", "product", EDIT_OBJECT),
-    ("registry:entity_edit", "entity", EDIT_OBJECT),
-    ("registry:entity_channels", "entity", EDIT_OBJECT),
+    ("registry:producer_edit", "producer", EDIT_OBJECT),
+    ("registry:producer_channels", "producer", EDIT_OBJECT),
     ("registry:product_create", None, CREATE_PRODUCT),
-    ("registry:entity_create", None, CREATE_ENTITY),
+    ("registry:producer_create", None, CREATE_PRODUCER),
     ("registry:product_delete", "product", PROVINCE_ONLY),
-    ("registry:entity_delete", "entity", PROVINCE_ONLY),
+    ("registry:producer_delete", "producer", PROVINCE_ONLY),
     ("registry:product_rate", "product", PROVINCE_ONLY),
     ("registry:photo_add", "product", POST_ONLY),
     ("registry:photo_delete", "photo", POST_ONLY),
@@ -178,7 +180,7 @@ PROVINCE_WRITE = PROVINCE_ONLY | {"province": 302}
 def product_post(world: World, **changes) -> dict:
     p = world.product
     data = {
-        "entity": p.entity_id,
+        "producer": p.producer_id,
         "name_vi": p.name_vi,
         "name_en": p.name_en,
         "product_set": p.product_set,
@@ -188,17 +190,17 @@ def product_post(world: World, **changes) -> dict:
     return data | changes
 
 
-def entity_post(entity: Entity, **changes) -> dict:
+def producer_post(producer: Producer, **changes) -> dict:
     data = {
-        "name": entity.name,
-        "entity_type": entity.entity_type,
-        "tax_code": entity.tax_code,
-        "commune": entity.commune_id,
-        "representative_name": entity.representative_name,
-        "staff_total": entity.staff_total,
-        "staff_female": entity.staff_female,
-        "staff_local": entity.staff_local,
-        "staff_ethnic_minority": entity.staff_ethnic_minority,
+        "name": producer.name,
+        "producer_type": producer.producer_type,
+        "tax_code": producer.tax_code,
+        "commune": producer.commune_id,
+        "representative_name": producer.representative_name,
+        "staff_total": producer.staff_total,
+        "staff_female": producer.staff_female,
+        "staff_local": producer.staff_local,
+        "staff_ethnic_minority": producer.staff_ethnic_minority,
     }
     return data | changes
 
@@ -214,12 +216,13 @@ def test_edit_product_post(world, who):
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_edit_entity_post(world, who):
+def test_edit_producer_post(world, who):
     response = world.client(who).post(
-        reverse("registry:entity_edit", args=[world.entity.pk]), entity_post(world.entity, address="Ấp Mới")
+        reverse("registry:producer_edit", args=[world.producer.pk]),
+        producer_post(world.producer, address="Ấp Mới"),
     )
     assert response.status_code == EDIT_WRITE[who]
-    changed = Entity.objects.get(pk=world.entity.pk).address == "Ấp Mới"
+    changed = Producer.objects.get(pk=world.producer.pk).address == "Ấp Mới"
     assert changed == (EDIT_WRITE[who] == 302 and who != "anonymous")
 
 
@@ -229,11 +232,11 @@ def test_channels_post(world, who):
         "sales_channels-TOTAL_FORMS": "1",
         "sales_channels-INITIAL_FORMS": "1",
         "sales_channels-0-id": world.channel.pk,
-        "sales_channels-0-entity": world.entity.pk,
+        "sales_channels-0-producer": world.producer.pk,
         "sales_channels-0-kind": SalesChannel.Kind.SUPERMARKET,
         "sales_channels-0-name": "Co.opmart",
     }
-    response = world.client(who).post(reverse("registry:entity_channels", args=[world.entity.pk]), data)
+    response = world.client(who).post(reverse("registry:producer_channels", args=[world.producer.pk]), data)
     assert response.status_code == EDIT_WRITE[who]
     changed = SalesChannel.objects.get(pk=world.channel.pk).name == "Co.opmart"
     assert changed == (EDIT_WRITE[who] == 302 and who != "anonymous")
@@ -247,12 +250,12 @@ def test_delete_product_post(world, who):
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_delete_entity_post(world, who):
-    empty = EntityFactory(commune=world.entity.commune)
-    response = world.client(who).post(reverse("registry:entity_delete", args=[empty.pk]))
+def test_delete_producer_post(world, who):
+    empty = ProducerFactory(commune=world.producer.commune)
+    response = world.client(who).post(reverse("registry:producer_delete", args=[empty.pk]))
     table = PROVINCE_WRITE | {"owner": 403, "other_producer": 403}
     assert response.status_code == table[who]
-    assert Entity.objects.filter(pk=empty.pk).exists() == (who != "province")
+    assert Producer.objects.filter(pk=empty.pk).exists() == (who != "province")
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -289,14 +292,14 @@ def test_create_product_post(world, who):
     created = Product.objects.filter(name_vi="Sản phẩm mới")
     if who in ("province", "commune_here", "owner"):
         assert response.status_code == 302
-        assert created.get().entity_id == world.entity.pk
+        assert created.get().producer_id == world.producer.pk
     elif who == "other_producer":
-        # The entity field is fixed to the producer's own: the posted id is ignored.
+        # The producer field is fixed to the producer's own: the posted id is ignored.
         assert response.status_code == 302
-        assert created.get().entity_id == world.users["other_producer"].entity_id
+        assert created.get().producer_id == world.users["other_producer"].producer_id
     elif who in ("province_elsewhere", "commune_other"):
-        assert response.status_code == 200  # the entity is not among the choices
-        assert "entity" in response.context["form"].errors
+        assert response.status_code == 200  # the producer is not among the choices
+        assert "producer" in response.context["form"].errors
         assert not created.exists()
     else:
         assert response.status_code == CREATE_PRODUCT[who]
@@ -304,19 +307,19 @@ def test_create_product_post(world, who):
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_create_entity_post(world, who):
-    data = entity_post(world.entity, name="Hợp tác xã Mới", tax_code="0100109106")
-    response = world.client(who).post(reverse("registry:entity_create"), data)
-    created = Entity.objects.filter(name="Hợp tác xã Mới")
+def test_create_producer_post(world, who):
+    data = producer_post(world.producer, name="Hợp tác xã Mới", tax_code="0100109106")
+    response = world.client(who).post(reverse("registry:producer_create"), data)
+    created = Producer.objects.filter(name="Hợp tác xã Mới")
     if who in ("province", "commune_here"):
         assert response.status_code == 302
-        assert created.get().commune_id == world.entity.commune_id
+        assert created.get().commune_id == world.producer.commune_id
     elif who in ("province_elsewhere", "commune_other"):
         assert response.status_code == 200
         assert "commune" in response.context["form"].errors
         assert not created.exists()
     else:
-        assert response.status_code == CREATE_ENTITY[who]
+        assert response.status_code == CREATE_PRODUCER[who]
         assert not created.exists()
 
 

@@ -11,9 +11,9 @@ from ocop.accounts.models import Role
 from ocop.core.audit import history
 from ocop.core.models import AuditEvent
 from ocop.places.models import Commune
-from ocop.registry.models import Entity, EntityType, Product, ProductStatus, SalesChannel, StarRating
+from ocop.registry.models import Producer, ProducerType, Product, ProductStatus, SalesChannel, StarRating
 from tests.factories import (
-    EntityFactory,
+    ProducerFactory,
     ProductFactory,
     SalesChannelFactory,
     commune,
@@ -21,12 +21,12 @@ from tests.factories import (
     other_commune,
     valid_tax_code,
 )
-from tests.registry.test_views_access import entity_post
+from tests.registry.test_views_access import producer_post
 
 
 def product_data(product: Product, **changes) -> dict:
     data = {
-        "entity": product.entity_id,
+        "producer": product.producer_id,
         "name_vi": product.name_vi,
         "name_en": product.name_en,
         "product_set": product.product_set,
@@ -44,15 +44,15 @@ def snapshot(model, pk) -> dict:
 @pytest.fixture
 def setup(db, client_of):
     here = commune()
-    entity = EntityFactory(commune=here, tax_code=valid_tax_code(0))
-    product = ProductFactory(entity=entity, name_vi="Bánh tráng phơi sương")
-    owner = make_user(Role.PRODUCER, entity=entity)
+    producer = ProducerFactory(commune=here, tax_code=valid_tax_code(0))
+    product = ProductFactory(producer=producer, name_vi="Bánh tráng phơi sương")
+    owner = make_user(Role.PRODUCER, producer=producer)
     province = make_user(Role.PROVINCE_OFFICER, province_id=here.province_id)
     officer = make_user(Role.COMMUNE_OFFICER, commune=here)
     return {
         "here": here,
         "there": other_commune(here),
-        "entity": entity,
+        "producer": producer,
         "product": product,
         "owner": owner,
         "province": province,
@@ -66,10 +66,10 @@ def setup(db, client_of):
 # --- Products --------------------------------------------------------------------------------------
 
 
-def test_producer_form_hides_stars_and_status_and_fixes_the_entity(setup):
+def test_producer_form_hides_stars_and_status_and_fixes_the_producer(setup):
     form = setup["as_owner"].get(reverse("registry:product_edit", args=[setup["product"].pk])).context["form"]
     assert "stars" not in form.fields and "status" not in form.fields
-    assert form.fields["entity"].disabled
+    assert form.fields["producer"].disabled
     officer_form = setup["as_province"].get(reverse("registry:product_edit", args=[setup["product"].pk]))
     assert "status" in officer_form.context["form"].fields
     assert "stars" not in officer_form.context["form"].fields  # stars come only from a recorded rating
@@ -108,7 +108,7 @@ def test_producer_posting_stars_and_status_changes_neither(setup):
 
 
 def test_producer_cannot_edit_another_producers_product_by_id(setup, client_of):
-    other = client_of(make_user(Role.PRODUCER, entity=EntityFactory(commune=setup["here"])))
+    other = client_of(make_user(Role.PRODUCER, producer=ProducerFactory(commune=setup["here"])))
     before = snapshot(Product, setup["product"].pk)
     url = reverse("registry:product_edit", args=[setup["product"].pk])
     assert other.post(url, product_data(setup["product"], name_vi="Hacked")).status_code == 404
@@ -116,20 +116,20 @@ def test_producer_cannot_edit_another_producers_product_by_id(setup, client_of):
     assert not AuditEvent.objects.exists()
 
 
-def test_producer_cannot_move_its_product_to_another_entity(setup):
-    other_entity = EntityFactory(commune=setup["here"])
+def test_producer_cannot_move_its_product_to_another_producer(setup):
+    other_producer = ProducerFactory(commune=setup["here"])
     url = reverse("registry:product_edit", args=[setup["product"].pk])
-    setup["as_owner"].post(url, product_data(setup["product"], entity=other_entity.pk))
-    assert Product.objects.get(pk=setup["product"].pk).entity_id == setup["entity"].pk
-    assert not other_entity.products.exists()
+    setup["as_owner"].post(url, product_data(setup["product"], producer=other_producer.pk))
+    assert Product.objects.get(pk=setup["product"].pk).producer_id == setup["producer"].pk
+    assert not other_producer.products.exists()
 
 
-def test_officer_cannot_give_a_product_to_an_entity_outside_the_commune(setup):
-    outside = EntityFactory(commune=setup["there"])
+def test_officer_cannot_give_a_product_to_an_producer_outside_the_commune(setup):
+    outside = ProducerFactory(commune=setup["there"])
     url = reverse("registry:product_edit", args=[setup["product"].pk])
-    response = setup["as_officer"].post(url, product_data(setup["product"], entity=outside.pk))
-    assert response.status_code == 200 and "entity" in response.context["form"].errors
-    assert Product.objects.get(pk=setup["product"].pk).entity_id == setup["entity"].pk
+    response = setup["as_officer"].post(url, product_data(setup["product"], producer=outside.pk))
+    assert response.status_code == 200 and "producer" in response.context["form"].errors
+    assert Product.objects.get(pk=setup["product"].pk).producer_id == setup["producer"].pk
 
 
 @pytest.mark.parametrize(
@@ -248,12 +248,12 @@ def test_producer_posting_a_rating_is_refused(setup):
 # --- Producers -------------------------------------------------------------------------------------
 
 
-def test_create_entity_normalises_tax_code_and_is_audited(setup):
-    data = entity_post(
-        setup["entity"], name="Hợp tác xã Mới", tax_code="0100109106 001", commune=setup["here"].pk
+def test_create_producer_normalises_tax_code_and_is_audited(setup):
+    data = producer_post(
+        setup["producer"], name="Hợp tác xã Mới", tax_code="0100109106 001", commune=setup["here"].pk
     )
-    response = setup["as_officer"].post(reverse("registry:entity_create"), data)
-    created = Entity.objects.get(name="Hợp tác xã Mới")
+    response = setup["as_officer"].post(reverse("registry:producer_create"), data)
+    created = Producer.objects.get(name="Hợp tác xã Mới")
     assert response["Location"] == created.get_absolute_url()
     assert created.tax_code == "0100109106-001"
     event = history(created).get()
@@ -261,72 +261,72 @@ def test_create_entity_normalises_tax_code_and_is_audited(setup):
 
 
 @pytest.mark.parametrize(
-    "entity_type, tax_code, ok",
+    "producer_type, tax_code, ok",
     [
-        (EntityType.HOUSEHOLD, "072190001234", True),  # a household may use the owner's personal ID
-        (EntityType.COOPERATIVE, "072190001234", False),
-        (EntityType.HOUSEHOLD, "999190001234", False),  # no such birth-place code
-        (EntityType.COOPERATIVE, "0100109107", False),  # wrong check digit
+        (ProducerType.HOUSEHOLD, "072190001234", True),  # a household may use the owner's personal ID
+        (ProducerType.COOPERATIVE, "072190001234", False),
+        (ProducerType.HOUSEHOLD, "999190001234", False),  # no such birth-place code
+        (ProducerType.COOPERATIVE, "0100109107", False),  # wrong check digit
     ],
 )
-def test_tax_code_rules(setup, entity_type, tax_code, ok):
-    data = entity_post(setup["entity"], name="Hộ Mới", entity_type=entity_type, tax_code=tax_code)
-    response = setup["as_officer"].post(reverse("registry:entity_create"), data)
-    assert Entity.objects.filter(name="Hộ Mới").exists() == ok
+def test_tax_code_rules(setup, producer_type, tax_code, ok):
+    data = producer_post(setup["producer"], name="Hộ Mới", producer_type=producer_type, tax_code=tax_code)
+    response = setup["as_officer"].post(reverse("registry:producer_create"), data)
+    assert Producer.objects.filter(name="Hộ Mới").exists() == ok
     if not ok:
         assert list(response.context["form"].errors) == ["tax_code"]
 
 
 def test_staff_counts_cannot_exceed_total(setup):
-    data = entity_post(setup["entity"], staff_total=5, staff_female=6, staff_local=9)
-    response = setup["as_officer"].post(reverse("registry:entity_edit", args=[setup["entity"].pk]), data)
+    data = producer_post(setup["producer"], staff_total=5, staff_female=6, staff_local=9)
+    response = setup["as_officer"].post(reverse("registry:producer_edit", args=[setup["producer"].pk]), data)
     assert set(response.context["form"].errors) == {"staff_female", "staff_local"}
 
 
 def test_duplicate_tax_code_is_refused_in_place(setup):
-    other = EntityFactory(commune=setup["here"])
-    data = entity_post(setup["entity"], tax_code=other.tax_code)
-    response = setup["as_officer"].post(reverse("registry:entity_edit", args=[setup["entity"].pk]), data)
+    other = ProducerFactory(commune=setup["here"])
+    data = producer_post(setup["producer"], tax_code=other.tax_code)
+    response = setup["as_officer"].post(reverse("registry:producer_edit", args=[setup["producer"].pk]), data)
     assert "tax_code" in response.context["form"].errors
 
 
-def test_commune_officer_cannot_move_an_entity_out_of_the_commune(setup):
-    before = snapshot(Entity, setup["entity"].pk)
-    data = entity_post(setup["entity"], commune=setup["there"].pk, address="Ấp khác")
-    response = setup["as_officer"].post(reverse("registry:entity_edit", args=[setup["entity"].pk]), data)
+def test_commune_officer_cannot_move_an_producer_out_of_the_commune(setup):
+    before = snapshot(Producer, setup["producer"].pk)
+    data = producer_post(setup["producer"], commune=setup["there"].pk, address="Ấp khác")
+    response = setup["as_officer"].post(reverse("registry:producer_edit", args=[setup["producer"].pk]), data)
     assert response.status_code == 200 and "commune" in response.context["form"].errors
-    assert snapshot(Entity, setup["entity"].pk) == before
+    assert snapshot(Producer, setup["producer"].pk) == before
     assert not AuditEvent.objects.exists()
 
 
 def test_province_officer_moves_within_the_province_only(setup):
     far = Commune.objects.exclude(province_id=setup["here"].province_id).first()
-    url = reverse("registry:entity_edit", args=[setup["entity"].pk])
-    response = setup["as_province"].post(url, entity_post(setup["entity"], commune=far.pk))
+    url = reverse("registry:producer_edit", args=[setup["producer"].pk])
+    response = setup["as_province"].post(url, producer_post(setup["producer"], commune=far.pk))
     assert "commune" in response.context["form"].errors
-    assert Entity.objects.get(pk=setup["entity"].pk).commune_id == setup["here"].pk
-    response = setup["as_province"].post(url, entity_post(setup["entity"], commune=setup["there"].pk))
+    assert Producer.objects.get(pk=setup["producer"].pk).commune_id == setup["here"].pk
+    response = setup["as_province"].post(url, producer_post(setup["producer"], commune=setup["there"].pk))
     assert response.status_code == 302
-    assert Entity.objects.get(pk=setup["entity"].pk).commune_id == setup["there"].pk
-    event = history(setup["entity"]).get()
+    assert Producer.objects.get(pk=setup["producer"].pk).commune_id == setup["there"].pk
+    event = history(setup["producer"]).get()
     assert event.changes["commune"] == [setup["here"].name, setup["there"].name]
 
 
-def test_producer_edits_own_entity_but_not_its_commune(setup):
-    data = entity_post(
-        setup["entity"], commune=setup["there"].pk, phone="0909 123 456", representative_has_disability="on"
+def test_producer_edits_own_producer_but_not_its_commune(setup):
+    data = producer_post(
+        setup["producer"], commune=setup["there"].pk, phone="0909 123 456", representative_has_disability="on"
     )
-    response = setup["as_owner"].post(reverse("registry:entity_edit", args=[setup["entity"].pk]), data)
+    response = setup["as_owner"].post(reverse("registry:producer_edit", args=[setup["producer"].pk]), data)
     assert response.status_code == 302
-    entity = Entity.objects.get(pk=setup["entity"].pk)
-    assert entity.phone == "0909 123 456" and entity.representative_has_disability
-    assert entity.commune_id == setup["here"].pk
-    assert history(entity).get().changes["representative_has_disability"] == [False, True]
+    producer = Producer.objects.get(pk=setup["producer"].pk)
+    assert producer.phone == "0909 123 456" and producer.representative_has_disability
+    assert producer.commune_id == setup["here"].pk
+    assert history(producer).get().changes["representative_has_disability"] == [False, True]
 
 
-def test_entity_detail_shows_all_profile_fields(setup):
-    entity = setup["entity"]
-    Entity.objects.filter(pk=entity.pk).update(
+def test_producer_detail_shows_all_profile_fields(setup):
+    producer = setup["producer"]
+    Producer.objects.filter(pk=producer.pk).update(
         representative_gender="female",
         representative_ethnicity="Khmer",
         representative_has_disability=True,
@@ -335,9 +335,9 @@ def test_entity_detail_shows_all_profile_fields(setup):
         staff_local=20,
         staff_ethnic_minority=7,
     )
-    SalesChannelFactory(entity=entity, kind=SalesChannel.Kind.SUPERMARKET, name="Co.opmart")
-    SalesChannelFactory(entity=entity, kind=SalesChannel.Kind.TRADITIONAL, name="Chợ Trảng Bàng")
-    response = setup["as_province"].get(entity.get_absolute_url())
+    SalesChannelFactory(producer=producer, kind=SalesChannel.Kind.SUPERMARKET, name="Co.opmart")
+    SalesChannelFactory(producer=producer, kind=SalesChannel.Kind.TRADITIONAL, name="Chợ Trảng Bàng")
+    response = setup["as_province"].get(producer.get_absolute_url())
     body = response.content.decode()
     for text in (
         "Khmer",
@@ -356,17 +356,17 @@ def test_entity_detail_shows_all_profile_fields(setup):
     assert modern == ["Co.opmart"]
 
 
-def test_delete_entity_with_products_is_refused(setup):
-    response = setup["as_province"].post(reverse("registry:entity_delete", args=[setup["entity"].pk]))
-    assert response.status_code == 302 and response["Location"] == setup["entity"].get_absolute_url()
-    assert Entity.objects.filter(pk=setup["entity"].pk).exists()
+def test_delete_producer_with_products_is_refused(setup):
+    response = setup["as_province"].post(reverse("registry:producer_delete", args=[setup["producer"].pk]))
+    assert response.status_code == 302 and response["Location"] == setup["producer"].get_absolute_url()
+    assert Producer.objects.filter(pk=setup["producer"].pk).exists()
     assert not AuditEvent.objects.exists()
 
 
-def test_delete_empty_entity_audited(setup):
-    empty = EntityFactory(commune=setup["here"], name="Tổ hợp tác Rỗng")
-    response = setup["as_province"].post(reverse("registry:entity_delete", args=[empty.pk]))
-    assert response["Location"] == reverse("registry:entity_list")
+def test_delete_empty_producer_audited(setup):
+    empty = ProducerFactory(commune=setup["here"], name="Tổ hợp tác Rỗng")
+    response = setup["as_province"].post(reverse("registry:producer_delete", args=[empty.pk]))
+    assert response["Location"] == reverse("registry:producer_list")
     event = AuditEvent.objects.get(action=AuditEvent.Action.DELETE)
     assert event.changes["name"] == ["Tổ hợp tác Rỗng", None]
 
@@ -383,50 +383,50 @@ def channels_data(rows: list[dict], initial: int) -> dict:
 
 
 def test_channels_add_change_delete_audited(setup):
-    entity = setup["entity"]
-    keep = SalesChannelFactory(entity=entity, kind=SalesChannel.Kind.TRADITIONAL, name="Chợ")
-    drop = SalesChannelFactory(entity=entity, kind=SalesChannel.Kind.ECOMMERCE, name="Shopee")
+    producer = setup["producer"]
+    keep = SalesChannelFactory(producer=producer, kind=SalesChannel.Kind.TRADITIONAL, name="Chợ")
+    drop = SalesChannelFactory(producer=producer, kind=SalesChannel.Kind.ECOMMERCE, name="Shopee")
     rows = [
-        {"id": keep.pk, "entity": entity.pk, "kind": "traditional", "name": "Chợ Trảng Bàng"},
-        {"id": drop.pk, "entity": entity.pk, "kind": "ecommerce", "name": "Shopee", "DELETE": "on"},
+        {"id": keep.pk, "producer": producer.pk, "kind": "traditional", "name": "Chợ Trảng Bàng"},
+        {"id": drop.pk, "producer": producer.pk, "kind": "ecommerce", "name": "Shopee", "DELETE": "on"},
         {
-            "entity": entity.pk,
+            "producer": producer.pk,
             "kind": "supermarket",
             "name": "Co.opmart",
             "url": "coopmart.vn",
             "evidence_date": "2025-01-02",
         },
-        {"entity": entity.pk, "kind": "", "name": ""},  # an empty extra row is skipped
+        {"producer": producer.pk, "kind": "", "name": ""},  # an empty extra row is skipped
     ]
     response = setup["as_owner"].post(
-        reverse("registry:entity_channels", args=[entity.pk]), channels_data(rows, 2)
+        reverse("registry:producer_channels", args=[producer.pk]), channels_data(rows, 2)
     )
     assert response.status_code == 302
-    assert sorted(entity.sales_channels.values_list("name", flat=True)) == ["Chợ Trảng Bàng", "Co.opmart"]
-    assert entity.sales_channels.get(name="Co.opmart").url == "https://coopmart.vn"
-    event = history(entity).get()
+    assert sorted(producer.sales_channels.values_list("name", flat=True)) == ["Chợ Trảng Bàng", "Co.opmart"]
+    assert producer.sales_channels.get(name="Co.opmart").url == "https://coopmart.vn"
+    event = history(producer).get()
     old, new = event.changes["sales_channels"]
     assert "Chợ Trảng Bàng" not in " ".join(old) and "Shopee" in " ".join(old)
     assert "Co.opmart" in " ".join(new) and "Shopee" not in " ".join(new)
 
 
-def test_channel_of_another_entity_cannot_be_edited_through_this_one(setup):
-    foreign = SalesChannelFactory(entity=EntityFactory(commune=setup["here"]), name="Lazada")
-    rows = [{"id": foreign.pk, "entity": setup["entity"].pk, "kind": "ecommerce", "name": "Stolen"}]
+def test_channel_of_another_producer_cannot_be_edited_through_this_one(setup):
+    foreign = SalesChannelFactory(producer=ProducerFactory(commune=setup["here"]), name="Lazada")
+    rows = [{"id": foreign.pk, "producer": setup["producer"].pk, "kind": "ecommerce", "name": "Stolen"}]
     response = setup["as_owner"].post(
-        reverse("registry:entity_channels", args=[setup["entity"].pk]), channels_data(rows, 1)
+        reverse("registry:producer_channels", args=[setup["producer"].pk]), channels_data(rows, 1)
     )
-    assert response.status_code in (200, 302)  # an id outside this entity's channels is never used
+    assert response.status_code in (200, 302)  # an id outside this producer's channels is never used
     foreign.refresh_from_db()
-    assert foreign.name == "Lazada" and foreign.entity_id != setup["entity"].pk
-    assert not setup["entity"].sales_channels.exists()
+    assert foreign.name == "Lazada" and foreign.producer_id != setup["producer"].pk
+    assert not setup["producer"].sales_channels.exists()
     assert not AuditEvent.objects.exists()
 
 
 def test_channel_errors_in_place(setup):
-    rows = [{"entity": setup["entity"].pk, "kind": "", "name": "Không rõ loại"}]
+    rows = [{"producer": setup["producer"].pk, "kind": "", "name": "Không rõ loại"}]
     response = setup["as_owner"].post(
-        reverse("registry:entity_channels", args=[setup["entity"].pk]), channels_data(rows, 0)
+        reverse("registry:producer_channels", args=[setup["producer"].pk]), channels_data(rows, 0)
     )
     assert response.status_code == 200
     assert "kind" in response.context["formset"].forms[0].errors
@@ -434,13 +434,13 @@ def test_channel_errors_in_place(setup):
 
 
 def test_history_tab_lists_sales_channel_changes(setup):
-    entity = setup["product"].entity
+    producer = setup["product"].producer
     from ocop.core import audit
 
     audit.record(
-        setup["owner"], entity, AuditEvent.Action.UPDATE, {"sales_channels": [[], ["Siêu thị: GO!"]]}
+        setup["owner"], producer, AuditEvent.Action.UPDATE, {"sales_channels": [[], ["Siêu thị: GO!"]]}
     )
-    page = setup["as_owner"].get(reverse("registry:entity_history", args=[entity.pk])).content.decode()
+    page = setup["as_owner"].get(reverse("registry:producer_history", args=[producer.pk])).content.decode()
     assert "Siêu thị: GO!" in page
     with translation.override("vi"):
         assert translation.gettext("sales channels") in page

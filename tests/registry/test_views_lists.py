@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from ocop.accounts.models import Role
 from ocop.places.models import Commune, Province
-from ocop.registry.models import EntityType, Product, ProductStatus, SalesChannel
+from ocop.registry.models import ProducerType, Product, ProductStatus, SalesChannel
 from tests.factories import (
-    EntityFactory,
+    ProducerFactory,
     ProductFactory,
     SalesChannelFactory,
     commune,
@@ -20,7 +20,7 @@ from tests.factories import (
 )
 
 PRODUCTS = reverse("registry:product_list")
-PRODUCERS = reverse("registry:entity_list")
+PRODUCERS = reverse("registry:producer_list")
 
 
 def names(response, key="name_vi") -> list[str]:
@@ -33,29 +33,31 @@ def area(db):
     here, there = commune(), other_commune(commune())
     far_province = Province.objects.exclude(pk=here.province_id).order_by("code").first()
     far = Commune.objects.filter(province=far_province).order_by("code").first()
-    coop = EntityFactory(commune=here, name="Hợp tác xã Bánh tráng", entity_type=EntityType.COOPERATIVE)
-    household = EntityFactory(commune=there, name="Hộ kinh doanh Muối tôm", entity_type=EntityType.HOUSEHOLD)
-    outsider = EntityFactory(commune=far, name="Công ty Trà Xa", entity_type=EntityType.ENTERPRISE)
-    SalesChannelFactory(entity=household, kind=SalesChannel.Kind.ECOMMERCE)
-    SalesChannelFactory(entity=coop, kind=SalesChannel.Kind.TRADITIONAL)
+    coop = ProducerFactory(commune=here, name="Hợp tác xã Bánh tráng", producer_type=ProducerType.COOPERATIVE)
+    household = ProducerFactory(
+        commune=there, name="Hộ kinh doanh Muối tôm", producer_type=ProducerType.HOUSEHOLD
+    )
+    outsider = ProducerFactory(commune=far, name="Công ty Trà Xa", producer_type=ProducerType.ENTERPRISE)
+    SalesChannelFactory(producer=household, kind=SalesChannel.Kind.ECOMMERCE)
+    SalesChannelFactory(producer=coop, kind=SalesChannel.Kind.TRADITIONAL)
     products = {
         "banh": ProductFactory(
-            entity=coop,
+            producer=coop,
             name_vi="Bánh tráng phơi sương",
             product_set="I.3.b",
             stars=4,
             status=ProductStatus.RATED,
         ),
         "muoi": ProductFactory(
-            entity=household,
+            producer=household,
             name_vi="Muối tôm Tây Ninh",
             product_set="I.4.b",
             stars=3,
             status=ProductStatus.RATED,
         ),
-        "ruou": ProductFactory(entity=coop, name_vi="Rượu nếp than", product_set="II.1.a"),
+        "ruou": ProductFactory(producer=coop, name_vi="Rượu nếp than", product_set="II.1.a"),
         "tra": ProductFactory(
-            entity=outsider, name_vi="Trà xanh", product_set="I.5.a", stars=5, status=ProductStatus.RATED
+            producer=outsider, name_vi="Trà xanh", product_set="I.5.a", stars=5, status=ProductStatus.RATED
         ),
     }
     return {
@@ -91,7 +93,7 @@ def ministry_client(area, client_of):
         ("stars=none", {"Rượu nếp than"}),
         ("status=rated", {"Bánh tráng phơi sương", "Muối tôm Tây Ninh"}),
         ("status=idea", {"Rượu nếp than"}),
-        ("entity_type=household", {"Muối tôm Tây Ninh"}),
+        ("producer_type=household", {"Muối tôm Tây Ninh"}),
         ("q=banh+trang", {"Bánh tráng phơi sương"}),
         ("q=BÁNH", {"Bánh tráng phơi sương"}),
         ("q=tom+muoi", {"Muối tôm Tây Ninh"}),  # words in any order
@@ -106,8 +108,8 @@ def test_product_filters(area, province_client, query, expected):
 
 def test_product_filter_by_commune_and_producer(area, province_client):
     assert set(names(province_client.get(f"{PRODUCTS}?commune={area['there'].pk}"))) == {"Muối tôm Tây Ninh"}
-    by_entity = names(province_client.get(f"{PRODUCTS}?entity={area['coop'].pk}"))
-    assert set(by_entity) == {"Bánh tráng phơi sương", "Rượu nếp than"}
+    by_producer = names(province_client.get(f"{PRODUCTS}?producer={area['coop'].pk}"))
+    assert set(by_producer) == {"Bánh tráng phơi sương", "Rượu nếp than"}
 
 
 def test_a_commune_outside_the_area_is_not_a_choice(area, province_client):
@@ -134,8 +136,8 @@ def test_commune_choices_follow_the_users_scope(area, client_of):
     officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=area["there"]))
     choices = officer.get(PRODUCTS).context["filter"].form.fields["commune"].queryset
     assert list(choices) == [area["there"]]
-    producer = client_of(make_user(Role.PRODUCER, entity=area["coop"]))
-    assert "commune" not in producer.get(PRODUCTS).context["filter"].form.fields
+    producer_user = client_of(make_user(Role.PRODUCER, producer=area["coop"]))
+    assert "commune" not in producer_user.get(PRODUCTS).context["filter"].form.fields
 
 
 def test_ministry_gets_short_commune_list_until_a_province_is_chosen(area, ministry_client):
@@ -152,9 +154,9 @@ def test_ministry_gets_short_commune_list_until_a_province_is_chosen(area, minis
 def test_lists_are_scoped(area, client_of):
     officer = client_of(make_user(Role.COMMUNE_OFFICER, commune=area["there"]))
     assert names(officer.get(PRODUCTS)) == ["Muối tôm Tây Ninh"]
-    producer = client_of(make_user(Role.PRODUCER, entity=area["coop"]))
-    assert set(names(producer.get(PRODUCTS))) == {"Bánh tráng phơi sương", "Rượu nếp than"}
-    assert names(producer.get(PRODUCERS), "name") == ["Hợp tác xã Bánh tráng"]
+    producer_user = client_of(make_user(Role.PRODUCER, producer=area["coop"]))
+    assert set(names(producer_user.get(PRODUCTS))) == {"Bánh tráng phơi sương", "Rượu nếp than"}
+    assert names(producer_user.get(PRODUCERS), "name") == ["Hợp tác xã Bánh tráng"]
 
 
 @pytest.mark.parametrize(
@@ -182,7 +184,7 @@ def test_sort_by_updated(area, province_client):
     "query, expected",
     [
         ("", {"Hợp tác xã Bánh tráng", "Hộ kinh doanh Muối tôm"}),
-        ("entity_type=household", {"Hộ kinh doanh Muối tôm"}),
+        ("producer_type=household", {"Hộ kinh doanh Muối tôm"}),
         ("modern=true", {"Hộ kinh doanh Muối tôm"}),
         ("modern=false", {"Hợp tác xã Bánh tráng"}),
         ("q=hop+tac+xa", {"Hợp tác xã Bánh tráng"}),
@@ -209,7 +211,7 @@ def test_producer_sort_by_best_stars(area, province_client):
 
 def test_pages_of_fifty_keep_the_filters(area, province_client, settings):
     assert settings.OCOP_PAGE_SIZE == 50
-    ProductFactory.create_batch(60, entity=area["coop"], stars=3, status=ProductStatus.RATED)
+    ProductFactory.create_batch(60, producer=area["coop"], stars=3, status=ProductStatus.RATED)
     first = province_client.get(f"{PRODUCTS}?stars=3&sort=name")
     assert len(first.context["page_obj"].object_list) == 50
     assert first.context["page_obj"].paginator.count == 61
@@ -233,12 +235,12 @@ def test_export_links_carry_the_filters(area, province_client):
 # --- Query counts: fixed whatever the page size ----------------------------------------------------
 
 
-def fill(entity_count: int, per_entity: int, photos: bool = True):
+def fill(producer_count: int, per_producer: int, photos: bool = True):
     here = commune()
-    for _ in range(entity_count):
-        entity = EntityFactory(commune=here)
-        SalesChannelFactory(entity=entity)
-        for product in ProductFactory.create_batch(per_entity, entity=entity, stars=4):
+    for _ in range(producer_count):
+        producer = ProducerFactory(commune=here)
+        SalesChannelFactory(producer=producer)
+        for product in ProductFactory.create_batch(per_producer, producer=producer, stars=4):
             if photos:
                 make_photo(product, size=(40, 30))
 
@@ -253,7 +255,7 @@ def fill(entity_count: int, per_entity: int, photos: bool = True):
     ],
 )
 def test_product_list_query_count_is_fixed(db, client_of, settings, django_assert_num_queries, role, queries):
-    fill(entity_count=4, per_entity=5)
+    fill(producer_count=4, per_producer=5)
     client = client_of(make_user(role))
     counts = []
     for size in (3, 20):
@@ -268,7 +270,7 @@ def test_product_list_query_count_is_fixed(db, client_of, settings, django_asser
 
 
 def test_producer_list_query_count_is_fixed(db, client_of, settings, django_assert_num_queries):
-    fill(entity_count=12, per_entity=2, photos=False)
+    fill(producer_count=12, per_producer=2, photos=False)
     client = client_of(make_user(Role.PROVINCE_OFFICER))
     for size in (2, 10):
         settings.OCOP_PAGE_SIZE = size
@@ -276,3 +278,18 @@ def test_producer_list_query_count_is_fixed(db, client_of, settings, django_asse
         with django_assert_num_queries(5):
             response = client.get(f"{PRODUCERS}?sort=-stars")
         assert len(response.context["page_obj"].object_list) == size
+
+
+def test_links_saved_with_the_former_parameter_names_keep_their_filter(client_of):
+    """?entity= and ?entity_type= were the lists' parameters before the code said "producer"."""
+    here = commune()
+    kept = ProducerFactory(commune=here, name="Hợp tác xã Giữ lại", producer_type=ProducerType.COOPERATIVE)
+    ProducerFactory(commune=here, name="Hộ kinh doanh Bỏ qua", producer_type=ProducerType.HOUSEHOLD)
+    product = ProductFactory(producer=kept, name_vi="Bánh tráng giữ lại")
+    ProductFactory(name_vi="Sản phẩm khác")
+    client = client_of(make_user(Role.PROVINCE_OFFICER, province_id=here.province_id))
+    by_producer = client.get(reverse("registry:product_list"), {"entity": kept.pk})
+    assert list(by_producer.context["page_obj"]) == [product]
+    by_type = client.get(reverse("registry:producer_list"), {"entity_type": ProducerType.COOPERATIVE})
+    listed = {p.name for p in by_type.context["page_obj"]}
+    assert "Hợp tác xã Giữ lại" in listed and "Hộ kinh doanh Bỏ qua" not in listed

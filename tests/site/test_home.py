@@ -4,12 +4,12 @@ from django.test import Client
 from ocop.accounts.models import Role
 from ocop.places.models import Commune
 from ocop.registry.models import ProductStatus
-from tests.factories import EntityFactory, ProductFactory
+from tests.factories import ProducerFactory, ProductFactory
 
 
 def rated(stars, status=ProductStatus.RATED, province="80"):
-    entity = EntityFactory(commune=Commune.objects.filter(province_id=province).first())
-    return ProductFactory(entity=entity, stars=stars, status=status)
+    producer = ProducerFactory(commune=Commune.objects.filter(province_id=province).first())
+    return ProductFactory(producer=producer, stars=stars, status=status)
 
 
 @pytest.fixture

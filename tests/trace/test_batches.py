@@ -10,7 +10,7 @@ from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
 from ocop.trace import batches, events_forms
 from ocop.trace.models import Batch, Event
-from tests.factories import EntityFactory, ProductFactory, commune, make_user, other_commune
+from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -20,16 +20,16 @@ GTIN = "08938500000010"
 @pytest.fixture
 def world():
     here = commune()
-    entity = EntityFactory(commune=here)
-    product = ProductFactory(entity=entity, gtin=GTIN, name_vi="Bánh tráng phơi sương")
-    other_entity = EntityFactory(commune=other_commune(here))
-    other_product = ProductFactory(entity=other_entity, gtin="08938500000027")
+    producer = ProducerFactory(commune=here)
+    product = ProductFactory(producer=producer, gtin=GTIN, name_vi="Bánh tráng phơi sương")
+    other_producer = ProducerFactory(commune=other_commune(here))
+    other_product = ProductFactory(producer=other_producer, gtin="08938500000027")
     return {
-        "entity": entity,
+        "producer": producer,
         "product": product,
         "other_product": other_product,
-        "owner": make_user(Role.PRODUCER, entity=entity),
-        "stranger": make_user(Role.PRODUCER, entity=other_entity),
+        "owner": make_user(Role.PRODUCER, producer=producer),
+        "stranger": make_user(Role.PRODUCER, producer=other_producer),
         "commune_officer": make_user(Role.COMMUNE_OFFICER, commune=here),
         "province_officer": make_user(Role.PROVINCE_OFFICER),
         "council": make_user(Role.COUNCIL_MEMBER),
@@ -38,7 +38,7 @@ def world():
 
 
 def make_batch(product, lot="L001", **kw) -> Batch:
-    return Batch.objects.create(product=product, entity=product.entity, gtin=product.gtin, lot=lot, **kw)
+    return Batch.objects.create(product=product, producer=product.producer, gtin=product.gtin, lot=lot, **kw)
 
 
 def post_data(**kw) -> dict:
@@ -74,7 +74,7 @@ def test_allowed_users_create_and_audit(world, who):
         world["product"],
         {"lot": "A-1", "produced_on": dt.date(2026, 1, 1), "sources": [{"name": "Trại A", "kind": "x"}]},
     )
-    assert batch.gtin == GTIN and batch.entity == world["entity"] and batch.created_by == user
+    assert batch.gtin == GTIN and batch.producer == world["producer"] and batch.created_by == user
     assert batch.sources == [
         {
             "kind": "farm",
@@ -98,7 +98,7 @@ def test_others_may_not_create(world, who):
 
 def test_refusals_change_nothing(world):
     owner, product = world["owner"], world["product"]
-    product_without_gtin = ProductFactory(entity=world["entity"], gtin="")
+    product_without_gtin = ProductFactory(producer=world["producer"], gtin="")
     with pytest.raises(batches.ValidationError, match="GTIN"):
         batches.create_batch(owner, product_without_gtin, {"lot": "A-1"})
     for bad in ("", "có dấu", "A B", "X" * 21, "A#1"):
@@ -203,7 +203,7 @@ def test_create_page_writes_a_batch_with_sources(world, client_of):
 
 
 def test_create_page_refuses_a_product_without_gtin(world, client_of):
-    product = ProductFactory(entity=world["entity"], gtin="")
+    product = ProductFactory(producer=world["producer"], gtin="")
     url = reverse("trace:batch_create") + f"?product={product.pk}"
     page = client_of(world["owner"]).get(url)
     assert page.status_code == 200 and 'id="no-gtin"' in page.text and "batch-form" not in page.text
@@ -283,7 +283,7 @@ def test_owner_records_steps_and_sees_them_in_order(world, client_of, settings):
     events = list(batch.events.order_by("event_time"))
     assert [events_forms.biz_step_key(e.biz_step) for e in events] == ["harvesting", "packing", "shipping"]
     assert events[0].biz_step == "https://ocop.example.vn/voc/BizStep-harvesting"
-    assert all(e.owner_id == world["entity"].pk and e.batch_id == batch.pk for e in events)
+    assert all(e.owner_id == world["producer"].pk and e.batch_id == batch.pk for e in events)
     assert events[0].document["eventTime"] == "2026-01-12T07:30:00+07:00"
     page = client.get(batch.get_absolute_url()).text
     assert page.index("Co.op Mart Tây Ninh") > page.index("Ruộng ông Tư")

@@ -21,8 +21,8 @@ def _tree_hash(leaves: list[bytes]) -> bytes:
 
 def test_demo_batches_have_a_verified_journey_and_flush_cleanly(client):
     demo.generate(scale="province", seed=2025)
-    batches = list(Batch.objects.select_related("entity"))
-    assert len(batches) == 2 and {b.entity.users.get().username for b in batches} == {"demo.producer"}
+    batches = list(Batch.objects.select_related("producer"))
+    assert len(batches) == 2 and {b.producer.users.get().username for b in batches} == {"demo.producer"}
     events = Event.objects.order_by("leaf_index")
     assert events.count() == 14 and [e.leaf_index for e in events] == list(range(14))
     leaves = [hashlib.sha256(b"\x00" + bytes.fromhex(e.event_hash)).digest() for e in events]

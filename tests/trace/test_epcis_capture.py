@@ -36,7 +36,7 @@ def token_for(user) -> str:
 
 
 @pytest.fixture
-def producer():
+def producer_user():
     return make_user(Role.PRODUCER)
 
 
@@ -133,24 +133,24 @@ def test_example_query_document_is_schema_valid(integrator):
     assert epcis.validate(body) == []
 
 
-def test_event_without_id_gets_its_hash(producer):
+def test_event_without_id_gets_its_hash(producer_user):
     event = object_event(1)
-    job = services.capture(producer, document([event]))
+    job = services.capture(producer_user, document([event]))
     assert job.status == CaptureJob.Status.SUCCESS
     stored = Event.objects.get()
     (ni,) = epcis.event_hashes([event], [epcis.CONTEXT_URL])
     assert stored.event_id == ni
     assert ni.startswith("ni:///sha-256;") and ni.endswith("?ver=CBV2.0")
     assert stored.event_hash == epcis.hash_hex(ni) and len(stored.event_hash) == 64
-    assert stored.owner == producer.entity
+    assert stored.owner == producer_user.producer
     assert set(stored.epcs.values_list("epc", "role")) == {("urn:epc:id:sgtin:8930000.012345.1", "epc")}
     assert stored.document["recordTime"].endswith("Z")
     assert stored.leaf_index == 0  # appended to the transparency log in the same transaction
 
 
-def test_client_record_time_is_replaced(producer):
+def test_client_record_time_is_replaced(producer_user):
     event = object_event(1, recordTime="1999-01-01T00:00:00Z")
-    services.capture(producer, document([event]))
+    services.capture(producer_user, document([event]))
     stored = Event.objects.get()
     assert stored.record_time.year >= 2025
     assert not stored.document["recordTime"].startswith("1999")
@@ -168,10 +168,10 @@ def test_epc_roles_extracted(integrator):
 # --- Validation and rollback ------------------------------------------------------------------
 
 
-def test_schema_failure_refused_naming_the_path(producer):
+def test_schema_failure_refused_naming_the_path(producer_user):
     events = [object_event(i) for i in range(6)]
     events[4]["eventTime"] = "yesterday"
-    response = post(Client(), "/epcis/capture", document(events), token_for(producer))
+    response = post(Client(), "/epcis/capture", document(events), token_for(producer_user))
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/problem+json")
     body = response.json()
@@ -184,47 +184,47 @@ def test_schema_failure_refused_naming_the_path(producer):
     assert job.status == CaptureJob.Status.FAILED and job.event_count == 0
 
 
-def test_format_uri_is_enforced(producer):
+def test_format_uri_is_enforced(producer_user):
     event = object_event(1, readPoint={"id": "not a uri"})
-    response = post(Client(), "/epcis/capture", document([event]), token_for(producer))
+    response = post(Client(), "/epcis/capture", document([event]), token_for(producer_user))
     assert response.status_code == 400
     assert "epcisBody.eventList[0].readPoint.id" in response.json()["detail"]
     assert state() == (0, 0)
 
 
-def test_missing_field_named(producer):
+def test_missing_field_named(producer_user):
     event = object_event(1)
     del event["eventTimeZoneOffset"]
-    job = services.capture(producer, document([object_event(2), event]))
+    job = services.capture(producer_user, document([object_event(2), event]))
     assert job.status == CaptureJob.Status.FAILED
     assert job.errors[0]["path"] == "epcisBody.eventList[1].eventTimeZoneOffset"
     assert state() == (0, 0)
 
 
-def test_duplicate_event_id_rolls_back(producer):
-    services.capture(producer, document([object_event(1)]))
+def test_duplicate_event_id_rolls_back(producer_user):
+    services.capture(producer_user, document([object_event(1)]))
     before = state()
-    job = services.capture(producer, document([object_event(2), object_event(1)]))
+    job = services.capture(producer_user, document([object_event(2), object_event(1)]))
     assert job.status == CaptureJob.Status.FAILED
     assert "eventList[1].eventID" in job.errors[0]["path"]
     assert state() == before
 
 
-def test_duplicate_within_document_refused(producer):
+def test_duplicate_within_document_refused(producer_user):
     events = [object_event(1, eventID="urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427")] * 2
-    job = services.capture(producer, document(events))
+    job = services.capture(producer_user, document(events))
     assert job.status == CaptureJob.Status.FAILED
     assert state() == (0, 0)
 
 
-def test_proceed_stores_the_valid_events(producer):
+def test_proceed_stores_the_valid_events(producer_user):
     events = [object_event(i) for i in range(6)]
     events[4]["eventTime"] = "yesterday"
     response = post(
         Client(),
         "/epcis/capture",
         document(events),
-        token_for(producer),
+        token_for(producer_user),
         **{"GS1-Capture-Error-Behaviour": "proceed"},
     )
     assert response.status_code == 202
@@ -235,12 +235,12 @@ def test_proceed_stores_the_valid_events(producer):
     assert set(Event.objects.values_list("capture_id", flat=True)) == {job.pk}
 
 
-def test_bad_error_behaviour_header(producer):
+def test_bad_error_behaviour_header(producer_user):
     response = post(
         Client(),
         "/epcis/capture",
         document([object_event(1)]),
-        token_for(producer),
+        token_for(producer_user),
         **{"GS1-Capture-Error-Behaviour": "maybe"},
     )
     assert response.status_code == 400
@@ -305,17 +305,17 @@ def test_capture_refused_to_other_roles(role):
     assert state() == (0, 0)
 
 
-def test_session_does_not_capture(client_of, producer):
+def test_session_does_not_capture(client_of, producer_user):
     # Capture is for bearer tokens only (the views are CSRF-exempt, so a session must not suffice).
-    response = client_of(producer).post(
+    response = client_of(producer_user).post(
         "/epcis/capture", data=json.dumps(document([object_event(1)])), content_type="application/json"
     )
     assert response.status_code == 401
     assert state() == (0, 0)
 
 
-def test_capture_job_visible_to_its_creator_only(producer, integrator):
-    key = token_for(producer)
+def test_capture_job_visible_to_its_creator_only(producer_user, integrator):
+    key = token_for(producer_user)
     location = post(Client(), "/epcis/capture", document([object_event(1)]), key)["Location"]
     assert Client().get(location, headers={"Authorization": f"Bearer {key}"}).status_code == 200
     other = Client().get(location, headers={"Authorization": f"Bearer {token_for(integrator)}"})
@@ -354,14 +354,16 @@ def test_post_single_event_invalid(integrator):
     assert state() == (0, 0)
 
 
-def test_record_for_a_batch(producer):
+def test_record_for_a_batch(producer_user):
     from ocop.trace.models import Batch
     from tests.factories import ProductFactory
 
-    product = ProductFactory(entity=producer.entity)
-    batch = Batch.objects.create(product=product, entity=producer.entity, gtin="08930000123457", lot="L1")
-    row = services.record(producer, batch, object_event(3))
-    assert row.batch == batch and row.owner == producer.entity
+    product = ProductFactory(producer=producer_user.producer)
+    batch = Batch.objects.create(
+        product=product, producer=producer_user.producer, gtin="08930000123457", lot="L1"
+    )
+    row = services.record(producer_user, batch, object_event(3))
+    assert row.batch == batch and row.owner == producer_user.producer
     assert row.event_id.startswith("ni:///sha-256;")
     other = make_user(Role.PRODUCER)
     with pytest.raises(services.PermissionDenied):
@@ -369,7 +371,7 @@ def test_record_for_a_batch(producer):
     bad = object_event(5)
     bad["action"] = "JUMP"
     with pytest.raises(services.ValidationError):
-        services.record(producer, batch, bad)
+        services.record(producer_user, batch, bad)
     assert Event.objects.count() == 1
 
 
@@ -392,23 +394,23 @@ def test_documents_are_not_mutated(integrator):
 
 
 @pytest.mark.parametrize("bad_time", ["2024-01-01T23:59:60Z", "0000-01-01T00:00:00Z"])
-def test_times_python_cannot_hold_are_refused(producer, bad_time):
+def test_times_python_cannot_hold_are_refused(producer_user, bad_time):
     events = [object_event(i) for i in range(6)]
     events[4]["eventTime"] = bad_time
-    response = post(Client(), "/epcis/capture", document(events), token_for(producer))
+    response = post(Client(), "/epcis/capture", document(events), token_for(producer_user))
     assert response.status_code == 400
     assert "epcisBody.eventList[4].eventTime" in response.json()["detail"]
     assert state() == (0, 0)
 
 
-def test_uri_refused_in_a_large_document(producer):
+def test_uri_refused_in_a_large_document(producer_user):
     events = [object_event(i) for i in range(300)]
     events[250]["epcList"] = ["urn:epc:id:sgtin:8930000.012345.1", "not a uri"]
-    job = services.capture(producer, document(events))
+    job = services.capture(producer_user, document(events))
     assert job.status == CaptureJob.Status.FAILED and job.event_count == 0
     assert {e["path"] for e in job.errors} == {"epcisBody.eventList[250].epcList[1]"}
     assert state() == (0, 0)
-    job = services.capture(producer, document(events[:250]))
+    job = services.capture(producer_user, document(events[:250]))
     assert job.status == CaptureJob.Status.SUCCESS and job.event_count == 250
     assert state() == (250, 250)
     stored = Event.objects.order_by("pk")
@@ -419,13 +421,13 @@ def test_uri_refused_in_a_large_document(producer):
     )
 
 
-def test_store_refuses_a_stored_event_id_and_keeps_nothing(producer):
+def test_store_refuses_a_stored_event_id_and_keeps_nothing(producer_user):
     from django.db import IntegrityError, transaction
     from django.utils import timezone
 
     from ocop.trace.models import LogNode
 
-    services.capture(producer, document([object_event(1)]))
+    services.capture(producer_user, document([object_event(1)]))
     before, nodes = state(), LogNode.objects.count()
     events = [object_event(2), object_event(1)]
     rows, epcs = services._build(
@@ -461,7 +463,7 @@ def test_body_over_the_upload_limit_is_413_problem_and_stores_nothing(integrator
     assert not CaptureJob.objects.exists()
 
 
-def test_record_time_is_taken_under_the_log_lock(producer, monkeypatch):
+def test_record_time_is_taken_under_the_log_lock(producer_user, monkeypatch):
     """recordTime is set after the log's lock is held, so that captures commit in recordTime order and a
     reader paging by recordTime never steps over an event committed later with an earlier recordTime."""
     import time
@@ -479,7 +481,7 @@ def test_record_time_is_taken_under_the_log_lock(producer, monkeypatch):
         time.sleep(0.005)
 
     monkeypatch.setattr(tlog, "_lock", lock)
-    post(Client(), "/epcis/capture", document([object_event(1), object_event(2)]), token_for(producer))
+    post(Client(), "/epcis/capture", document([object_event(1), object_event(2)]), token_for(producer_user))
     stored = list(Event.objects.order_by("id"))
     assert len(stored) == 2 and locked_at
     for row in stored:
@@ -499,13 +501,13 @@ def log_state() -> tuple[int, int, int, int]:
 
 
 @pytest.mark.parametrize("bad", ["schema", "stored_id", "repeated_id"])
-def test_rollback_stores_no_event_epc_node_or_checkpoint(producer, bad):
+def test_rollback_stores_no_event_epc_node_or_checkpoint(producer_user, bad):
     import hashlib
 
     from ocop.trace import tlog
 
     services.capture(
-        producer, document([object_event(100, eventID="urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427")])
+        producer_user, document([object_event(100, eventID="urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427")])
     )
     tlog.checkpoint()
     before = log_state()
@@ -516,7 +518,7 @@ def test_rollback_stores_no_event_epc_node_or_checkpoint(producer, bad):
         events[4]["eventID"] = "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427"
     else:
         events[4]["eventID"] = events[1]["eventID"] = "urn:uuid:2c4e28ba-2fa1-11d2-883f-0016d3cca427"
-    response = post(Client(), "/epcis/capture", document(events), token_for(producer))
+    response = post(Client(), "/epcis/capture", document(events), token_for(producer_user))
     assert response.status_code == 400
     assert log_state() == before
     # proceed: exactly the valid events, their leaves next to each other, each the RFC 9162 leaf of its hash
@@ -524,7 +526,7 @@ def test_rollback_stores_no_event_epc_node_or_checkpoint(producer, bad):
         Client(),
         "/epcis/capture",
         document(events),
-        token_for(producer),
+        token_for(producer_user),
         **{"GS1-Capture-Error-Behaviour": "proceed"},
     )
     assert response.status_code == 202
@@ -548,33 +550,35 @@ def test_deeply_nested_json_is_a_400_problem_not_a_crash(integrator, address):
     assert not CaptureJob.objects.exists()
 
 
-def test_nesting_python_can_parse_but_not_walk_is_refused(producer):
+def test_nesting_python_can_parse_but_not_walk_is_refused(producer_user):
     """An extension nested 900 deep parses, but schema validation and hashing recurse on it."""
     nested: dict = {}
     for _ in range(900):
         nested = {"example:x": nested}
     event = object_event(1, **{"example:deep": nested})
     doc = dict(document([event]), **{"@context": [epcis.CONTEXT_URL, {"example": "https://example.org/"}]})
-    response = post(Client(), "/epcis/capture", doc, token_for(producer))
+    response = post(Client(), "/epcis/capture", doc, token_for(producer_user))
     assert response.status_code == 400
     assert response.json()["type"] == "epcisException:ValidationException"
     assert state() == (0, 0)
     # an ordinary extension a few levels deep is captured
     shallow = object_event(2, **{"example:deep": {"example:a": {"example:b": [{"example:c": "1"}]}}})
     doc = dict(document([shallow]), **{"@context": [epcis.CONTEXT_URL, {"example": "https://example.org/"}]})
-    assert post(Client(), "/epcis/capture", doc, token_for(producer)).status_code == 202
+    assert post(Client(), "/epcis/capture", doc, token_for(producer_user)).status_code == 202
 
 
-def test_session_does_not_capture_one_event_nor_read_anothers_job(client_of, producer):
-    response = client_of(producer).post(
+def test_session_does_not_capture_one_event_nor_read_anothers_job(client_of, producer_user):
+    response = client_of(producer_user).post(
         "/epcis/events",
         data=json.dumps(object_event(1, **{"@context": [epcis.CONTEXT_URL]})),
         content_type="application/json",
     )
     assert response.status_code == 401
     assert "Bearer" in response["WWW-Authenticate"]
-    location = post(Client(), "/epcis/capture", document([object_event(2)]), token_for(producer))["Location"]
-    assert client_of(producer).get(location).status_code == 200
+    location = post(Client(), "/epcis/capture", document([object_event(2)]), token_for(producer_user))[
+        "Location"
+    ]
+    assert client_of(producer_user).get(location).status_code == 200
     other = client_of(make_user(Role.PRODUCER)).get(location)
     assert other.status_code == 404
     assert "urn:epc" not in other.content.decode()

@@ -32,7 +32,7 @@ def ref(**kw) -> ef.BatchRef:
         "gtin": "08938500000010",
         "lot": "L2026-03",
         "commune_code": "25918",
-        "entity_id": 42,
+        "producer_id": 42,
         "place_name": "HTX Bánh tráng Trảng Bàng, Ấp Bình Hòa",
         "sources": [
             {"kind": "farm", "name": "Ruộng ông Tư", "plot": "Thửa 12", "certificate": "VietGAP"},

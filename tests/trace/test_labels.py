@@ -33,7 +33,7 @@ def make_batch(lot="L26-01/A", stars=4, expires_on=dt.date(2026, 12, 31), **fiel
     product = ProductFactory(name_vi=NAME, gtin=new_gtin(), stars=stars)
     return Batch.objects.create(
         product=product,
-        entity=product.entity,
+        producer=product.producer,
         gtin=product.gtin,
         lot=lot,
         produced_on=dt.date(2026, 1, 5),
@@ -138,8 +138,8 @@ def url(batch, **query):
 def test_producer_of_the_batch_gets_the_pdf(client_of, tmp_path, settings):
     settings.OCOP_PUBLIC_BASE_URL = "https://ocop.tayninh.gov.vn"
     batch = make_batch(lot="LOT7", expires_on=None)
-    producer = make_user(Role.PRODUCER, entity=batch.entity)
-    response = client_of(producer).get(url(batch, size="medium", count=4))
+    producer_user = make_user(Role.PRODUCER, producer=batch.producer)
+    response = client_of(producer_user).get(url(batch, size="medium", count=4))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     pages, text = pdf_text(response.content)
@@ -151,7 +151,7 @@ def test_producer_of_the_batch_gets_the_pdf(client_of, tmp_path, settings):
 
 def test_default_is_one_page_of_medium_labels(client_of):
     batch = make_batch()
-    response = client_of(make_user(Role.PRODUCER, entity=batch.entity)).get(url(batch))
+    response = client_of(make_user(Role.PRODUCER, producer=batch.producer)).get(url(batch))
     assert response.status_code == 200
     _, text = pdf_text(response.content)
     assert text.count("Số lô:") == labels.SIZES["medium"].per_page
@@ -163,13 +163,13 @@ def test_default_is_one_page_of_medium_labels(client_of):
 )
 def test_bad_parameters_are_400(client_of, query):
     batch = make_batch()
-    response = client_of(make_user(Role.PRODUCER, entity=batch.entity)).get(url(batch, **query))
+    response = client_of(make_user(Role.PRODUCER, producer=batch.producer)).get(url(batch, **query))
     assert response.status_code == 400
 
 
 def test_officers_in_scope_get_the_pdf_others_404(client_of):
     batch = make_batch()
-    home = batch.entity.commune
+    home = batch.producer.commune
     allowed = [
         make_user(Role.COMMUNE_OFFICER, commune=home),
         make_user(Role.PROVINCE_OFFICER, province_id=home.province_id),
@@ -202,8 +202,8 @@ def test_anonymous_is_sent_to_sign_in(client):
 
 
 def test_unknown_batch_is_404(client_of):
-    producer = make_user(Role.PRODUCER)
-    assert client_of(producer).get(reverse("trace:batch_labels", args=[987654])).status_code == 404
+    producer_user = make_user(Role.PRODUCER)
+    assert client_of(producer_user).get(reverse("trace:batch_labels", args=[987654])).status_code == 404
 
 
 def test_label_text_is_escaped():

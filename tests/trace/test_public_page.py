@@ -11,7 +11,7 @@ from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate, CertificateStatus
 from ocop.trace import batches
 from ocop.trace.models import Batch, Event
-from tests.factories import EntityFactory, ProductFactory, make_user
+from tests.factories import ProducerFactory, ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,11 @@ GTIN = "08938500000010"
 
 @pytest.fixture
 def batch():
-    entity = EntityFactory(name="HTX Bánh tráng Trảng Bàng", address="Ấp Bình Hòa")
-    product = ProductFactory(entity=entity, gtin=GTIN, name_vi="Bánh tráng phơi sương", stars=4)
+    producer = ProducerFactory(name="HTX Bánh tráng Trảng Bàng", address="Ấp Bình Hòa")
+    product = ProductFactory(producer=producer, gtin=GTIN, name_vi="Bánh tráng phơi sương", stars=4)
     return Batch.objects.create(
         product=product,
-        entity=entity,
+        producer=producer,
         gtin=GTIN,
         lot="L2026-01",
         produced_on=dt.date(2026, 1, 10),
@@ -34,18 +34,18 @@ def batch():
 
 
 def certificate(product, number="12/2026/CN-OCOP-80", **kw):
-    entity = product.entity
+    producer = product.producer
     today = dt.date.today()
     values = {
         "number": number,
         "product": product,
-        "entity": entity,
-        "province": entity.commune.province,
+        "producer": producer,
+        "province": producer.commune.province,
         "decision_number": "1234/QĐ-UBND",
         "decision_date": today - dt.timedelta(days=30),
         "stars": 4,
         "product_name": product.name_vi,
-        "entity_name": entity.name,
+        "producer_name": producer.name,
         "issued_on": today - dt.timedelta(days=30),
         "expires_on": today + dt.timedelta(days=700),
     }
@@ -53,7 +53,7 @@ def certificate(product, number="12/2026/CN-OCOP-80", **kw):
 
 
 def record(batch, step, day, **kw):
-    owner = make_user(Role.PRODUCER, entity=batch.entity)
+    owner = make_user(Role.PRODUCER, producer=batch.producer)
     when = dt.datetime(2026, 1, day, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     data = {"when": when, "quantity": 100, "unit": "KGM", "source": 1, "inputs": [1]} | kw
     return batches.record_step(owner, batch, step, data)
@@ -73,7 +73,7 @@ def test_required_facts_and_certificate(client, batch):
         "Bánh tráng phơi sương",
         "HTX Bánh tráng Trảng Bàng",
         "Ấp Bình Hòa",
-        batch.entity.commune.name,
+        batch.producer.commune.name,
         "L2026-01",
         "10/01/2026",
         "10/07/2026",
@@ -145,7 +145,7 @@ def test_product_page_fixed_queries(client, batch, django_assert_num_queries):
     with django_assert_num_queries(3):
         client.get(reverse("trace:product_public", args=[GTIN]))
     for n in range(5):
-        Batch.objects.create(product=batch.product, entity=batch.entity, gtin=GTIN, lot=f"X{n}")
+        Batch.objects.create(product=batch.product, producer=batch.producer, gtin=GTIN, lot=f"X{n}")
     with django_assert_num_queries(3):
         response = client.get(reverse("trace:product_public", args=[GTIN]))
     assert response.text.count("/trace/08938500000010/X") == 5
@@ -177,7 +177,7 @@ def test_the_page_shows_the_products_public_thumbnail(client):
     from tests.factories import ProductFactory, make_photo
 
     product = ProductFactory(gtin="08938500000027")
-    batch = Batch.objects.create(product=product, entity=product.entity, gtin=product.gtin, lot="A1")
+    batch = Batch.objects.create(product=product, producer=product.producer, gtin=product.gtin, lot="A1")
     photo = make_photo(product)
     page = client.get(reverse("trace:batch_public", args=[batch.gtin, batch.lot])).content.decode()
     src = reverse("registry:photo_public", args=[photo.pk])
@@ -198,21 +198,22 @@ def test_anonymous_page_is_served_from_the_cache_until_a_step_is_recorded(
 
     cache.clear()
     product = ProductFactory(gtin="08938500000034")
-    batch = Batch.objects.create(product=product, entity=product.entity, gtin=product.gtin, lot="C1")
+    batch = Batch.objects.create(product=product, producer=product.producer, gtin=product.gtin, lot="C1")
     url = reverse("trace:batch_public", args=[batch.gtin, batch.lot])
     first = client.get(url)
     with django_assert_num_queries(0):
         again = client.get(url)
     assert again.content == first.content and "public" in again["Cache-Control"]
-    producer = make_user(Role.PRODUCER, entity=product.entity)
+    producer_user = make_user(Role.PRODUCER, producer=product.producer)
     step = {"date": "2026-11-20", "time": "08:00", "quantity": "10", "unit": "KGM"}
     assert (
-        client_of(producer).post(reverse("trace:event_new", args=[batch.pk, "pack"]), step).status_code == 302
+        client_of(producer_user).post(reverse("trace:event_new", args=[batch.pk, "pack"]), step).status_code
+        == 302
     )
     fresh = client.get(url)
     assert fresh.content != first.content and 'data-step="packing"' in fresh.content.decode()
     # signed in: rendered for the user, never served from or written to the shared cache
-    signed_in = client_of(producer).get(url)
+    signed_in = client_of(producer_user).get(url)
     assert "private" in signed_in["Cache-Control"]
 
 

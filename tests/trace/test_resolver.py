@@ -64,23 +64,25 @@ def make_product(gtin: str | None = None, **fields):
 
 
 def make_batch(product, lot: str = "L26-001", **fields) -> Batch:
-    return Batch.objects.create(product=product, entity=product.entity, gtin=product.gtin, lot=lot, **fields)
+    return Batch.objects.create(
+        product=product, producer=product.producer, gtin=product.gtin, lot=lot, **fields
+    )
 
 
 def make_certificate(product, status=CertificateStatus.VALID, issued_on=None, **fields) -> Certificate:
-    entity = product.entity
+    producer = product.producer
     issued_on = issued_on or dt.date.today() - dt.timedelta(days=30)
     return Certificate.objects.create(
-        number=fields.pop("number", f"{next(_serial)}/2026/CN-OCOP-{entity.commune.province_id}"),
+        number=fields.pop("number", f"{next(_serial)}/2026/CN-OCOP-{producer.commune.province_id}"),
         product=product,
-        entity=entity,
-        province=entity.commune.province,
+        producer=producer,
+        province=producer.commune.province,
         decision_number="1234/QĐ-UBND",
         decision_date=issued_on,
         stars=4,
         points=Decimal("82.50"),
         product_name=product.name_vi,
-        entity_name=entity.name,
+        producer_name=producer.name,
         issued_on=issued_on,
         expires_on=fields.pop("expires_on", expiry(issued_on)),
         status=status,

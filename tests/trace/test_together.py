@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from ocop.accounts.models import Role
 from ocop.trace.models import Batch
-from tests.factories import EntityFactory, ProductFactory, make_user
+from tests.factories import ProducerFactory, ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db
 GTIN = "08938500000010"
@@ -33,16 +33,16 @@ def _root_from_proof(index: int, size: int, leaf: bytes, hashes: list[bytes]) ->
 
 
 def test_from_the_forms_to_a_verified_trace(client, client_of):
-    product = ProductFactory(entity=EntityFactory(), gtin=GTIN, name_vi="Muối tôm Tây Ninh")
-    producer = make_user(Role.PRODUCER, entity=product.entity)
+    product = ProductFactory(producer=ProducerFactory(), gtin=GTIN, name_vi="Muối tôm Tây Ninh")
+    producer_user = make_user(Role.PRODUCER, producer=product.producer)
     batch = Batch.objects.create(
         product=product,
-        entity=product.entity,
+        producer=product.producer,
         gtin=GTIN,
         lot="MT-2611",
         sources=[{"kind": "farm", "name": "Vườn A"}],
     )
-    owner = client_of(producer)
+    owner = client_of(producer_user)
     for step, day in (("harvest", "2026-11-20"), ("pack", "2026-11-21"), ("ship", "2026-11-22")):
         data = {"date": day, "time": "08:00", "quantity": "50", "unit": "KGM", "source": "1"}
         if step == "ship":
@@ -85,16 +85,17 @@ def test_the_resolvers_epcis_link_finds_the_events_of_a_lot_with_special_charact
 
     from ocop.trace import digital_link, events_forms
 
-    product = ProductFactory(entity=EntityFactory(), gtin=GTIN)
-    producer = make_user(Role.PRODUCER, entity=product.entity)
-    batch = Batch.objects.create(product=product, entity=product.entity, gtin=GTIN, lot=lot)
+    product = ProductFactory(producer=ProducerFactory(), gtin=GTIN)
+    producer_user = make_user(Role.PRODUCER, producer=product.producer)
+    batch = Batch.objects.create(product=product, producer=product.producer, gtin=GTIN, lot=lot)
     ref = events_forms.BatchRef(
-        base_url="https://x.example", gtin=GTIN, lot=lot, commune_code="1", entity_id=1
+        base_url="https://x.example", gtin=GTIN, lot=lot, commune_code="1", producer_id=1
     )
     assert events_forms.batch_class(ref) == digital_link.epc_uri(GTIN, lot)
     step = {"date": "2026-11-21", "time": "08:00", "quantity": "5", "unit": "KGM"}
     assert (
-        client_of(producer).post(reverse("trace:event_new", args=[batch.pk, "pack"]), step).status_code == 302
+        client_of(producer_user).post(reverse("trace:event_new", args=[batch.pk, "pack"]), step).status_code
+        == 302
     )
     (event,) = batch.events.all()
     path = f"/01/{GTIN}/10/{quote(lot, safe='')}"

@@ -64,8 +64,8 @@ def dossiers_visible_to(user, queryset=None):
     if user.is_superuser:
         return qs
     role = user.role
-    if role == Role.PRODUCER and user.entity_id:
-        return qs.filter(entity_id=user.entity_id)
+    if role == Role.PRODUCER and user.producer_id:
+        return qs.filter(producer_id=user.producer_id)
     if role == Role.COMMUNE_OFFICER and user.commune_id:
         # Drafts too: a commune officer may prepare a dossier on a producer's behalf.
         return qs.filter(commune_id=user.commune_id)
@@ -94,7 +94,7 @@ def in_scope(user, dossier: Dossier) -> bool:
         return True
     role = user.role
     if role == Role.PRODUCER:
-        return bool(user.entity_id) and dossier.entity_id == user.entity_id
+        return bool(user.producer_id) and dossier.producer_id == user.producer_id
     if role == Role.COMMUNE_OFFICER:
         return bool(user.commune_id) and dossier.commune_id == user.commune_id
     if role == Role.PROVINCE_OFFICER:

@@ -40,7 +40,7 @@ from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.criteria import engine
 from ocop.criteria.services import ScoreInputError, check_input, compiled_sheet
-from ocop.registry.models import Entity
+from ocop.registry.models import Producer
 
 from ..models import (
     Council,
@@ -94,7 +94,7 @@ def seat_of(user, council_id: int | None) -> CouncilMember | None:
 
 
 def is_conflicted(member: CouncilMember, dossier: Dossier) -> bool:
-    return member.conflicts.filter(pk=dossier.entity_id).exists()
+    return member.conflicts.filter(pk=dossier.producer_id).exists()
 
 
 def eligible_members(dossier: Dossier) -> list[CouncilMember]:
@@ -103,14 +103,14 @@ def eligible_members(dossier: Dossier) -> list[CouncilMember]:
         return []
     return list(
         CouncilMember.objects.filter(council_id=dossier.council_id, role__in=SCORING_ROLES)
-        .exclude(conflicts=dossier.entity_id)
+        .exclude(conflicts=dossier.producer_id)
         .select_related("user")
         .order_by("role", "id")
     )
 
 
-def council_quorum_problem(council: Council, entity_id: int | None = None) -> ValidationError | None:
-    """Why this council cannot score (a dossier of `entity_id`), or None.
+def council_quorum_problem(council: Council, producer_id: int | None = None) -> ValidationError | None:
+    """Why this council cannot score (a dossier of `producer_id`), or None.
 
     A council needs its chair, and enough scoring members not linked to the producer to reach the
     quorum of its scoring members: ceil(quorum × scoring members)."""
@@ -120,7 +120,9 @@ def council_quorum_problem(council: Council, entity_id: int | None = None) -> Va
     chair = next((m for m in members if m.role == MemberRole.CHAIR), None)
     if chair is None:
         return ValidationError(_("The council has no chair yet."), code="no_chair")
-    conflicted = {m.pk for m in members if entity_id and any(e.pk == entity_id for e in m.conflicts.all())}
+    conflicted = {
+        m.pk for m in members if producer_id and any(e.pk == producer_id for e in m.conflicts.all())
+    }
     if chair.pk in conflicted:
         return ValidationError(
             _("The chair is linked to this producer and cannot score its dossier."), code="chair_conflicted"
@@ -214,12 +216,12 @@ def add_member(user, council: Council, member_user, *, role: str, department: st
 
 
 @transaction.atomic
-def record_conflict(user, member: CouncilMember, entities, note: str) -> CouncilMember:
+def record_conflict(user, member: CouncilMember, producers, note: str) -> CouncilMember:
     """Links a member to producers they have an interest in; they cannot score those dossiers."""
     council = member.council
     require(can_manage(user, council))
-    entities = list(entities)
-    if not entities:
+    producers = list(producers)
+    if not producers:
         raise ValidationError(_("Choose at least one producer."), code="producers")
     if not note.strip():
         raise ValidationError(_("Say what the conflict of interest is."), code="note")
@@ -228,8 +230,8 @@ def record_conflict(user, member: CouncilMember, entities, note: str) -> Council
         # A council cannot close a dossier its chair may not score: refuse rather than leave it stuck.
         scoring = sorted(
             Dossier.objects.filter(
-                council=council, status__in=SCORING_STATES, entity__in=[e.pk for e in entities]
-            ).values_list("entity__name", flat=True)
+                council=council, status__in=SCORING_STATES, producer__in=[e.pk for e in producers]
+            ).values_list("producer__name", flat=True)
         )
         if scoring:
             raise ValidationError(
@@ -242,7 +244,7 @@ def record_conflict(user, member: CouncilMember, entities, note: str) -> Council
                 code="chair_conflict_while_scoring",
             )
     before = sorted(str(e) for e in locked_member.conflicts.all())
-    locked_member.conflicts.add(*entities)
+    locked_member.conflicts.add(*producers)
     locked_member.conflict_note = note.strip()[:300]
     locked_member.save(update_fields=["conflict_note"])
     after = sorted(str(e) for e in locked_member.conflicts.all())
@@ -256,19 +258,19 @@ def record_conflict(user, member: CouncilMember, entities, note: str) -> Council
 
 
 @transaction.atomic
-def remove_conflict(user, member: CouncilMember, entity: Entity) -> CouncilMember:
+def remove_conflict(user, member: CouncilMember, producer: Producer) -> CouncilMember:
     """Withdraws a recorded conflict of interest (recorded in error, or the link ended): the member may
     score that producer's dossiers again and counts toward their quorum."""
     council = member.council
     require(can_manage(user, council))
     locked_member = CouncilMember.objects.select_for_update().get(pk=member.pk)
-    if not locked_member.conflicts.filter(pk=entity.pk).exists():
+    if not locked_member.conflicts.filter(pk=producer.pk).exists():
         raise ValidationError(
             _("This member has no recorded conflict with this producer. Nothing was changed."),
             code="no_conflict",
         )
     before = sorted(str(e) for e in locked_member.conflicts.all())
-    locked_member.conflicts.remove(entity)
+    locked_member.conflicts.remove(producer)
     after = sorted(str(e) for e in locked_member.conflicts.all())
     if not after and locked_member.conflict_note:
         locked_member.conflict_note = ""
@@ -330,7 +332,7 @@ def assign(user, council: Council, dossier: Dossier) -> Dossier:
             _("Only a dossier checked by the advisory team can be assigned (this one is “%(status)s”).")
             % {"status": dossier.get_status_display()}
         )
-    problem = council_quorum_problem(council, dossier.entity_id)
+    problem = council_quorum_problem(council, dossier.producer_id)
     if problem is not None:
         raise problem
     return transition(
@@ -369,7 +371,7 @@ def visible_scores(user, dossier: Dossier):
     return qs.filter(own)
 
 
-def counted_sheets(dossier_id, scoring_round, entity_id):
+def counted_sheets(dossier_id, scoring_round, producer_id):
     """The sheets the quorum counts: submitted in that scoring round by the chair or a member not linked
     to the producer. The arguments may be values or OuterRef()s (for a subquery per dossier)."""
     return MemberScore.objects.filter(
@@ -377,19 +379,19 @@ def counted_sheets(dossier_id, scoring_round, entity_id):
         scoring_round=scoring_round,
         submitted_at__isnull=False,
         member__role__in=SCORING_ROLES,
-    ).exclude(member__conflicts=entity_id)
+    ).exclude(member__conflicts=producer_id)
 
 
 def counted_per_dossier():
     """counted_sheets() as a count per dossier of the outer query (0 when none)."""
-    counted = counted_sheets(OuterRef("pk"), OuterRef("scoring_round"), OuterRef("entity_id"))
+    counted = counted_sheets(OuterRef("pk"), OuterRef("scoring_round"), OuterRef("producer_id"))
     per_dossier = counted.order_by().values("dossier_id").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(per_dossier, output_field=IntegerField()), 0)
 
 
 def submitted_count(dossier: Dossier) -> int:
     """How many eligible members submitted in the current scoring round (a count, never whose)."""
-    return counted_sheets(dossier.pk, dossier.scoring_round, dossier.entity_id).count()
+    return counted_sheets(dossier.pk, dossier.scoring_round, dossier.producer_id).count()
 
 
 @dataclass
@@ -464,7 +466,7 @@ def scoring_seat(user, dossier: Dossier) -> CouncilMember:
     require(seat is not None, _("You do not sit on the council this dossier is assigned to."))
     require(seat.role in SCORING_ROLES, _("The advisory team checks dossiers but does not score them."))
     require(
-        not any(e.pk == dossier.entity_id for e in seat.conflicts.all()),
+        not any(e.pk == dossier.producer_id for e in seat.conflicts.all()),
         _(
             "You are recorded as linked to this producer (conflict of interest): you cannot score this "
             "dossier, and you do not count toward its quorum."
@@ -796,7 +798,7 @@ def discussion(dossier: Dossier, round_no: int, *, names: bool) -> list[Discussi
     comp = compiled_sheet(dossier.sheet)
     sheets = list(
         MemberScore.objects.filter(dossier=dossier, scoring_round=round_no, submitted_at__isnull=False)
-        .exclude(member__conflicts=dossier.entity_id)  # a sheet the result does not count is not discussed
+        .exclude(member__conflicts=dossier.producer_id)  # a sheet the result does not count is not discussed
         .select_related("member__user")
         .order_by("member_id")
     )
@@ -868,4 +870,4 @@ def council_progress(council: Council) -> list[dict[str, Any]]:
 
 def producers_for_conflicts(council: Council):
     """The producers a conflict can name on this council's page: those with a dossier in its round."""
-    return Entity.objects.filter(dossiers__round_id=council.round_id).distinct().order_by("name")
+    return Producer.objects.filter(dossiers__round_id=council.round_id).distinct().order_by("name")

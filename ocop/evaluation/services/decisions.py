@@ -223,13 +223,13 @@ def _recognise_all(user, decision: Decision, dossiers: list[Dossier]) -> None:
             fields={"decision": decision},
             note=_("Decision %(n)s") % {"n": decision.number},
         )
-        moved = Dossier.objects.select_related("round", "product", "entity").get(pk=moved.pk)
+        moved = Dossier.objects.select_related("round", "product", "producer").get(pk=moved.pk)
         # The central council's result once recorded (5★, or 3★/4★ on it), else the provincial council's.
         points, stars = effective_result(moved)
         certificate = certificates.issue_certificate(
             user,
             product=moved.product,
-            producer=moved.entity,
+            producer=moved.producer,
             province_id=moved.round.province_id,
             stars=stars,
             points=points,

@@ -41,8 +41,8 @@ from ..workflow import DossierStatus, IllegalTransition
 from . import in_scope, library, require, transition
 
 FORM01_FIELDS = (
-    "entity_name",
-    "entity_type",
+    "producer_name",
+    "producer_type",
     "tax_code",
     "address",
     "phone",
@@ -83,9 +83,9 @@ FILERS = (Role.PRODUCER, Role.COMMUNE_OFFICER)
 # ------------------------------------------------------------------------------------------ access
 
 
-def can_file_for(user, entity) -> bool:
+def can_file_for(user, producer) -> bool:
     """The producer itself or the officer of its commune (or a superuser)."""
-    return library.can_manage(user, entity)
+    return library.can_manage(user, producer)
 
 
 def can_edit(user, dossier: Dossier) -> bool:
@@ -125,17 +125,17 @@ def group_code(product: Product) -> str | None:
 
 
 def form01_from_registry(product: Product, request_type: str, sample_count: int) -> dict[str, Any]:
-    entity = product.entity
+    producer = product.producer
     cls = product.classification
     return {
-        "entity_name": entity.name,
-        "entity_type": entity.get_entity_type_display(),
-        "tax_code": entity.tax_code,
-        "address": ", ".join(p for p in (entity.address, entity.commune.name) if p),
-        "phone": entity.phone,
-        "email": entity.email,
-        "representative_name": entity.representative_name,
-        "representative_position": entity.representative_position,
+        "producer_name": producer.name,
+        "producer_type": producer.get_producer_type_display(),
+        "tax_code": producer.tax_code,
+        "address": ", ".join(p for p in (producer.address, producer.commune.name) if p),
+        "phone": producer.phone,
+        "email": producer.email,
+        "representative_name": producer.representative_name,
+        "representative_position": producer.representative_position,
         "product_name": product.name_vi,
         "product_group": f"{cls.group_code} — {cls.group_vi}" if cls else "",
         "product_subgroup": f"{cls.subgroup_code} — {cls.subgroup_vi}" if cls else "",
@@ -147,17 +147,17 @@ def form01_from_registry(product: Product, request_type: str, sample_count: int)
 
 
 def form02_from_registry(product: Product) -> dict[str, dict[str, Any]]:
-    entity = product.entity
+    producer = product.producer
     return {
         "part1": {
-            "organisation_type": entity.get_entity_type_display(),
-            "founded_on": entity.founded_on.strftime("%d/%m/%Y") if entity.founded_on else "",
-            "representative_gender": entity.get_representative_gender_display()
-            if entity.representative_gender
+            "organisation_type": producer.get_producer_type_display(),
+            "founded_on": producer.founded_on.strftime("%d/%m/%Y") if producer.founded_on else "",
+            "representative_gender": producer.get_representative_gender_display()
+            if producer.representative_gender
             else "",
-            "representative_ethnicity": entity.representative_ethnicity,
-            "residence": ", ".join(p for p in (entity.address, entity.commune.name) if p),
-            "business_registration": entity.tax_code,
+            "representative_ethnicity": producer.representative_ethnicity,
+            "residence": ", ".join(p for p in (producer.address, producer.commune.name) if p),
+            "business_registration": producer.tax_code,
             "quality_declaration": "",
             "food_safety_certificate": "",
             "ip_rights": "",
@@ -272,13 +272,13 @@ def open_dossier(user, product: Product, round_: Round, request_type: str) -> Do
     """Opens a dossier for a product in a round. An upgrade or a re-evaluation starts as a copy of the
     product's last dossier (forms, self-assessment, the same library documents) and keeps it as
     `previous`, so the page shows what changed."""
-    product = Product.objects.select_related("entity__commune").get(pk=product.pk)
-    require(can_file_for(user, product.entity))
+    product = Product.objects.select_related("producer__commune").get(pk=product.pk)
+    require(can_file_for(user, product.producer))
     if request_type not in RequestType.values:
         raise ValidationError(_("Unknown request type."))
     if round_.status != RoundStatus.OPEN:
         raise ValidationError(_("This round is closed; choose an open round."))
-    if round_.province_id != product.entity.commune.province_id:
+    if round_.province_id != product.producer.commune.province_id:
         raise ValidationError(_("This round belongs to another province."))
     if Dossier.objects.filter(product=product).exclude(status__in=DossierStatus.finished()).exists():
         raise ValidationError(
@@ -296,8 +296,8 @@ def open_dossier(user, product: Product, round_: Round, request_type: str) -> Do
     dossier = Dossier(
         round=round_,
         product=product,
-        entity=product.entity,
-        commune=product.entity.commune,
+        producer=product.producer,
+        commune=product.producer.commune,
         sheet=sheet,
         request_type=request_type,
         sample_count=samples,
@@ -411,7 +411,7 @@ def take_self_assessment(user, dossier: Dossier) -> Dossier:
 
 
 def _check_document(current: Dossier, document: EvidenceDocument) -> None:
-    if document.entity_id != current.entity_id:
+    if document.producer_id != current.producer_id:
         raise ValidationError(_("This document belongs to another producer."))
     if document.archived:
         raise ValidationError(_("This document was replaced by a newer version; attach the newer one."))
@@ -462,7 +462,7 @@ def upload_and_attach(user, dossier: Dossier, file, *, kind: str, **meta) -> Dos
     try:
         with transaction.atomic():
             current = _editable(user, dossier)
-            doc = library.upload(user, current.entity, file, kind=kind, **meta)
+            doc = library.upload(user, current.producer, file, kind=kind, **meta)
             stored.append(doc.file.name)
             return attach(user, current, doc, kind)
     except Exception:

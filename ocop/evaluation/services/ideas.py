@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
-from ocop.registry.models import Entity
+from ocop.registry.models import Producer
 
 from ..models import Idea, IdeaComment, IdeaStatus
 from . import require
@@ -27,8 +27,8 @@ def ideas_for(user):
     return Idea.objects.none()
 
 
-def can_register(user, entity: Entity) -> bool:
-    return can_manage(user, entity)
+def can_register(user, producer: Producer) -> bool:
+    return can_manage(user, producer)
 
 
 def can_guide(user, idea: Idea) -> bool:
@@ -40,7 +40,7 @@ def can_guide(user, idea: Idea) -> bool:
     return (
         user.role == Role.COMMUNE_OFFICER
         and bool(user.commune_id)
-        and idea.entity.commune_id == user.commune_id
+        and idea.producer.commune_id == user.commune_id
     )
 
 
@@ -52,32 +52,38 @@ def can_comment(user, idea: Idea) -> bool:
         user.is_authenticated
         and user.is_active
         and user.role == Role.PRODUCER
-        and user.entity_id == idea.entity_id
+        and user.producer_id == idea.producer_id
     )
 
 
 @transaction.atomic
 def register(
-    user, entity: Entity, *, title: str, description: str = "", product_set: str = "", raw_materials: str = ""
+    user,
+    producer: Producer,
+    *,
+    title: str,
+    description: str = "",
+    product_set: str = "",
+    raw_materials: str = "",
 ) -> Idea:
-    require(can_register(user, entity))
+    require(can_register(user, producer))
     if not (title or "").strip():
         raise ValidationError(_("Give the idea a name."))
     idea = Idea.objects.create(
-        entity=entity,
+        producer=producer,
         title=title.strip()[:255],
         description=description,
         product_set=product_set[:8],
         raw_materials=raw_materials,
         created_by=user,
     )
-    audit.record(user, idea, AuditEvent.Action.CREATE, audit.snapshot(idea, ["title", "entity", "status"]))
+    audit.record(user, idea, AuditEvent.Action.CREATE, audit.snapshot(idea, ["title", "producer", "status"]))
     return idea
 
 
 @transaction.atomic
 def comment(user, idea: Idea, text: str) -> IdeaComment:
-    idea = Idea.objects.select_related("entity").select_for_update(of=("self",)).get(pk=idea.pk)
+    idea = Idea.objects.select_related("producer").select_for_update(of=("self",)).get(pk=idea.pk)
     require(can_comment(user, idea))
     text = (text or "").strip()
     if not text:
@@ -89,7 +95,7 @@ def comment(user, idea: Idea, text: str) -> IdeaComment:
 
 @transaction.atomic
 def set_status(user, idea: Idea, status: str) -> Idea:
-    idea = Idea.objects.select_related("entity").select_for_update(of=("self",)).get(pk=idea.pk)
+    idea = Idea.objects.select_related("producer").select_for_update(of=("self",)).get(pk=idea.pk)
     require(can_guide(user, idea))
     if status not in IdeaStatus.values:
         raise ValidationError(_("Unknown status."))

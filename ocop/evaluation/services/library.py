@@ -23,7 +23,7 @@ from ocop.core import audit
 from ocop.core.calendar import local_today
 from ocop.core.models import AuditEvent
 from ocop.core.uploads import check_document
-from ocop.registry.models import Entity, Product
+from ocop.registry.models import Producer, Product
 
 from ..models import AdvisoryRecord, DocumentKind, DossierAttachment, EvidenceDocument
 from ..workflow import DossierStatus
@@ -34,33 +34,33 @@ MANAGERS = (Role.PRODUCER, Role.COMMUNE_OFFICER)
 EDITABLE_FIELDS = ("kind", "title", "issuer", "reference", "issued_on", "expires_on", "product")
 
 
-def can_manage(user, entity: Entity | None = None, entity_id: int | None = None) -> bool:
+def can_manage(user, producer: Producer | None = None, producer_id: int | None = None) -> bool:
     """The producer itself, or the commune officer of its commune."""
     if not (user and user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
         return True
-    eid = entity.pk if entity is not None else entity_id
+    eid = producer.pk if producer is not None else producer_id
     if user.role == Role.PRODUCER:
-        return bool(user.entity_id) and user.entity_id == eid
+        return bool(user.producer_id) and user.producer_id == eid
     if user.role == Role.COMMUNE_OFFICER and user.commune_id:
-        commune_id = entity.commune_id if entity is not None else None
+        commune_id = producer.commune_id if producer is not None else None
         if commune_id is None:
-            commune_id = Entity.objects.filter(pk=eid).values_list("commune_id", flat=True).first()
+            commune_id = Producer.objects.filter(pk=eid).values_list("commune_id", flat=True).first()
         return commune_id == user.commune_id
     return False
 
 
-def manageable_entities(user):
+def manageable_producers(user):
     """The producers whose library the user may change: the registry's edit scope, for producers and
     commune officers only (a provincial officer reads dossiers, it does not keep a producer's papers)."""
     if user.is_authenticated and (user.is_superuser or user.role in MANAGERS):
-        return Entity.objects.editable_by(user)
-    return Entity.objects.none()
+        return Producer.objects.editable_by(user)
+    return Producer.objects.none()
 
 
 def can_download(user, document: EvidenceDocument) -> bool:
-    if can_manage(user, entity_id=document.entity_id):
+    if can_manage(user, producer_id=document.producer_id):
         return True
     visible = dossiers_visible_to(user).values("pk")
     return (
@@ -100,8 +100,8 @@ def _check_dates(issued_on, expires_on) -> None:
         raise ValidationError(_("The expiry date is before the issue date."))
 
 
-def _check_product(entity: Entity, product: Product | None) -> None:
-    if product is not None and product.entity_id != entity.pk:
+def _check_product(producer: Producer, product: Product | None) -> None:
+    if product is not None and product.producer_id != producer.pk:
         raise ValidationError(_("This product belongs to another producer."))
 
 
@@ -122,7 +122,7 @@ def _sha256(upload) -> str:
 
 def upload(
     user,
-    entity: Entity,
+    producer: Producer,
     upload,
     *,
     kind: str,
@@ -136,12 +136,12 @@ def upload(
 ) -> EvidenceDocument:
     """Adds a document to the producer's library (or a new version of `replaces`, which is archived, or
     removed when nothing filed links it). Checks the content first: nothing is stored on a refusal."""
-    require(can_manage(user, entity))
+    require(can_manage(user, producer))
     if kind not in DocumentKind.values:
         raise ValidationError(_("Unknown document kind."))
-    _check_product(entity, product)
+    _check_product(producer, product)
     _check_dates(issued_on, expires_on)
-    if replaces is not None and (replaces.entity_id != entity.pk or replaces.archived):
+    if replaces is not None and (replaces.producer_id != producer.pk or replaces.archived):
         raise ValidationError(_("Only a current document of this producer can be replaced."))
     content_type, suffix = check_document(upload, settings.OCOP_DOCUMENT_MAX_BYTES)
     original = _clean_name(upload.name) or f"document.{suffix}"
@@ -153,7 +153,7 @@ def upload(
                 if replaces.archived:
                     raise ValidationError(_("Only a current document of this producer can be replaced."))
             doc = EvidenceDocument(
-                entity=entity,
+                producer=producer,
                 product=product,
                 kind=kind,
                 title=(title or original)[:255],
@@ -224,7 +224,7 @@ def update(user, document: EvidenceDocument, **fields) -> EvidenceDocument:
     """Changes a document's details (dates, title …). Refused once a filed dossier links it: upload a
     new version instead, so a filed dossier keeps exactly what was filed."""
     doc = EvidenceDocument.objects.select_for_update().get(pk=document.pk)
-    require(can_manage(user, entity_id=doc.entity_id))
+    require(can_manage(user, producer_id=doc.producer_id))
     if doc.archived:
         raise ValidationError(_("This document was replaced by a newer version and cannot change."))
     if filed(doc):
@@ -235,7 +235,7 @@ def update(user, document: EvidenceDocument, **fields) -> EvidenceDocument:
     if unknown:
         raise ValidationError(_("These fields cannot change: %(f)s") % {"f": ", ".join(sorted(unknown))})
     if "product" in fields:
-        _check_product(doc.entity, fields["product"])
+        _check_product(doc.producer, fields["product"])
         product = fields["product"]
         if product is not None and doc.attachments.exclude(dossier__product=product).exists():
             raise ValidationError(

@@ -146,7 +146,7 @@ def add_advisory_record(
     findings = (findings or "").strip()
     if not findings:
         errors["findings"] = _("Write down the findings.")
-    if document is not None and (document.entity_id != current.entity_id or document.archived):
+    if document is not None and (document.producer_id != current.producer_id or document.archived):
         errors["document"] = _("Choose a document from this producer's library.")
     if errors:
         raise ValidationError(errors)
