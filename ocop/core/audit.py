@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 def _plain(value: Any) -> Any:
@@ -36,7 +40,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
     for name in names:
         field = obj._meta.get_field(name)
         value = getattr(obj, name)
-        if field.choices and value not in (None, ""):
+        if isinstance(field, models.Field) and field.choices and value not in (None, ""):
             value = getattr(obj, f"get_{name}_display")()
         result[name] = _plain(value)
     return result
@@ -51,9 +55,17 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def record(actor, obj: models.Model, action: str, changes: dict | None = None, note: str = "") -> AuditEvent:
+def record(
+    actor: AbstractBaseUser | AnonymousUser | None,
+    obj: models.Model,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+) -> AuditEvent:
+    # The AUTH_USER_MODEL, which the core (below the accounts app) cannot name.
+    who: Any = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=who,
         action=action,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=str(obj.pk),
@@ -64,7 +76,12 @@ def record(actor, obj: models.Model, action: str, changes: dict | None = None, n
 
 
 def record_many(
-    actor, objs: list[models.Model], action: str, changes_for=None, note: str = "", insert=None
+    actor: AbstractBaseUser | AnonymousUser | None,
+    objs: list[models.Model],
+    action: str,
+    changes_for: Callable[[models.Model], dict[str, Any]] | None = None,
+    note: str = "",
+    insert: Callable[[type[AuditEvent], list[AuditEvent]], object] | None = None,
 ) -> None:
     """Bulk form for imports: one audit row per object in a single INSERT.
 
@@ -73,7 +90,7 @@ def record_many(
     if not objs:
         return
     content_type = ContentType.objects.get_for_model(objs[0], for_concrete_model=True)
-    who = actor if getattr(actor, "is_authenticated", False) else None
+    who: Any = actor if getattr(actor, "is_authenticated", False) else None
     events = [
         AuditEvent(
             actor=who,
@@ -92,7 +109,7 @@ def record_many(
         AuditEvent.objects.bulk_create(events, batch_size=1000)
 
 
-def history(obj: models.Model):
+def history(obj: models.Model) -> models.QuerySet[AuditEvent]:
     """The audit events of obj, newest first."""
     return AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True), object_id=str(obj.pk)

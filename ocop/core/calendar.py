@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -48,6 +49,6 @@ def days_left(deadline: dt.date, today: dt.date | None = None) -> int:
 
 
 @receiver(setting_changed)
-def _reset_calendar(*, setting, **kwargs):
+def _reset_calendar(*, setting: str, **kwargs: Any) -> None:
     if setting in SETTINGS:
         default_calendar.cache_clear()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
 def move_content_types(old_app: str, new_app: str, *models: str) -> migrations.RunPython:
     """Point the content types of moved models at their new app, so that the audit trail written
     before the move stays attached to its rows."""
 
-    def forwards(apps, schema_editor):
+    def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         content_type = apps.get_model("contenttypes", "ContentType")
         audit_event = apps.get_model("core", "AuditEvent")
         for model in models:
@@ -24,7 +26,7 @@ def move_content_types(old_app: str, new_app: str, *models: str) -> migrations.R
                 audit_event.objects.filter(content_type=old).update(content_type=new)
                 old.delete()
 
-    def backwards(apps, schema_editor):
+    def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         move_content_types(new_app, old_app, *models).code(apps, schema_editor)
 
     return migrations.RunPython(forwards, backwards, elidable=False)

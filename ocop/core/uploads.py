@@ -8,6 +8,7 @@ import zlib
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -47,7 +48,7 @@ def pdf_active_content(data: bytes) -> set[str]:
     return {n.decode("ascii", "replace") for n in found}
 
 
-def check_document(upload, max_bytes: int) -> tuple[str, str]:
+def check_document(upload: File, max_bytes: int) -> tuple[str, str]:
     """(content type, file suffix) of an uploaded document judged from its content, not its name:
     a PDF without active content, or a JPEG, PNG or WebP photo. ValidationError with a clear message."""
     size = upload.size or 0

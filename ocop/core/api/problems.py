@@ -10,6 +10,7 @@ Titles and details go through gettext, so they follow the request's language (Ac
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,8 @@ class InvalidToken(AuthenticationError):
 
     def __init__(self) -> None:
         super().__init__(
-            401, _("The bearer token is not valid: it is unknown, revoked, or its user is inactive.")
+            401,
+            _("The bearer token is not valid: it is unknown, revoked, or its user is inactive."),  # type: ignore[arg-type]  # lazy: translated when the answer is written
         )
 
 
@@ -72,7 +74,9 @@ DETAILS = {
 class ApiProblem(HttpError):
     """An error with its own problem type and extra members; raise it from an endpoint."""
 
-    def __init__(self, status: int, detail, type: str = "about:blank", title=None, **extra: Any) -> None:
+    def __init__(
+        self, status: int, detail: str, type: str = "about:blank", title: str | None = None, **extra: Any
+    ) -> None:
         super().__init__(status, detail)
         self.type = type
         self.title = title
@@ -82,10 +86,10 @@ class ApiProblem(HttpError):
 def problem(
     request: HttpRequest,
     status: int,
-    detail=None,
+    detail: object = None,
     *,
     type: str = "about:blank",
-    title=None,
+    title: object = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> HttpResponse:
@@ -179,14 +183,19 @@ def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
 
 def install(api: NinjaAPI) -> None:
     """Replace ninja's default error answers with problem+json ones."""
-    api.add_exception_handler(Exception, on_server_error)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(PermissionDenied, on_permission_denied)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(AuthenticationError, on_authentication_error)
-    api.add_exception_handler(AuthorizationError, on_authorization_error)
-    api.add_exception_handler(Throttled, on_throttled)
-    api.add_exception_handler(ValidationError, on_validation_error)
+    # ninja's signature has the handler take the exception or its class; ours take the exception.
+    handlers: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [
+        (Exception, on_server_error),
+        (Http404, on_not_found),
+        (PermissionDenied, on_permission_denied),
+        (HttpError, on_http_error),
+        (AuthenticationError, on_authentication_error),
+        (AuthorizationError, on_authorization_error),
+        (Throttled, on_throttled),
+        (ValidationError, on_validation_error),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)
 
 
 # The Problem document in OpenAPI terms (added to components by ocop.site.api).

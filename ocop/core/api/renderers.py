@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from django.http import HttpRequest
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
@@ -15,5 +16,5 @@ class UTF8JSONRenderer(JSONRenderer):
     media_type = "application/json"
     charset = "utf-8"
 
-    def render(self, request, data: Any, *, response_status: int) -> str:
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> str:
         return dumps(data)
