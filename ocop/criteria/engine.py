@@ -146,16 +146,26 @@ class Sheet:
 
     def band_stars(self, total: int | Fraction | Decimal) -> int:
         """Stars by points alone (Art. 3.3): the highest band whose minimum the total reaches."""
-        for band in self.bands:
-            if total >= band.min_points:
-                return band.stars
-        return self.bands[-1].stars
+        return band_stars(self.bands, total)
 
     def band_min(self, stars: int) -> int:
         for band in self.bands:
             if band.stars == stars:
                 return band.min_points
         raise EngineError(f"no star band for {stars} stars")
+
+
+def band_stars(bands: tuple[Band, ...], total: int | Fraction | Decimal) -> int:
+    """Stars by points alone (Art. 3.3): the highest of `bands` (highest first) whose minimum `total` reaches."""
+    for band in bands:
+        if total >= band.min_points:
+            return band.stars
+    return bands[-1].stars
+
+
+def star_bands(raw: Iterable[Mapping[str, Any]] | None) -> tuple[Band, ...]:
+    """A criteria set's star bands (its "star_bands"), highest first; the defaults when it has none."""
+    return _bands(raw)
 
 
 def _bands(star_bands: Iterable[Mapping[str, Any]] | None) -> tuple[Band, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext
@@ -81,6 +82,13 @@ def _entry(set_id: str, number: int) -> _Entry:
 def compiled_sheet(sheet: Sheet) -> engine.Sheet:
     """The compiled engine sheet of a stored Sheet row, from the same per-process cache."""
     return _compiled(sheet.criteria_set_id, int(sheet.number), sheet.criteria_set.content_hash).sheet
+
+
+def band_stars(set_id: str, points: Decimal | float | int) -> int:
+    """The stars that `points` reach by the star bands of criteria set `set_id` (Art. 3.3: the set's
+    own bands, the engine's defaults when the set states none). Marks may lower this, never raise it."""
+    header = CriteriaSet.objects.filter(pk=set_id).values_list("header", flat=True).first() or {}
+    return engine.band_stars(engine.star_bands(header.get("star_bands") or None), Decimal(str(points)))
 
 
 def scoring_sheet(set_id: str, number: int) -> engine.Sheet:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ocop.accounts.access import acts_as
 from ocop.accounts.models import Role
 from ocop.criteria.classification import CURRENT_SET, product_sets
+from ocop.criteria.services import band_stars
 from ocop.places.models import Commune
 
 from .identifiers import InvalidIdentifier, normalize_gtin, normalize_tax_code
@@ -239,8 +240,9 @@ class RatingForm(PlainLabels, forms.ModelForm):
         widgets = {"decision_date": DateInput(), "valid_until": DateInput()}
         help_texts = {"valid_until": _("Leave empty: 36 months after the decision date for 3 stars or more.")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, criteria_set_id: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.criteria_set_id = criteria_set_id  # whose star bands bound the stars a number of points allows
         self.fields["stars"] = forms.TypedChoiceField(
             label=_("Stars"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)]
         )
@@ -259,24 +261,15 @@ class RatingForm(PlainLabels, forms.ModelForm):
         if points is not None:
             if not 0 <= points <= 100:
                 self.add_error("points", _("Points are between 0 and 100."))
-            elif stars and stars > band_for_points(float(points)):
+            elif stars and stars > (allowed := band_stars(self.criteria_set_id, points)):
                 self.add_error(
                     "stars",
-                    _("%(points)s points allow at most %(max)d stars.")
-                    % {"points": points, "max": band_for_points(float(points))},
+                    _("%(points)s points allow at most %(max)d stars.") % {"points": points, "max": allowed},
                 )
         decided, until = data.get("decision_date"), data.get("valid_until")
         if decided and until and until <= decided:
             self.add_error("valid_until", _("Must be after the decision date."))
         return data
-
-
-def band_for_points(points: float) -> int:
-    """The star band of an average total score (Decision 26/2026, Art. 3.3)."""
-    for floor, stars in ((90, 5), (70, 4), (50, 3), (30, 2)):
-        if points >= floor:
-            return stars
-    return 1
 
 
 class PhotoForm(PlainLabels, forms.Form):

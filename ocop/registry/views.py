@@ -217,7 +217,7 @@ def product_rate(request, pk: int):
     product = _editable_product(request, pk)
     if not services.can_record_rating(request.user, product):
         raise PermissionDenied
-    form = RatingForm(request.POST or None)
+    form = RatingForm(request.POST or None, criteria_set_id=product.criteria_set)
     if request.method == "POST" and form.is_valid():
         try:
             rating = services.record_rating(request.user, product, form.instance)

@@ -27,7 +27,7 @@ from ocop.certificates.models import Certificate, CertificateStatus, DecisionLev
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.criteria import engine
-from ocop.criteria.services import compiled_sheet
+from ocop.criteria.services import band_stars, compiled_sheet
 from ocop.registry import services as registry
 from ocop.registry.models import StarRating
 
@@ -319,16 +319,9 @@ def ministry_recognise(user, number: str, date: dt.date | None, signed_by: str, 
 # ------------------------------------------------------------------------------------ central results
 
 
-def _stars_by_points(points: Decimal) -> int:
-    for band in sorted(engine.DEFAULT_STAR_BANDS, key=lambda b: -int(b["stars"])):
-        if points >= int(band["min_points"]):
-            return int(band["stars"])
-    return 1
-
-
-def check_central(points: Any, stars: Any) -> tuple[Decimal, int]:
+def check_central(points: Any, stars: Any, set_id: str) -> tuple[Decimal, int]:
     """Validate a central result: points 0–100 (two decimals), stars 1–5 and no more than the points band
-    allows (unmet marks may lower it)."""
+    of the dossier's criteria set `set_id` allows (unmet marks may lower it)."""
     try:
         value = Decimal(str(points).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
@@ -342,12 +335,13 @@ def check_central(points: Any, stars: Any) -> tuple[Decimal, int]:
         raise ValidationError({"stars": [_("Stars are a whole number from 1 to 5.")]}) from None
     if not 1 <= count <= 5:
         raise ValidationError({"stars": [_("Stars are a whole number from 1 to 5.")]})
-    if count > _stars_by_points(value):
+    allowed = band_stars(set_id, value)
+    if count > allowed:
         raise ValidationError(
             {
                 "stars": [
                     _("%(points)s points allow at most %(stars)d stars.")
-                    % {"points": value, "stars": _stars_by_points(value)}
+                    % {"points": value, "stars": allowed}
                 ]
             }
         )
@@ -357,7 +351,7 @@ def check_central(points: Any, stars: Any) -> tuple[Decimal, int]:
 def record_central(user, dossier: Dossier, points: Any, stars: Any, note: str = "") -> Dossier:
     """The central council's result for a forwarded dossier, entered by a Ministry officer."""
     require(is_ministry(user), _("Only the Ministry records the central council's result."))
-    value, count = check_central(points, stars)
+    value, count = check_central(points, stars, dossier.sheet.criteria_set_id)
     return transition(
         user,
         dossier,
@@ -443,7 +437,7 @@ def parse_central_csv(data: bytes | str) -> list[CentralRow]:
             continue
         seen[dossier.pk] = line
         try:
-            value, count = check_central(points, stars)
+            value, count = check_central(points, stars, dossier.sheet.criteria_set_id)
         except ValidationError as exc:
             errors.extend(_("Line %(line)d: %(error)s") % {"line": line, "error": m} for m in exc.messages)
             continue
