@@ -216,7 +216,7 @@ OCOP_IMPORT_MAX_BYTES = 15 * 1024 * 1024
 OCOP_EXTRA_DAYS_OFF = env_list("OCOP_EXTRA_DAYS_OFF", "")
 OCOP_EXTRA_WORKING_DAYS = env_list("OCOP_EXTRA_WORKING_DAYS", "")
 
-# The evaluation process (Decision 26/2026 and the provincial council rules in OCOP-RULES.md). Where the
+# The evaluation process (Decision 26/2026 and the provincial council rules in docs/OCOP-RULES.md). Where the
 # law leaves a choice it is a setting, with the default that document names.
 OCOP_COMMUNE_REVIEW_WORKING_DAYS = 15  # Art. 7: the commune checks a dossier within 15 working days
 OCOP_COUNCIL_QUORUM = "0.75"  # a meeting needs 75 % of members, the chair included

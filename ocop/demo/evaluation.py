@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from ocop.accounts.models import Role, User
@@ -134,14 +135,14 @@ def score_dossier(
     target = min(max(int(wanted), low + 3), high - 3)
     offsets = MEMBER_OFFSETS[:members] if members <= len(MEMBER_OFFSETS) else MEMBER_OFFSETS
     member_answers = [answers_for(sheet, stars, target + off, rng) for off in offsets]
-    combined = engine.combine(sheet, member_answers, spread_limit=10)
+    combined = engine.combine(sheet, member_answers, spread_limit=settings.OCOP_SCORE_SPREAD_LIMIT)
     result = {
         "scoring_round": 1,
         "member_totals": list(combined.member_totals),
         "mean": str(engine.display_points(combined.mean, 4)),
         "points": str(engine.display_points(combined.mean)),
         "spread": combined.spread,
-        "spread_limit": 10,
+        "spread_limit": settings.OCOP_SCORE_SPREAD_LIMIT,
         "flagged": combined.spread_exceeded,
         "stars_by_points": combined.stars_by_points,
         "marks_stars": combined.consolidated_result.marks_stars,
@@ -333,8 +334,8 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
             round=r,
             name=f"Hội đồng đánh giá, phân hạng sản phẩm OCOP tỉnh Tây Ninh — {r.name}",
             decision_number=f"{100 + i * 7}/QĐ-UBND",
-            quorum=Decimal("0.75"),
-            spread_limit=10,
+            quorum=Decimal(str(settings.OCOP_COUNCIL_QUORUM)),
+            spread_limit=settings.OCOP_SCORE_SPREAD_LIMIT,
         )
         for i, r in enumerate(tn_rounds)
     ]

@@ -292,7 +292,7 @@ def test_combine_mean_spread_lower_median_and_chair():
     m1 = S1_70  # 70
     m2 = {**S1_70, "5.1": 3, "5.2": 2}  # 70, 5.1 at 3
     m3 = {**S1_90}  # 90
-    c = E.combine(s, [m1, m2, m3])
+    c = E.combine(s, [m1, m2, m3], spread_limit=10)
     assert c.member_totals == (70, 70, 90)
     assert c.mean == Fraction(230, 3) and E.display_points(c.mean) == E.Decimal("76.67")
     assert c.spread == 20 and c.spread_exceeded
@@ -301,17 +301,17 @@ def test_combine_mean_spread_lower_median_and_chair():
     assert cons["9"].member_points == (2, 2, 5) and cons["9"].points == 2
     assert c.stars_by_points == 4 and c.stars == 4
     # two of three at 3 on 5.1: the lower median is 3, the **** mark fails on the consolidated sheet
-    c2 = E.combine(s, [m2, m2, m3])
+    c2 = E.combine(s, [m2, m2, m3], spread_limit=10)
     assert {x.criterion: x.points for x in c2.consolidated}["5.1"] == 3
     assert c2.unmet_minimums == (E.UnmetMinimum("5.1", 4, 5, 3),)
     assert c2.stars == 3
     # the chair's agreed option wins over the median
-    c3 = E.combine(s, [m2, m2, m3], chair_agreed={"5.1": 5})
+    c3 = E.combine(s, [m2, m2, m3], chair_agreed={"5.1": 5}, spread_limit=10)
     x = {x.criterion: x for x in c3.consolidated}["5.1"]
     assert (x.points, x.source) == (5, "chair")
     assert c3.stars == 4
     with pytest.raises(E.InvalidAnswer, match="5.1"):
-        E.combine(s, [m2], chair_agreed={"5.1": 4})
+        E.combine(s, [m2], chair_agreed={"5.1": 4}, spread_limit=10)
 
 
 def test_combine_even_count_lower_median_and_spread_limit():
@@ -327,9 +327,9 @@ def test_combine_even_count_lower_median_and_spread_limit():
 
 def test_combine_disqualified_and_incomplete():
     s = sheet(1)
-    assert E.combine(s, [S1_90, S1_90], disqualifiers={2}).stars is None
+    assert E.combine(s, [S1_90, S1_90], spread_limit=10, disqualifiers={2}).stars is None
     partial = {k: v for k, v in S1_90.items() if k != "12"}
-    c = E.combine(s, [S1_90, partial])
+    c = E.combine(s, [S1_90, partial], spread_limit=10)
     assert not c.complete and c.stars is None
     assert {x.criterion: x for x in c.consolidated}["12"].points == 3  # the one member who answered
 

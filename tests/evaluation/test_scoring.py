@@ -528,6 +528,10 @@ def test_council_input_rules(sheets):
         assert (i in prepared.disqualifiers) == (ticked * 2 > len(sheets))
     # The engine accepts what was prepared.
     combined = engine.combine(
-        comp, prepared.answers, disqualifiers=prepared.disqualifiers, not_applicable=prepared.not_applicable
+        comp,
+        prepared.answers,
+        spread_limit=10,
+        disqualifiers=prepared.disqualifiers,
+        not_applicable=prepared.not_applicable,
     )
     assert combined.mean == Fraction(sum(sum(s.answers.values()) for s in sheets), len(sheets))
