@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ocop.accounts.access import has_role
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
+from ocop.registry.models import Producer
 
 from . import epcis, pagecache
-from .models import CaptureJob, Event, EventEpc
+from .models import Batch, CaptureJob, Event, EventEpc
 
 CAPTURE_ROLES = (Role.PRODUCER, Role.INTEGRATOR)
 ERROR_BEHAVIOURS = ("rollback", "proceed")
@@ -42,11 +43,11 @@ def capture_limit() -> int:
     return int(getattr(settings, "OCOP_EPCIS_CAPTURE_LIMIT", 1000))
 
 
-def may_capture(user) -> bool:
+def may_capture(user: User) -> bool:
     return has_role(user, *CAPTURE_ROLES)
 
 
-def owner_of(user):
+def owner_of(user: User) -> Producer | None:
     """Whose data a user's events are: the producer's producer; None for integrators."""
     return user.producer if getattr(user, "role", None) == Role.PRODUCER else None
 
@@ -63,7 +64,7 @@ def _append_to_log(events: list[Event]) -> None:
 
 
 def _build(
-    events: list[dict], hashes: list[str], context: Any, record_time: datetime.datetime, **common
+    events: list[dict], hashes: list[str], context: Any, record_time: datetime.datetime, **common: Any
 ) -> tuple[list[Event], list[list[tuple[str, str]]]]:
     stamp = epcis.format_time(record_time)
     inline = epcis.custom_context(context)
@@ -128,7 +129,8 @@ def _copy(rows: list[Event], epcs: list[list[tuple[str, str]]]) -> None:
     A unique violation is raised as Django's IntegrityError, and the caller's transaction rolls it back."""
     fields = [f for f in Event._meta.concrete_fields if not f.primary_key]
     json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # A concrete field always has a column (the stubs allow None for the others).
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[arg-type]
     table = connection.ops.quote_name(Event._meta.db_table)
     epc_table = connection.ops.quote_name(EventEpc._meta.db_table)
     db = connection.alias
@@ -156,7 +158,7 @@ def _copy(rows: list[Event], epcs: list[list[tuple[str, str]]]) -> None:
 
 
 def _duplicates(ids: list[str]) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for start in range(0, len(ids), 1000):
         found.update(
             Event.objects.filter(event_id__in=ids[start : start + 1000]).values_list("event_id", flat=True)
@@ -164,7 +166,7 @@ def _duplicates(ids: list[str]) -> set[str]:
     return found
 
 
-def capture(user, document: Any, error_behaviour: str = "rollback", public: bool = True) -> CaptureJob:
+def capture(user: User, document: Any, error_behaviour: str = "rollback", public: bool = True) -> CaptureJob:
     """Captures an EPCISDocument and returns its finished job.
 
     rollback (the default): any invalid event — against the schema, or an eventID already stored or
@@ -255,7 +257,7 @@ def _finish(job: CaptureJob, errors: list[dict], count: int) -> CaptureJob:
     return job
 
 
-def capture_event(user, event: Any, public: bool = True) -> Event:
+def capture_event(user: User, event: Any, public: bool = True) -> Event:
     """Captures one event (POST /epcis/events). Raises ValidationError (messages name the paths) when
     it is invalid or its eventID is already stored."""
     if not may_capture(user):
@@ -263,7 +265,7 @@ def capture_event(user, event: Any, public: bool = True) -> Event:
     return _record_one(user, event, owner=owner_of(user), public=public)
 
 
-def record(user, batch, event: dict, public: bool = True) -> Event:
+def record(user: User, batch: Batch, event: dict[str, Any], public: bool = True) -> Event:
     """Records one EPCIS event for a batch, from the producers' forms: same validation, hash, log."""
     if not (has_role(user, Role.PRODUCER) and (user.is_superuser or user.producer_id == batch.producer_id)):
         raise PermissionDenied
@@ -276,7 +278,7 @@ def record(user, batch, event: dict, public: bool = True) -> Event:
     return recorded
 
 
-def _record_one(user, event: Any, **common) -> Event:
+def _record_one(user: User, event: Any, **common: Any) -> Event:
     if not isinstance(event, dict) or event.get("type") not in epcis.EVENT_TYPES:
         raise ValidationError(
             _("An EPCIS event is expected (its “type” one of %(types)s).")

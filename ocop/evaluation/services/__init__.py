@@ -13,11 +13,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ocop.accounts.access import is_active_user
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
@@ -52,7 +52,7 @@ def require(allowed: bool, message: str | None = None) -> None:
         raise PermissionDenied(message or _("You are not allowed to do this."))
 
 
-def dossiers_visible_to(user, queryset=None):
+def dossiers_visible_to(user: User, queryset: QuerySet[Dossier] | None = None) -> QuerySet[Dossier]:
     """Deny by default: the dossiers a user may read, as one query.
 
     Producer: its own. Commune officer: its commune's. Provincial officer: its
@@ -81,11 +81,11 @@ def dossiers_visible_to(user, queryset=None):
     return qs.none()
 
 
-def can_view(user, dossier: Dossier) -> bool:
+def can_view(user: User, dossier: Dossier) -> bool:
     return dossiers_visible_to(user).filter(pk=dossier.pk).exists()
 
 
-def in_scope(user, dossier: Dossier) -> bool:
+def in_scope(user: User, dossier: Dossier) -> bool:
     """May this user act on this dossier at all (its own producer, commune, province, council)?
     Judged on the stored row, never on what a form put in memory."""
     if not is_active_user(user):
@@ -101,7 +101,7 @@ def in_scope(user, dossier: Dossier) -> bool:
         return bool(user.province_id) and dossier.round.province_id == user.province_id
     if role == Role.COUNCIL_MEMBER:
         return (
-            bool(dossier.council_id)
+            dossier.council_id is not None
             and CouncilMember.objects.filter(council_id=dossier.council_id, user=user).exists()
         )
     if role == Role.MINISTRY:
@@ -109,7 +109,7 @@ def in_scope(user, dossier: Dossier) -> bool:
     return False
 
 
-def _role(user) -> str:
+def _role(user: User) -> str:
     return "" if user.is_superuser else user.role
 
 
@@ -120,7 +120,7 @@ def locked(dossier: Dossier) -> Dossier:
 
 @transaction.atomic
 def transition(
-    user, dossier: Dossier, action: str, *, fields: dict[str, Any] | None = None, note: str = ""
+    user: User, dossier: Dossier, action: str, *, fields: dict[str, Any] | None = None, note: str = ""
 ) -> Dossier:
     """Move a dossier by `action` (see workflow.TRANSITIONS): lock it, check the state, the role and
     the scope, apply `fields`, save and write one audit event. Returns the fresh, saved dossier."""

@@ -22,6 +22,7 @@ Council decisions common to all sheets, where members' sheets differ:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -29,13 +30,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ocop.accounts.access import is_active_user
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.criteria import engine
@@ -65,12 +66,12 @@ MAX_COMMENT = 2000
 # ------------------------------------------------------------------------------------------ access
 
 
-def can_manage(user, council: Council) -> bool:
+def can_manage(user: User, council: Council) -> bool:
     """May this user change the council (members, conflicts, assignments)?"""
     return may_manage(user, council.round.province_id)
 
 
-def councils_visible_to(user):
+def councils_visible_to(user: User) -> QuerySet[Council]:
     """Provincial officers: their province's councils. Council members: the councils they sit on."""
     qs = Council.objects.all()
     if not is_active_user(user):
@@ -84,7 +85,7 @@ def councils_visible_to(user):
     return qs.none()
 
 
-def seat_of(user, council_id: int | None) -> CouncilMember | None:
+def seat_of(user: User, council_id: int | None) -> CouncilMember | None:
     """The user's seat on a council (None when not on it)."""
     if not council_id or not is_active_user(user):
         return None
@@ -146,7 +147,7 @@ def council_quorum_problem(council: Council, producer_id: int | None = None) -> 
 
 @transaction.atomic
 def create_council(
-    user,
+    user: User,
     round_: Round,
     *,
     name: str,
@@ -177,7 +178,9 @@ def create_council(
 
 
 @transaction.atomic
-def add_member(user, council: Council, member_user, *, role: str, department: str = "") -> CouncilMember:
+def add_member(
+    user: User, council: Council, member_user: User, *, role: str, department: str = ""
+) -> CouncilMember:
     """Seats a council-member user of the round's province (one chair per council)."""
     require(can_manage(user, council))
     if role not in MemberRole.values:
@@ -216,7 +219,9 @@ def add_member(user, council: Council, member_user, *, role: str, department: st
 
 
 @transaction.atomic
-def record_conflict(user, member: CouncilMember, producers, note: str) -> CouncilMember:
+def record_conflict(
+    user: User, member: CouncilMember, producers: Iterable[Producer], note: str
+) -> CouncilMember:
     """Links a member to producers they have an interest in; they cannot score those dossiers."""
     council = member.council
     require(can_manage(user, council))
@@ -258,7 +263,7 @@ def record_conflict(user, member: CouncilMember, producers, note: str) -> Counci
 
 
 @transaction.atomic
-def remove_conflict(user, member: CouncilMember, producer: Producer) -> CouncilMember:
+def remove_conflict(user: User, member: CouncilMember, producer: Producer) -> CouncilMember:
     """Withdraws a recorded conflict of interest (recorded in error, or the link ended): the member may
     score that producer's dossiers again and counts toward their quorum."""
     council = member.council
@@ -282,7 +287,7 @@ def remove_conflict(user, member: CouncilMember, producer: Producer) -> CouncilM
 
 
 @transaction.atomic
-def remove_member(user, member: CouncilMember) -> None:
+def remove_member(user: User, member: CouncilMember) -> None:
     """Takes a seat off the council. Refused (nothing changes) once the member submitted a sheet: a sheet
     of a dossier still being scored counts toward its quorum and result, and a closed dossier's sheets are
     its record. The member's unsubmitted drafts go with the seat."""
@@ -321,7 +326,7 @@ def remove_member(user, member: CouncilMember) -> None:
 
 
 @transaction.atomic
-def assign(user, council: Council, dossier: Dossier) -> Dossier:
+def assign(user: User, council: Council, dossier: Dossier) -> Dossier:
     """Gives a CHECKED dossier of the council's round to the council (scoring round 1)."""
     require(can_manage(user, council))
     dossier = locked(dossier)  # judged on the stored row, under the lock the transition takes again
@@ -347,7 +352,7 @@ def assign(user, council: Council, dossier: Dossier) -> Dossier:
 # ------------------------------------------------------------------------------------------ visibility
 
 
-def visible_scores(user, dossier: Dossier):
+def visible_scores(user: User, dossier: Dossier) -> QuerySet[MemberScore]:
     """The MemberScore rows of `dossier` this user may see (a queryset).
 
     Always the user's own sheets (drafts included). Everybody else's only once the chair closed the
@@ -363,7 +368,10 @@ def visible_scores(user, dossier: Dossier):
             (user.role == Role.PROVINCE_OFFICER and in_scope(user, dossier))
             or (
                 user.role == Role.COUNCIL_MEMBER
-                and CouncilMember.objects.filter(council_id=dossier.council_id, user=user).exists()
+                and CouncilMember.objects.filter(
+                    council_id=dossier.council_id,  # type: ignore[misc]  # None matches no council, as in Django
+                    user=user,
+                ).exists()
             )
         )
         if closed_readers:
@@ -371,7 +379,7 @@ def visible_scores(user, dossier: Dossier):
     return qs.filter(own)
 
 
-def counted_sheets(dossier_id, scoring_round, producer_id):
+def counted_sheets(dossier_id: Any, scoring_round: Any, producer_id: Any) -> QuerySet[MemberScore]:
     """The sheets the quorum counts: submitted in that scoring round by the chair or a member not linked
     to the producer. The arguments may be values or OuterRef()s (for a subquery per dossier)."""
     return MemberScore.objects.filter(
@@ -382,7 +390,7 @@ def counted_sheets(dossier_id, scoring_round, producer_id):
     ).exclude(member__conflicts=producer_id)
 
 
-def counted_per_dossier():
+def counted_per_dossier() -> Coalesce:
     """counted_sheets() as a count per dossier of the outer query (0 when none)."""
     counted = counted_sheets(OuterRef("pk"), OuterRef("scoring_round"), OuterRef("producer_id"))
     per_dossier = counted.order_by().values("dossier_id").annotate(n=Count("pk")).values("n")
@@ -450,20 +458,23 @@ def quorum(dossier: Dossier) -> Quorum:
         ).values_list("member_id", flat=True)
     )
     chair = next((m for m in eligible if m.role == MemberRole.CHAIR), None)
-    council_quorum = dossier.council.quorum if dossier.council_id else Decimal(settings.OCOP_COUNCIL_QUORUM)
+    council_quorum = (
+        dossier.council.quorum if dossier.council is not None else Decimal(settings.OCOP_COUNCIL_QUORUM)
+    )
     return Quorum(eligible, submitted, required_count(council_quorum, len(eligible)), chair)
 
 
 # ------------------------------------------------------------------------------------------ scoring
 
 
-def scoring_seat(user, dossier: Dossier) -> CouncilMember:
+def scoring_seat(user: User, dossier: Dossier) -> CouncilMember:
     """The user's seat if they may score this dossier now; otherwise the refusal (nothing changes).
 
     PermissionDenied: not on the dossier's council, on the advisory team, or linked to the producer.
     IllegalTransition: the dossier is not being scored."""
     seat = seat_of(user, dossier.council_id)
     require(seat is not None, _("You do not sit on the council this dossier is assigned to."))
+    assert seat is not None  # require() refused otherwise
     require(seat.role in SCORING_ROLES, _("The advisory team checks dossiers but does not score them."))
     require(
         not any(e.pk == dossier.producer_id for e in seat.conflicts.all()),
@@ -552,7 +563,7 @@ def _input_messages(exc: ScoreInputError) -> list[str]:
 
 
 def save_sheet(
-    user,
+    user: User,
     dossier: Dossier,
     *,
     answers: dict[str, Any],
@@ -626,9 +637,10 @@ def save_sheet(
 # ------------------------------------------------------------------------------------------ closing
 
 
-def chair_seat(user, dossier: Dossier) -> CouncilMember:
+def chair_seat(user: User, dossier: Dossier) -> CouncilMember:
     seat = seat_of(user, dossier.council_id)
     require(seat is not None and seat.role == MemberRole.CHAIR, _("Only the council's chair can do this."))
+    assert seat is not None  # require() refused otherwise
     return seat
 
 
@@ -641,7 +653,7 @@ class CloseOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-def close_scoring(user, dossier: Dossier) -> CloseOutcome:
+def close_scoring(user: User, dossier: Dossier) -> CloseOutcome:
     """The chair closes the current scoring round.
 
     Refused (nothing changes) unless the user is the chair, the dossier is being scored and the quorum
@@ -663,6 +675,7 @@ def close_scoring(user, dossier: Dossier) -> CloseOutcome:
         if problem is not None:
             raise problem
         council = current.council
+        assert council is not None  # a dossier being scored is assigned to a council
         comp = compiled_sheet(current.sheet)
         sheets = list(
             MemberScore.objects.filter(
@@ -735,7 +748,7 @@ def _result_json(
     }
 
 
-def send_back(user, dossier: Dossier, note: str) -> Dossier:
+def send_back(user: User, dossier: Dossier, note: str) -> Dossier:
     """The chair sends the dossier back for discussion and re-scoring (a new scoring round), at most up
     to ``settings.OCOP_MAX_SCORING_ROUNDS`` rounds in all."""
     with transaction.atomic():
@@ -868,6 +881,6 @@ def council_progress(council: Council) -> list[dict[str, Any]]:
     return [{"dossier": d, "submitted": d.submitted} for d in dossiers]
 
 
-def producers_for_conflicts(council: Council):
+def producers_for_conflicts(council: Council) -> QuerySet[Producer]:
     """The producers a conflict can name on this council's page: those with a dossier in its round."""
     return Producer.objects.filter(dossiers__round_id=council.round_id).distinct().order_by("name")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.registry.models import Producer
@@ -19,7 +20,7 @@ from .library import can_manage
 READERS = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
 
 
-def ideas_for(user):
+def ideas_for(user: User) -> QuerySet[Idea]:
     """The registry's read scope for the roles that deal with ideas: producer, its own; commune officer,
     its commune's; provincial officer, its province's (read only)."""
     if user.is_authenticated and (user.is_superuser or user.role in READERS):
@@ -27,11 +28,11 @@ def ideas_for(user):
     return Idea.objects.none()
 
 
-def can_register(user, producer: Producer) -> bool:
+def can_register(user: User, producer: Producer) -> bool:
     return can_manage(user, producer)
 
 
-def can_guide(user, idea: Idea) -> bool:
+def can_guide(user: User, idea: Idea) -> bool:
     """The commune officer of the producer's commune (or a superuser)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
@@ -44,7 +45,7 @@ def can_guide(user, idea: Idea) -> bool:
     )
 
 
-def can_comment(user, idea: Idea) -> bool:
+def can_comment(user: User, idea: Idea) -> bool:
     """The guiding officer, and the producer answering on its own idea."""
     if can_guide(user, idea):
         return True
@@ -58,7 +59,7 @@ def can_comment(user, idea: Idea) -> bool:
 
 @transaction.atomic
 def register(
-    user,
+    user: User,
     producer: Producer,
     *,
     title: str,
@@ -82,7 +83,7 @@ def register(
 
 
 @transaction.atomic
-def comment(user, idea: Idea, text: str) -> IdeaComment:
+def comment(user: User, idea: Idea, text: str) -> IdeaComment:
     idea = Idea.objects.select_related("producer").select_for_update(of=("self",)).get(pk=idea.pk)
     require(can_comment(user, idea))
     text = (text or "").strip()
@@ -94,7 +95,7 @@ def comment(user, idea: Idea, text: str) -> IdeaComment:
 
 
 @transaction.atomic
-def set_status(user, idea: Idea, status: str) -> Idea:
+def set_status(user: User, idea: Idea, status: str) -> Idea:
     idea = Idea.objects.select_related("producer").select_for_update(of=("self",)).get(pk=idea.pk)
     require(can_guide(user, idea))
     if status not in IdeaStatus.values:

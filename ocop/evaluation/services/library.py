@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.calendar import local_today
 from ocop.core.models import AuditEvent
@@ -34,7 +36,7 @@ MANAGERS = (Role.PRODUCER, Role.COMMUNE_OFFICER)
 EDITABLE_FIELDS = ("kind", "title", "issuer", "reference", "issued_on", "expires_on", "product")
 
 
-def can_manage(user, producer: Producer | None = None, producer_id: int | None = None) -> bool:
+def can_manage(user: User, producer: Producer | None = None, producer_id: int | None = None) -> bool:
     """The producer itself, or the commune officer of its commune."""
     if not (user and user.is_authenticated and user.is_active):
         return False
@@ -46,12 +48,16 @@ def can_manage(user, producer: Producer | None = None, producer_id: int | None =
     if user.role == Role.COMMUNE_OFFICER and user.commune_id:
         commune_id = producer.commune_id if producer is not None else None
         if commune_id is None:
-            commune_id = Producer.objects.filter(pk=eid).values_list("commune_id", flat=True).first()
+            commune_id = (
+                Producer.objects.filter(pk=eid)  # type: ignore[misc]  # pk=None matches nothing, as in Django
+                .values_list("commune_id", flat=True)
+                .first()
+            )
         return commune_id == user.commune_id
     return False
 
 
-def manageable_producers(user):
+def manageable_producers(user: User) -> QuerySet[Producer]:
     """The producers whose library the user may change: the registry's edit scope, for producers and
     commune officers only (a provincial officer reads dossiers, it does not keep a producer's papers)."""
     if user.is_authenticated and (user.is_superuser or user.role in MANAGERS):
@@ -59,7 +65,7 @@ def manageable_producers(user):
     return Producer.objects.none()
 
 
-def can_download(user, document: EvidenceDocument) -> bool:
+def can_download(user: User, document: EvidenceDocument) -> bool:
     if can_manage(user, producer_id=document.producer_id):
         return True
     visible = dossiers_visible_to(user).values("pk")
@@ -69,7 +75,7 @@ def can_download(user, document: EvidenceDocument) -> bool:
     )
 
 
-def with_decision_due(queryset):
+def with_decision_due(queryset: QuerySet[EvidenceDocument]) -> QuerySet[EvidenceDocument]:
     """Annotates `decision_due`: the latest decision date of the rounds of the open dossiers linking
     each document (None when no open dossier links it)."""
     return queryset.annotate(
@@ -80,7 +86,9 @@ def with_decision_due(queryset):
     )
 
 
-def expiry_flag(expires_on: dt.date | None, decision_due: dt.date | None = None, today=None) -> str:
+def expiry_flag(
+    expires_on: dt.date | None, decision_due: dt.date | None = None, today: dt.date | None = None
+) -> str:
     """'' (fine), 'expired', 'before_decision' (expires before the round's decision of a dossier
     linking it) or 'soon' (within 60 days)."""
     if expires_on is None:
@@ -95,7 +103,7 @@ def expiry_flag(expires_on: dt.date | None, decision_due: dt.date | None = None,
     return ""
 
 
-def _check_dates(issued_on, expires_on) -> None:
+def _check_dates(issued_on: dt.date | None, expires_on: dt.date | None) -> None:
     if issued_on and expires_on and expires_on < issued_on:
         raise ValidationError(_("The expiry date is before the issue date."))
 
@@ -105,13 +113,13 @@ def _check_product(producer: Producer, product: Product | None) -> None:
         raise ValidationError(_("This product belongs to another producer."))
 
 
-def _clean_name(name) -> str:
+def _clean_name(name: str | None) -> str:
     """The file's own name, without folders or control characters (it goes into a download header)."""
     base = os.path.basename(str(name or "").replace("\\", "/"))
     return "".join(c for c in base if c.isprintable()).strip()[:255]
 
 
-def _sha256(upload) -> str:
+def _sha256(upload: File) -> str:
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
@@ -121,9 +129,9 @@ def _sha256(upload) -> str:
 
 
 def upload(
-    user,
+    user: User,
     producer: Producer,
-    upload,
+    upload: File,
     *,
     kind: str,
     title: str,
@@ -145,7 +153,7 @@ def upload(
         raise ValidationError(_("Only a current document of this producer can be replaced."))
     content_type, suffix = check_document(upload, settings.OCOP_DOCUMENT_MAX_BYTES)
     original = _clean_name(upload.name) or f"document.{suffix}"
-    stored = ""
+    stored: str | None = ""
     try:
         with transaction.atomic():
             if replaces is not None:
@@ -183,7 +191,7 @@ def upload(
     return doc
 
 
-def _retire(user, old: EvidenceDocument, new: EvidenceDocument) -> None:
+def _retire(user: User, old: EvidenceDocument, new: EvidenceDocument) -> None:
     """Dossiers still being prepared move to the new version; what was filed keeps the old one."""
     # `new` was just created: nothing links it yet, so no (dossier, document, kind) pair can collide. A
     # version tied to one product moves only into that product's dossiers.
@@ -220,7 +228,7 @@ def filed(document: EvidenceDocument) -> bool:
 
 
 @transaction.atomic
-def update(user, document: EvidenceDocument, **fields) -> EvidenceDocument:
+def update(user: User, document: EvidenceDocument, **fields: Any) -> EvidenceDocument:
     """Changes a document's details (dates, title …). Refused once a filed dossier links it: upload a
     new version instead, so a filed dossier keeps exactly what was filed."""
     doc = EvidenceDocument.objects.select_for_update().get(pk=document.pk)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ocop.accounts.access import has_role
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.calendar import days_left, local_today
 from ocop.core.models import AuditEvent
@@ -37,7 +37,7 @@ FORM03_FIELDS = {
 CHECK_STATES = (DossierStatus.AT_PROVINCE, DossierStatus.CHECKED)
 
 
-def _require_role_in_scope(user, dossier: Dossier, role: str) -> None:
+def _require_role_in_scope(user: User, dossier: Dossier, role: str) -> None:
     """The role may do it, and this dossier is in the user's area (judged on the stored row)."""
     require(has_role(user, role))
     require(in_scope(user, Dossier.objects.select_related("round").get(pk=dossier.pk)))
@@ -89,7 +89,7 @@ def clean_form03(form03: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def commune_return(user, dossier: Dossier, reason: str) -> Dossier:
+def commune_return(user: User, dossier: Dossier, reason: str) -> Dossier:
     """The commune officer returns a submitted dossier to the producer, with the reasons."""
     _require_role_in_scope(user, dossier, Role.COMMUNE_OFFICER)
     reason = _reason(reason)
@@ -102,7 +102,7 @@ def commune_return(user, dossier: Dossier, reason: str) -> Dossier:
     )
 
 
-def send_to_province(user, dossier: Dossier, form03: dict[str, Any]) -> Dossier:
+def send_to_province(user: User, dossier: Dossier, form03: dict[str, Any]) -> Dossier:
     """The commune officer accepts a submitted dossier, writes Form 03 and sends it to the province."""
     _require_role_in_scope(user, dossier, Role.COMMUNE_OFFICER)
     cleaned = clean_form03(form03)
@@ -119,7 +119,7 @@ def send_to_province(user, dossier: Dossier, form03: dict[str, Any]) -> Dossier:
 
 @transaction.atomic
 def add_advisory_record(
-    user,
+    user: User,
     dossier: Dossier,
     *,
     kind: str,
@@ -163,7 +163,7 @@ def add_advisory_record(
     return record
 
 
-def province_return(user, dossier: Dossier, reason: str) -> Dossier:
+def province_return(user: User, dossier: Dossier, reason: str) -> Dossier:
     """The province returns a dossier it received (checked or not) to the producer, with the reasons."""
     _require_role_in_scope(user, dossier, Role.PROVINCE_OFFICER)
     reason = _reason(reason)
@@ -176,7 +176,7 @@ def province_return(user, dossier: Dossier, reason: str) -> Dossier:
     )
 
 
-def province_check(user, dossier: Dossier, note: str = "") -> Dossier:
+def province_check(user: User, dossier: Dossier, note: str = "") -> Dossier:
     """The advisory team's check is done: the dossier is ready for a council."""
     _require_role_in_scope(user, dossier, Role.PROVINCE_OFFICER)
     return transition(user, dossier, "province_check", fields={"checked_at": timezone.now()}, note=note)

@@ -8,9 +8,10 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
@@ -19,7 +20,7 @@ from ..workflow import DossierStatus, IllegalTransition
 from . import require
 
 # Art. 5: (communes send by, decision due by) as (month, day) for the two regular rounds.
-REGULAR_DATES = {
+REGULAR_DATES: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
     RoundKind.FIRST_HALF: ((4, 30), (6, 30)),
     RoundKind.SECOND_HALF: ((10, 30), (12, 30)),
 }
@@ -43,14 +44,14 @@ def default_name(year: int, kind: str) -> str:
     return f"{RoundKind(kind).label} {year}"
 
 
-def may_manage(user, province_id: str) -> bool:
+def may_manage(user: User, province_id: str | None) -> bool:
     """A provincial officer of that province (or a superuser)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
     return user.is_superuser or (user.role == Role.PROVINCE_OFFICER and user.province_id == province_id)
 
 
-def rounds_of(user):
+def rounds_of(user: User) -> QuerySet[Round]:
     """The rounds a user manages: its province's (all for a superuser)."""
     qs = Round.objects.select_related("province")
     if user.is_superuser:
@@ -68,7 +69,7 @@ def regular_rounds_missing(province_id: str, year: int) -> int:
 
 @transaction.atomic
 def open_round(
-    user,
+    user: User,
     *,
     year: int,
     kind: str,
@@ -110,6 +111,7 @@ def open_round(
         errors.setdefault("decision_due", _("The decision is due after the communes' cut-off date."))
     if errors:
         raise ValidationError(errors)
+    assert province_id and commune_cutoff and decision_due  # required and checked above
     created = Round.objects.create(
         province_id=province_id,
         year=year,
@@ -124,12 +126,12 @@ def open_round(
     return created
 
 
-def unfinished(round_: Round):
+def unfinished(round_: Round) -> QuerySet[Dossier]:
     return Dossier.objects.filter(round=round_).exclude(status__in=DossierStatus.finished())
 
 
 @transaction.atomic
-def close_round(user, round_: Round) -> Round:
+def close_round(user: User, round_: Round) -> Round:
     """Close a round once every dossier in it is finished (recognised, not recognised or withdrawn)."""
     current = Round.objects.select_for_update().get(pk=round_.pk)
     require(may_manage(user, current.province_id))

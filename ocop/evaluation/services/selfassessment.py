@@ -17,9 +17,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from ocop.accounts.models import User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.core.uploads import check_document
@@ -39,11 +41,11 @@ class SheetUnavailable(Exception):
 # ------------------------------------------------------------------------------------------ access
 
 
-def can_view(user, product: Product) -> bool:
+def can_view(user: User, product: Product) -> bool:
     return bool(product.pk) and Product.objects.visible_to(user).filter(pk=product.pk).exists()
 
 
-def can_edit(user, product: Product) -> bool:
+def can_edit(user: User, product: Product) -> bool:
     return bool(product.pk) and Product.objects.editable_by(user).filter(pk=product.pk).exists()
 
 
@@ -127,7 +129,9 @@ def _changes(old: SelfAssessment | None, sheet: Sheet, answers: dict, na: list[s
     return changes
 
 
-def save_draft(user, product: Product, answers: dict[str, Any], not_applicable: list[str]) -> SelfAssessment:
+def save_draft(
+    user: User, product: Product, answers: dict[str, Any], not_applicable: list[str]
+) -> SelfAssessment:
     """Saves the product's draft; validates every answer against the product's published sheet first
     (engine.InvalidAnswer: nothing saved). Audit: each changed answer old → new."""
     _require(can_edit(user, product))
@@ -143,7 +147,7 @@ def save_draft(user, product: Product, answers: dict[str, Any], not_applicable: 
         return _save_draft(user, product, sheet, clean, na)
 
 
-def _save_draft(user, product: Product, sheet: Sheet, clean: dict, na: list[str]) -> SelfAssessment:
+def _save_draft(user: User, product: Product, sheet: Sheet, clean: dict, na: list[str]) -> SelfAssessment:
     with transaction.atomic():
         draft = (
             SelfAssessment.objects.select_for_update()
@@ -166,7 +170,7 @@ def _save_draft(user, product: Product, sheet: Sheet, clean: dict, na: list[str]
     return draft
 
 
-def _draft_for_evidence(user, product: Product, sheet: Sheet) -> SelfAssessment:
+def _draft_for_evidence(user: User, product: Product, sheet: Sheet) -> SelfAssessment:
     draft = (
         SelfAssessment.objects.select_for_update()
         .filter(product=product, status=SelfAssessmentStatus.DRAFT)
@@ -195,7 +199,7 @@ def _draft_for_evidence(user, product: Product, sheet: Sheet) -> SelfAssessment:
 # ------------------------------------------------------------------------------------------ evidence
 
 
-def add_evidence(user, product: Product, criterion: str, upload) -> SelfAssessmentEvidence:
+def add_evidence(user: User, product: Product, criterion: str, upload: File) -> SelfAssessmentEvidence:
     _require(can_edit(user, product))
     sheet = sheet_for(product)
     if criterion not in compiled(sheet).by_code:
@@ -204,7 +208,7 @@ def add_evidence(user, product: Product, criterion: str, upload) -> SelfAssessme
         )
     content_type, suffix = check_document(upload, settings.OCOP_DOCUMENT_MAX_BYTES)
     original = os.path.basename(str(upload.name or "")).strip()[:255] or f"evidence.{suffix}"
-    stored_name = ""
+    stored_name: str | None = ""
     try:
         with transaction.atomic():
             draft = _draft_for_evidence(user, product, sheet)
@@ -227,7 +231,7 @@ def add_evidence(user, product: Product, criterion: str, upload) -> SelfAssessme
     return evidence
 
 
-def delete_evidence(user, evidence: SelfAssessmentEvidence) -> None:
+def delete_evidence(user: User, evidence: SelfAssessmentEvidence) -> None:
     product = evidence.assessment.product
     _require(can_edit(user, product))
     name, storage = evidence.file.name, evidence.file.storage
