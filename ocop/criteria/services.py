@@ -111,7 +111,7 @@ def check_input(
     sheet does not allow."""
     errors: list[dict[str, Any]] = []
 
-    def add(field, criterion, allowed, message, code):
+    def add(field: str, criterion: str | None, allowed: Iterable[Any], message: str, code: str) -> None:
         errors.append(
             {
                 "location": "body",
