@@ -23,6 +23,7 @@ from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.core.serials import next_serial
+from ocop.registry import services as registry
 from ocop.registry.models import Product, ProductStatus
 from ocop.registry.rules import certificate_expiry
 
@@ -167,18 +168,6 @@ def authority_message(certificate: Certificate) -> str:
     )
 
 
-def _set_product_status(user, product_id: int, status: str, note: str = "") -> None:
-    product = Product.objects.select_for_update().get(pk=product_id)
-    if product.status == status:
-        return
-    before = audit.snapshot(product, ["status"])
-    product.status = status
-    product.save(update_fields=["status", "updated_at"])
-    audit.record(
-        user, product, AuditEvent.Action.UPDATE, audit.diff(before, audit.snapshot(product, ["status"])), note
-    )
-
-
 REVOCATION_FIELDS = [
     "status",
     "revoked_on",
@@ -251,9 +240,9 @@ def revoke(
             audit.diff(before, audit.snapshot(current, REVOCATION_FIELDS)),
             note=_("Revoked by decision %(number)s") % {"number": decision_number},
         )
-        _set_product_status(
+        registry.set_status(
             user,
-            current.product_id,
+            current.product,
             ProductStatus.REVOKED,
             note=_("Certificate %(number)s revoked") % {"number": current.number},
         )
@@ -316,7 +305,7 @@ def _expire(certificate: Certificate) -> bool:
             .exists()
         )
         if not still_valid:
-            _set_product_status(None, current.product_id, ProductStatus.EXPIRED, SYSTEM_NOTE)
+            registry.set_status(None, current.product, ProductStatus.EXPIRED, note=SYSTEM_NOTE)
     return True
 
 

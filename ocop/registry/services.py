@@ -220,6 +220,39 @@ def record_rating(
     return rating
 
 
+def _set_product_fields(user, product: Product, values: dict[str, object], note: str) -> Product:
+    """Lock the product's row, write the fields of `values` that differ and audit them in one event;
+    a no-op (no save, no event) when nothing differs. The caller holds the transaction."""
+    current = Product.objects.select_for_update().get(pk=product.pk)
+    fields = [name for name, value in values.items() if getattr(current, name) != value]
+    if not fields:
+        return current
+    before = audit.snapshot(current, fields)
+    for name in fields:
+        setattr(current, name, values[name])
+    current.save(update_fields=[*fields, "updated_at"])
+    audit.record(
+        user, current, AuditEvent.Action.UPDATE, audit.diff(before, audit.snapshot(current, fields)), note
+    )
+    return current
+
+
+@transaction.atomic
+def set_status(user, product: Product, status: str, *, note: str = "") -> Product:
+    """Set the product's status on behalf of another app's process (a dossier filed, a certificate
+    revoked or expired), so the registry stays the only writer of its products and every change is
+    locked and audited (old → new). `user` is None for system runs such as the nightly expiry.
+    The caller decides whether the change is allowed; returns the stored (locked) product."""
+    return _set_product_fields(user, product, {"status": status}, note)
+
+
+@transaction.atomic
+def assign_ocop_code(user, product: Product, code: str, *, note: str = "") -> Product:
+    """Give the product its OCOP code (the first dossier filed for it assigns one), through the registry
+    so the change is locked and audited like any other product change. No-op when it already has it."""
+    return _set_product_fields(user, product, {"ocop_code": code}, note)
+
+
 @transaction.atomic
 def add_photo(user, product: Product, upload, caption: str = "") -> ProductPhoto:
     """Validate an uploaded image by its content, re-encode it and store it with a thumbnail."""

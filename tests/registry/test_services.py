@@ -249,3 +249,59 @@ def test_delete_product_removes_photo_files_after_commit(here, province, django_
     with django_capture_on_commit_callbacks(execute=True):
         services.delete_product(province, product)
     assert not any(storage.exists(n) for n in names)
+
+
+# --- Writes made for other apps' processes (dossiers, certificates): locked, audited, no-op when equal
+
+
+def test_set_status_records_old_and_new(here, province):
+    product = ProductFactory(producer=ProducerFactory(commune=here), status=ProductStatus.IDEA)
+    with translation.override("en"):
+        saved = services.set_status(province, product, ProductStatus.IN_EVALUATION, note="dossier filed")
+    assert saved.status == ProductStatus.IN_EVALUATION
+    assert Product.objects.get(pk=product.pk).status == ProductStatus.IN_EVALUATION
+    event = audit.history(product).get()
+    assert event.action == AuditEvent.Action.UPDATE
+    assert event.actor == province
+    assert event.note == "dossier filed"
+    assert list(event.changes) == ["status"]
+    with translation.override("en"):
+        assert event.changes["status"] == [ProductStatus.IDEA.label, ProductStatus.IN_EVALUATION.label]
+
+
+def test_set_status_is_a_no_op_when_unchanged(here):
+    product = ProductFactory(producer=ProducerFactory(commune=here), status=ProductStatus.RATED)
+    stamp = Product.objects.get(pk=product.pk).updated_at
+    services.set_status(None, product, ProductStatus.RATED)
+    assert not audit.history(product).exists()
+    assert Product.objects.get(pk=product.pk).updated_at == stamp
+
+
+def test_set_status_by_a_system_run_has_no_actor(here):
+    product = ProductFactory(producer=ProducerFactory(commune=here), status=ProductStatus.RATED)
+    services.set_status(None, product, ProductStatus.EXPIRED, note="ocop_expire")
+    event = audit.history(product).get()
+    assert event.actor is None and event.note == "ocop_expire"
+
+
+def test_set_status_writes_only_the_status(here, province):
+    product = ProductFactory(producer=ProducerFactory(commune=here), status=ProductStatus.IDEA)
+    product.name_vi = "changed in memory only"
+    services.set_status(province, product, ProductStatus.IN_EVALUATION)
+    stored = Product.objects.get(pk=product.pk)
+    assert stored.name_vi != "changed in memory only"
+    assert stored.status == ProductStatus.IN_EVALUATION
+
+
+def test_assigning_the_ocop_code_is_audited(here, province):
+    product = ProductFactory(producer=ProducerFactory(commune=here))
+    assert product.ocop_code == ""
+    services.assign_ocop_code(province, product, "80-80001-001-2026")
+    assert Product.objects.get(pk=product.pk).ocop_code == "80-80001-001-2026"
+    event = audit.history(product).get()
+    assert event.action == AuditEvent.Action.UPDATE
+    assert event.actor == province
+    assert event.changes == {"ocop_code": ["", "80-80001-001-2026"]}
+    # The same code again changes nothing and writes no second event.
+    services.assign_ocop_code(province, product, "80-80001-001-2026")
+    assert audit.history(product).count() == 1

@@ -25,6 +25,7 @@ from ocop.core.models import AuditEvent
 from ocop.core.serials import next_serial
 from ocop.criteria import engine
 from ocop.evaluation.services import selfassessment as sa
+from ocop.registry import services as registry
 from ocop.registry.models import Product, ProductStatus
 
 from .. import checklist
@@ -555,7 +556,7 @@ def submit(user, dossier: Dossier) -> Dossier:
                 lambda n: f"{province}-{commune}-{n:03d}-{year}",
                 lambda code: Product.objects.filter(ocop_code=code).exists(),
             )
-            Product.objects.filter(pk=product.pk).update(ocop_code=code)
+            registry.assign_ocop_code(user, product, code)
         fields["product_code"] = code
     _mark_in_evaluation(user, current.product_id)
     return transition(user, current, "submit", fields=fields)
@@ -572,14 +573,9 @@ def _free_number(key: str, fmt, taken) -> str:
 
 def _mark_in_evaluation(user, product_id: int) -> None:
     """A product that was only an idea is "in evaluation" from its first submission on."""
-    product = Product.objects.get(pk=product_id)
+    product = Product.objects.select_for_update().get(pk=product_id)
     if product.status == ProductStatus.IDEA:
-        before = audit.snapshot(product, ["status"])
-        product.status = ProductStatus.IN_EVALUATION
-        product.save(update_fields=["status", "updated_at"])
-        audit.record(
-            user, product, AuditEvent.Action.UPDATE, audit.diff(before, audit.snapshot(product, ["status"]))
-        )
+        registry.set_status(user, product, ProductStatus.IN_EVALUATION)
 
 
 def withdraw(user, dossier: Dossier, note: str = "") -> Dossier:
