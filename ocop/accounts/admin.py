@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from ocop.core.admin import ReadOnlyAdmin
+
 from .models import ApiToken, User
 
 
@@ -17,7 +19,9 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read-only: tokens are created with `manage.py ocop_token`, which shows the key once."""
+
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked"]
     readonly_fields = ["key_hash", "prefix", "created_at", "last_used_at"]
     list_filter = ["revoked"]
