@@ -5,16 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import RevocationGround
+from ocop.core.forms import DateInput
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from .models import RevocationGround
 
 
 class RevokeForm(forms.Form):
     ground = forms.ChoiceField(label=_("Ground (Decision 26/2026, Art. 8)"), choices=RevocationGround.choices)
     finding_date = forms.DateField(
         label=_("Date of the finding"),
-        widget=DATE,
+        widget=DateInput(),
         help_text=_("The certificate is revoked within 15 days of the finding."),
     )
     decision_number = forms.CharField(label=_("Revocation decision number"), max_length=64)

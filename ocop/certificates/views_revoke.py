@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
-from ocop.registry.forms import apply_errors
+from ocop.core.forms import apply_errors
 
 from . import services
 from .forms import RevokeForm

@@ -6,10 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ocop.core.forms import DateInput
+
 from .models import Dossier
 from .services.decisions import effective_result
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DossierChoice(forms.ModelMultipleChoiceField):
@@ -23,7 +23,7 @@ class DecisionForm(forms.Form):
     """Header of a recognition decision and the dossiers it recognises (`dossiers` = the eligible ones)."""
 
     number = forms.CharField(label=_("Decision number"), max_length=64)
-    date = forms.DateField(label=_("Decision date"), widget=DATE)
+    date = forms.DateField(label=_("Decision date"), widget=DateInput())
     signed_by = forms.CharField(label=_("Signed by"), max_length=200, required=False)
     dossiers = DossierChoice(
         label=_("Dossiers recognised"), queryset=Dossier.objects.none(), widget=forms.CheckboxSelectMultiple

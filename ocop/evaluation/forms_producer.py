@@ -5,11 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ocop.core.forms import DateInput
 from ocop.registry.models import product_set_choices
 
 from .models import DocumentKind, EvidenceDocument, IdeaStatus, RequestType, Round, RoundStatus
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class IdeaForm(forms.Form):
@@ -44,8 +43,8 @@ class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=255)
     issuer = forms.CharField(label=_("Issued by"), max_length=255, required=False)
     reference = forms.CharField(label=_("Number"), max_length=100, required=False)
-    issued_on = forms.DateField(label=_("Issue date"), required=False, widget=DATE)
-    expires_on = forms.DateField(label=_("Expiry date"), required=False, widget=DATE)
+    issued_on = forms.DateField(label=_("Issue date"), required=False, widget=DateInput())
+    expires_on = forms.DateField(label=_("Expiry date"), required=False, widget=DateInput())
     product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)
 
     def __init__(self, *args, products, **kwargs):

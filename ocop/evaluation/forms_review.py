@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ocop.core.forms import DateInput
+
 from .models import AdvisoryRecord, EvidenceDocument, RoundKind
 from .workflow import DossierStatus
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ReturnForm(forms.Form):
@@ -47,7 +47,7 @@ class Form03(forms.Form):
 
 class AdvisoryRecordForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=AdvisoryRecord.Kind.choices)
-    on = forms.DateField(label=_("Date"), widget=DATE)
+    on = forms.DateField(label=_("Date"), widget=DateInput())
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 4}), max_length=8000)
     document = forms.ModelChoiceField(
         label=_("Document from the producer's library"),
@@ -75,13 +75,13 @@ class RoundForm(forms.Form):
     commune_cutoff = forms.DateField(
         label=_("Communes send dossiers by"),
         required=False,
-        widget=DATE,
+        widget=DateInput(),
         help_text=_("Regular rounds: 30/04 and 30/10 unless you choose another date."),
     )
     decision_due = forms.DateField(
         label=_("Decision due by"),
         required=False,
-        widget=DATE,
+        widget=DateInput(),
         help_text=_("Regular rounds: 30/06 and 30/12 unless you choose another date."),
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

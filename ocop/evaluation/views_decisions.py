@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ocop.accounts.access import REGISTRY_READERS, is_provincial_officer, role_required
 from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate
-from ocop.registry.forms import apply_errors
+from ocop.core.forms import apply_errors
 
 from .forms_decisions import CentralImportForm, CentralResultForm, DecisionForm, NoteForm
 from .models import Decision, Dossier, Round

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ocop.accounts.access import acts_as
 from ocop.accounts.models import Role
+from ocop.core.forms import DateInput, PlainLabels
 from ocop.criteria.classification import CURRENT_SET, product_sets
 from ocop.criteria.services import band_stars
 from ocop.places.models import Commune
@@ -64,21 +65,6 @@ def https_urls(db_field, **kwargs):
     if isinstance(db_field, models.URLField):
         kwargs["assume_scheme"] = "https"
     return db_field.formfield(**kwargs)
-
-
-class PlainLabels:
-    """Labels without the trailing colon: they sit above their input on every screen size."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ProducerForm(PlainLabels, forms.ModelForm):
@@ -284,12 +270,3 @@ class PhotoForm(PlainLabels, forms.Form):
         self.fields["image"].help_text = _("JPEG, PNG or WebP, at most %(mb)d MB.") % {
             "mb": settings.OCOP_PHOTO_MAX_BYTES // 1_048_576
         }
-
-
-def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

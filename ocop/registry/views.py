@@ -23,11 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ocop.accounts.access import REGISTRY_EDITORS, REGISTRY_READERS, has_role, role_required
 from ocop.accounts.models import Role
 from ocop.core import audit
+from ocop.core.forms import apply_errors
 from ocop.core.views import public
 
 from . import services
 from .filters import ProducerFilter, ProductFilter, modern_channel_exists
-from .forms import PhotoForm, ProducerForm, ProductForm, RatingForm, SalesChannelFormSet, apply_errors
+from .forms import PhotoForm, ProducerForm, ProductForm, RatingForm, SalesChannelFormSet
 from .identifiers import is_vietnam_gtin
 from .models import Producer, Product, ProductPhoto, SalesChannel
 

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ocop.core.forms import DateInput
+
 from . import batches, events_forms
 
 UNIT_CHOICES = [("", "—"), *events_forms.UNITS]
@@ -21,13 +23,6 @@ CERTIFICATES = [
     ("GlobalGAP", "GlobalG.A.P."),
     ("other", _("Other")),
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class TimeInput(forms.TimeInput):
