@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,16 +21,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ocop.accounts.access import is_active_user, is_ministry, is_provincial_officer
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.core.serials import next_serial
 from ocop.registry import services as registry
-from ocop.registry.models import Product, ProductStatus
+from ocop.registry.models import Producer, Product, ProductStatus
 from ocop.registry.rules import certificate_expiry
 
 from . import rules
 from .models import Certificate, CertificateStatus, DecisionLevel, Reminder, RevocationGround
+
+if TYPE_CHECKING:
+
+    class RecognitionDecision(Protocol):
+        """What a certificate takes from its decision (evaluation.Decision, in an app above this one)."""
+
+        @property
+        def pk(self) -> Any: ...
+        @property
+        def level(self) -> str: ...
+        @property
+        def number(self) -> str: ...
+        @property
+        def date(self) -> dt.date: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +84,7 @@ def display_status(certificate: Certificate, today: dt.date | None = None) -> st
 # -------------------------------------------------------------------------------------------- issue
 
 
-def may_issue(user, level: str, stars: int, province_id: str) -> bool:
+def may_issue(user: User, level: str, stars: int, province_id: str) -> bool:
     """The province certifies 3★ and 4★ products of its own province, the Ministry 5★ ones (Art. 7)."""
     if level == DecisionLevel.MINISTRY:
         return stars == 5 and is_ministry(user)
@@ -76,14 +93,14 @@ def may_issue(user, level: str, stars: int, province_id: str) -> bool:
 
 @transaction.atomic
 def issue_certificate(
-    user,
+    user: User,
     *,
     product: Product,
-    producer,
+    producer: Producer,
     province_id: str,
     stars: int,
-    points,
-    decision,
+    points: Decimal | None,
+    decision: RecognitionDecision,
     dossier_id: int | None,
 ) -> Certificate:
     """The certificate of `product` of `producer`, which `decision` (its number, date and level) has
@@ -148,13 +165,13 @@ def refused_not_in_force(certificate: Certificate, today: dt.date | None = None)
     }
 
 
-def can_revoke(user, certificate: Certificate, today: dt.date | None = None) -> bool:
+def can_revoke(user: User, certificate: Certificate, today: dt.date | None = None) -> bool:
     """The provincial officer of the certificate's province for 3★/4★, a Ministry officer for 5★ (Art.
     8), and only while the certificate is in force."""
     return is_active_user(user) and in_force(certificate, today) and is_authority(user, certificate)
 
 
-def is_authority(user, certificate: Certificate) -> bool:
+def is_authority(user: User, certificate: Certificate) -> bool:
     if certificate.stars >= 5:
         return is_ministry(user)
     return is_provincial_officer(user, certificate.province_id)
@@ -180,7 +197,7 @@ REVOCATION_FIELDS = [
 
 
 def revoke(
-    user,
+    user: User,
     certificate: Certificate,
     *,
     ground: str,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.images import get_image_dimensions
 from django.db import transaction
 from django.db.models import Max
@@ -17,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ocop.accounts.access import acts_as, has_role
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
@@ -38,16 +40,16 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
-def can_edit_producer(user, producer: Producer) -> bool:
+def can_edit_producer(user: User, producer: Producer) -> bool:
     """Judged on the stored row, so a form that has already changed `producer` in memory cannot widen it."""
     return bool(producer.pk) and Producer.objects.editable_by(user).filter(pk=producer.pk).exists()
 
 
-def can_edit_product(user, product: Product) -> bool:
+def can_edit_product(user: User, product: Product) -> bool:
     return bool(product.pk) and Product.objects.editable_by(user).filter(pk=product.pk).exists()
 
 
-def can_create_producer(user, commune_id: str | None) -> bool:
+def can_create_producer(user: User, commune_id: str | None) -> bool:
     """May the user place a producer in this commune (create it there or move it there)?"""
     if not commune_id or not (user.is_authenticated and user.is_active):
         return False
@@ -65,11 +67,11 @@ def can_create_producer(user, commune_id: str | None) -> bool:
     return False
 
 
-def can_delete(user) -> bool:
+def can_delete(user: User) -> bool:
     return has_role(user, Role.PROVINCE_OFFICER)
 
 
-def can_record_rating(user, product: Product, stars: int | None = None) -> bool:
+def can_record_rating(user: User, product: Product, stars: int | None = None) -> bool:
     """A provincial officer of the product's province; for a 5-star rating also the Ministry, whose
     Minister recognises 5-star products (Decision 26/2026, Art. 3.3)."""
     if stars == 5 and acts_as(user, Role.MINISTRY):
@@ -78,7 +80,7 @@ def can_record_rating(user, product: Product, stars: int | None = None) -> bool:
 
 
 @transaction.atomic
-def create_producer(user, producer: Producer) -> Producer:
+def create_producer(user: User, producer: Producer) -> Producer:
     _require(can_create_producer(user, producer.commune_id))
     producer.full_clean()
     producer.save()
@@ -87,7 +89,7 @@ def create_producer(user, producer: Producer) -> Producer:
 
 
 @transaction.atomic
-def update_producer(user, producer: Producer, before: dict | None = None) -> Producer:
+def update_producer(user: User, producer: Producer, before: dict[str, Any] | None = None) -> Producer:
     """Save a producer whose fields a form has already changed.
 
     `before` is its snapshot beforehand; when omitted it is read from the stored row (locked), which is
@@ -95,13 +97,13 @@ def update_producer(user, producer: Producer, before: dict | None = None) -> Pro
     """
     original = Producer.objects.select_for_update().filter(pk=producer.pk).first() if producer.pk else None
     _require(original is not None and can_edit_producer(user, original))
-    if producer.commune_id != original.commune_id:
+    if producer.commune_id != original.commune_id:  # type: ignore[union-attr]  # _require() refused None
         if acts_as(user, Role.PRODUCER):
             raise PermissionDenied(_("Only an officer can move a producer to another commune."))
         if not can_create_producer(user, producer.commune_id):
             raise PermissionDenied(_("You cannot move a producer outside your area."))
     if before is None:
-        before = audit.snapshot(original)
+        before = audit.snapshot(original)  # type: ignore[arg-type]  # _require() refused None
     producer.full_clean()
     producer.save()
     changes = audit.diff(before, audit.snapshot(producer))
@@ -111,7 +113,7 @@ def update_producer(user, producer: Producer, before: dict | None = None) -> Pro
 
 
 @transaction.atomic
-def delete_producer(user, producer: Producer) -> None:
+def delete_producer(user: User, producer: Producer) -> None:
     _require(can_delete(user) and can_edit_producer(user, producer))
     if producer.products.exists():
         raise ValidationError(_("This producer still has products; delete or move them first."))
@@ -121,7 +123,7 @@ def delete_producer(user, producer: Producer) -> None:
 
 @transaction.atomic
 def set_sales_channels(
-    user, producer: Producer, channels: list[SalesChannel], removed: list[SalesChannel]
+    user: User, producer: Producer, channels: list[SalesChannel], removed: list[SalesChannel]
 ) -> None:
     """Replace some of a producer's channels: save `channels` (new or changed) and delete `removed`.
 
@@ -142,7 +144,7 @@ def set_sales_channels(
         audit.record(user, producer, AuditEvent.Action.UPDATE, {"sales_channels": [before, after]})
 
 
-def _locked_product_fields(user) -> set[str]:
+def _locked_product_fields(user: User) -> set[str]:
     if acts_as(user, Role.PRODUCER):
         return OFFICIAL_PRODUCT_FIELDS
     if acts_as(user, Role.COMMUNE_OFFICER):
@@ -151,7 +153,7 @@ def _locked_product_fields(user) -> set[str]:
 
 
 @transaction.atomic
-def create_product(user, product: Product) -> Product:
+def create_product(user: User, product: Product) -> Product:
     _require(product.producer_id is not None and can_edit_producer(user, product.producer))
     locked = _locked_product_fields(user)
     if "stars" in locked:
@@ -165,7 +167,7 @@ def create_product(user, product: Product) -> Product:
 
 
 @transaction.atomic
-def update_product(user, product: Product, before: dict | None = None) -> Product:
+def update_product(user: User, product: Product, before: dict[str, Any] | None = None) -> Product:
     """Save a product whose fields a form has already changed; `before` defaults to the stored row."""
     original = Product.objects.select_for_update().select_related("producer").filter(pk=product.pk).first()
     _require(original is not None and can_edit_producer(user, original.producer))
@@ -173,7 +175,7 @@ def update_product(user, product: Product, before: dict | None = None) -> Produc
     for field in _locked_product_fields(user):
         setattr(product, field, getattr(original, field))
     if before is None:
-        before = audit.snapshot(original)
+        before = audit.snapshot(original)  # type: ignore[arg-type]  # _require() refused None
     product.full_clean()
     product.save()
     changes = audit.diff(before, audit.snapshot(product))
@@ -183,7 +185,7 @@ def update_product(user, product: Product, before: dict | None = None) -> Produc
 
 
 @transaction.atomic
-def delete_product(user, product: Product) -> None:
+def delete_product(user: User, product: Product) -> None:
     _require(can_delete(user) and can_edit_producer(user, product.producer))
     audit.record(user, product, AuditEvent.Action.DELETE, audit.diff(audit.snapshot(product), {}))
     for photo in product.photos.all():
@@ -193,7 +195,7 @@ def delete_product(user, product: Product) -> None:
 
 @transaction.atomic
 def record_rating(
-    user, product: Product, rating: StarRating, source: str = StarRating.Source.MANUAL
+    user: User, product: Product, rating: StarRating, source: str = StarRating.Source.MANUAL
 ) -> StarRating:
     """Record a decision's star rating and make it the product's current rating."""
     _require(can_record_rating(user, product, rating.stars))
@@ -220,7 +222,7 @@ def record_rating(
     return rating
 
 
-def _set_product_fields(user, product: Product, values: dict[str, object], note: str) -> Product:
+def _set_product_fields(user: User | None, product: Product, values: dict[str, object], note: str) -> Product:
     """Lock the product's row, write the fields of `values` that differ and audit them in one event;
     a no-op (no save, no event) when nothing differs. The caller holds the transaction."""
     current = Product.objects.select_for_update().get(pk=product.pk)
@@ -238,7 +240,7 @@ def _set_product_fields(user, product: Product, values: dict[str, object], note:
 
 
 @transaction.atomic
-def set_status(user, product: Product, status: str, *, note: str = "") -> Product:
+def set_status(user: User | None, product: Product, status: str, *, note: str = "") -> Product:
     """Set the product's status on behalf of another app's process (a dossier filed, a certificate
     revoked or expired), so the registry stays the only writer of its products and every change is
     locked and audited (old → new). `user` is None for system runs such as the nightly expiry.
@@ -247,14 +249,14 @@ def set_status(user, product: Product, status: str, *, note: str = "") -> Produc
 
 
 @transaction.atomic
-def assign_ocop_code(user, product: Product, code: str, *, note: str = "") -> Product:
+def assign_ocop_code(user: User, product: Product, code: str, *, note: str = "") -> Product:
     """Give the product its OCOP code (the first dossier filed for it assigns one), through the registry
     so the change is locked and audited like any other product change. No-op when it already has it."""
     return _set_product_fields(user, product, {"ocop_code": code}, note)
 
 
 @transaction.atomic
-def add_photo(user, product: Product, upload, caption: str = "") -> ProductPhoto:
+def add_photo(user: User, product: Product, upload: File, caption: str = "") -> ProductPhoto:
     """Validate an uploaded image by its content, re-encode it and store it with a thumbnail."""
     _require(can_edit_producer(user, product.producer))
     processed: ProcessedImage = process_photo(upload)  # raises ValidationError on bad input
@@ -283,11 +285,11 @@ def add_photo(user, product: Product, upload, caption: str = "") -> ProductPhoto
 def _delete_photo_files(photo: ProductPhoto) -> None:
     storage_names = [photo.image.name, photo.thumbnail.name]
     storage = photo.image.storage
-    transaction.on_commit(lambda: [storage.delete(n) for n in storage_names if n])
+    transaction.on_commit(lambda: [storage.delete(n) for n in storage_names if n])  # type: ignore[func-returns-value]  # the list is only a loop
 
 
 @transaction.atomic
-def delete_photo(user, photo: ProductPhoto) -> None:
+def delete_photo(user: User, photo: ProductPhoto) -> None:
     _require(can_edit_producer(user, photo.product.producer))
     audit.record(user, photo.product, AuditEvent.Action.UPDATE, {"photos": [photo.image.name, None]})
     _delete_photo_files(photo)
@@ -297,7 +299,7 @@ def delete_photo(user, photo: ProductPhoto) -> None:
 # --- Spreadsheet imports: the job's life (the work itself is in importer.py, run by tasks.py) ------
 
 
-def start_import(user, kind: str, upload, enqueue: bool = True) -> ImportJob:
+def start_import(user: User, kind: str, upload: File, enqueue: bool = True) -> ImportJob:
     """Store the uploaded file in a new job and queue its check (the dry run)."""
     if not importer.can_import(user):
         raise PermissionDenied(_("You are not allowed to do this."))
@@ -312,7 +314,7 @@ def start_import(user, kind: str, upload, enqueue: bool = True) -> ImportJob:
     return job
 
 
-def confirm_import(user, job: ImportJob, enqueue: bool = True) -> bool:
+def confirm_import(user: User, job: ImportJob, enqueue: bool = True) -> bool:
     """Queue the write of a checked job; False when the job is not (or no longer) waiting for it."""
     if not importer.can_import(user) or (job.created_by_id != user.pk and not user.is_superuser):
         raise PermissionDenied(_("You are not allowed to do this."))

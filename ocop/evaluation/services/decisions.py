@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ocop.accounts.access import is_ministry, is_provincial_officer
+from ocop.accounts.models import User
 from ocop.certificates import services as certificates
 from ocop.certificates.models import Certificate, CertificateStatus, DecisionLevel
 from ocop.core import audit
@@ -116,7 +118,7 @@ def reevaluation_due(dossier: Dossier) -> dt.date | None:
 # ------------------------------------------------------------------------------------- single dossiers
 
 
-def forward(user, dossier: Dossier, note: str = "") -> Dossier:
+def forward(user: User, dossier: Dossier, note: str = "") -> Dossier:
     """Approve a ≥ 90-point product and forward it to the Ministry's central council."""
     require(is_provincial_officer(user, dossier.round.province_id))
     with transaction.atomic():
@@ -132,7 +134,7 @@ def forward(user, dossier: Dossier, note: str = "") -> Dossier:
         return transition(user, current, "forward", fields={"forwarded_at": timezone.now()}, note=note)
 
 
-def not_recognise(user, dossier: Dossier, note: str = "") -> Dossier:
+def not_recognise(user: User, dossier: Dossier, note: str = "") -> Dossier:
     """Close a 1★/2★ (or disqualified) dossier without recognition: no decision, no certificate."""
     require(is_provincial_officer(user, dossier.round.province_id))
     with transaction.atomic():
@@ -145,7 +147,7 @@ def not_recognise(user, dossier: Dossier, note: str = "") -> Dossier:
 # ------------------------------------------------------------------------------------------ ratings
 
 
-def _rate(user, certificate, dossier: Dossier) -> None:
+def _rate(user: User, certificate: Certificate, dossier: Dossier) -> None:
     """The product's star rating from the decision (source: evaluation), recorded by the registry: its
     stars and status (rated) follow, with an audit event. The registry lets the provincial office rate
     its province's products and the Ministry record a 5-star rating."""
@@ -163,7 +165,7 @@ def _rate(user, certificate, dossier: Dossier) -> None:
 # ---------------------------------------------------------------------------------------- decisions
 
 
-def _refuse_predating(rows, date: dt.date) -> None:
+def _refuse_predating(rows: list[Dossier], date: dt.date) -> None:
     """A decision cannot be dated before the result it rests on (the central council's result, else
     the council's close): it would issue a certificate already running before the product was scored."""
     late = []
@@ -202,10 +204,10 @@ def _check_header(
         errors["date"] = [_("The decision date cannot be in the future.")]
     if errors:
         raise ValidationError(errors)
-    return number, date
+    return number, date  # type: ignore[return-value]  # a missing date raised above
 
 
-def _create_decision(**fields) -> Decision:
+def _create_decision(**fields: Any) -> Decision:
     """The Decision row; a number recorded meanwhile by someone else is a form error, not a crash."""
     try:
         with transaction.atomic():
@@ -214,7 +216,7 @@ def _create_decision(**fields) -> Decision:
         raise ValidationError({"number": [_("A decision with this number is already recorded.")]}) from None
 
 
-def _recognise_all(user, decision: Decision, dossiers: list[Dossier]) -> None:
+def _recognise_all(user: User, decision: Decision, dossiers: list[Dossier]) -> None:
     for dossier in dossiers:
         moved = transition(
             user,
@@ -231,7 +233,7 @@ def _recognise_all(user, decision: Decision, dossiers: list[Dossier]) -> None:
             product=moved.product,
             producer=moved.producer,
             province_id=moved.round.province_id,
-            stars=stars,
+            stars=stars,  # type: ignore[arg-type]  # a recognisable dossier has its stars
             points=points,
             decision=decision,
             dossier_id=moved.pk,
@@ -240,7 +242,16 @@ def _recognise_all(user, decision: Decision, dossiers: list[Dossier]) -> None:
 
 
 def _decide(
-    user, level: str, number: str, date, signed_by: str, dossiers, *, eligible, refusal: str, round_=None
+    user: User,
+    level: str,
+    number: str,
+    date: dt.date | None,
+    signed_by: str,
+    dossiers: Iterable[Dossier],
+    *,
+    eligible: Callable[[Dossier], bool],
+    refusal: str,
+    round_: Round | None = None,
 ) -> Decision:
     """One recognition decision over the ticked dossiers, all or nothing: lock them, refuse the lot if one
     is not `eligible` (`refusal` names it) or the date predates a result, then record the decision and
@@ -284,7 +295,9 @@ def _decide(
     return decision
 
 
-def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by: str, dossiers) -> Decision:
+def recognise(
+    user: User, round_: Round, number: str, date: dt.date | None, signed_by: str, dossiers: Iterable[Dossier]
+) -> Decision:
     """The provincial chair's decision recognising 3★/4★ products of a round: one Decision, each dossier
     recognised, a certificate issued and the star rating recorded — all or nothing."""
     require(is_provincial_officer(user, round_.province_id))
@@ -301,7 +314,9 @@ def recognise(user, round_: Round, number: str, date: dt.date | None, signed_by:
     )
 
 
-def ministry_recognise(user, number: str, date: dt.date | None, signed_by: str, dossiers) -> Decision:
+def ministry_recognise(
+    user: User, number: str, date: dt.date | None, signed_by: str, dossiers: Iterable[Dossier]
+) -> Decision:
     """The Minister's decision recognising 5★ products on the central council's result."""
     require(is_ministry(user), _("Only the Ministry decides 5-star recognition."))
     return _decide(
@@ -348,7 +363,7 @@ def check_central(points: Any, stars: Any, set_id: str) -> tuple[Decimal, int]:
     return value, count
 
 
-def record_central(user, dossier: Dossier, points: Any, stars: Any, note: str = "") -> Dossier:
+def record_central(user: User, dossier: Dossier, points: Any, stars: Any, note: str = "") -> Dossier:
     """The central council's result for a forwarded dossier, entered by a Ministry officer."""
     require(is_ministry(user), _("Only the Ministry records the central council's result."))
     value, count = check_central(points, stars, dossier.sheet.criteria_set_id)
@@ -447,7 +462,7 @@ def parse_central_csv(data: bytes | str) -> list[CentralRow]:
     return rows
 
 
-def import_central(user, data: bytes | str) -> list[Dossier]:
+def import_central(user: User, data: bytes | str) -> list[Dossier]:
     """Record many central results from a CSV file at once: all rows or none."""
     require(is_ministry(user), _("Only the Ministry records the central council's result."))
     rows = parse_central_csv(data)

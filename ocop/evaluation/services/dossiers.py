@@ -7,16 +7,18 @@ Status changes go through `services.transition`."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.certificates import rules
 from ocop.certificates.models import Certificate, CertificateStatus
 from ocop.core import audit
@@ -26,7 +28,7 @@ from ocop.core.serials import next_serial
 from ocop.criteria import engine
 from ocop.evaluation.services import selfassessment as sa
 from ocop.registry import services as registry
-from ocop.registry.models import Product, ProductStatus
+from ocop.registry.models import Producer, Product, ProductStatus
 
 from .. import checklist
 from ..models import (
@@ -84,17 +86,17 @@ FILERS = (Role.PRODUCER, Role.COMMUNE_OFFICER)
 # ------------------------------------------------------------------------------------------ access
 
 
-def can_file_for(user, producer) -> bool:
+def can_file_for(user: User, producer: Producer) -> bool:
     """The producer itself or the officer of its commune (or a superuser)."""
     return library.can_manage(user, producer)
 
 
-def can_edit(user, dossier: Dossier) -> bool:
+def can_edit(user: User, dossier: Dossier) -> bool:
     """May the user change this dossier now (state and person)?"""
     return dossier.status in DossierStatus.editable() and _filer(user, dossier)
 
 
-def _filer(user, dossier: Dossier) -> bool:
+def _filer(user: User, dossier: Dossier) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     return (user.is_superuser or user.role in FILERS) and in_scope(user, dossier)
@@ -108,7 +110,7 @@ def frozen(dossier: Dossier) -> IllegalTransition:
     )
 
 
-def _editable(user, dossier: Dossier) -> Dossier:
+def _editable(user: User, dossier: Dossier) -> Dossier:
     """The dossier re-read under a lock, once the user may change it (else raise, nothing written)."""
     current = Dossier.objects.select_for_update().get(pk=dossier.pk)
     require(_filer(user, current))
@@ -269,7 +271,7 @@ def _current_version(doc: EvidenceDocument) -> EvidenceDocument:
     return doc
 
 
-def open_dossier(user, product: Product, round_: Round, request_type: str) -> Dossier:
+def open_dossier(user: User, product: Product, round_: Round, request_type: str) -> Dossier:
     """Opens a dossier for a product in a round. An upgrade or a re-evaluation starts as a copy of the
     product's last dossier (forms, self-assessment, the same library documents) and keeps it as
     `previous`, so the page shows what changed."""
@@ -346,7 +348,7 @@ def open_dossier(user, product: Product, round_: Round, request_type: str) -> Do
 # ------------------------------------------------------------------------------------------ editing
 
 
-def _save(user, current: Dossier, before: dict, names: list[str]) -> Dossier:
+def _save(user: User, current: Dossier, before: dict[str, Any], names: list[str]) -> Dossier:
     """Saves and audits the changed fields; a form's JSON is audited key by key (form01.product_name)."""
     after = audit.snapshot(current, names)
     changes: dict[str, list] = {}
@@ -366,7 +368,7 @@ def _save(user, current: Dossier, before: dict, names: list[str]) -> Dossier:
 
 
 @transaction.atomic
-def update_form01(user, dossier: Dossier, data: dict[str, Any]) -> Dossier:
+def update_form01(user: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
     current = _editable(user, dossier)
     names = ["form01", "sample_count"]
     before = audit.snapshot(current, names)
@@ -386,7 +388,7 @@ def update_form01(user, dossier: Dossier, data: dict[str, Any]) -> Dossier:
 
 
 @transaction.atomic
-def update_form02(user, dossier: Dossier, data: dict[str, dict[str, Any]]) -> Dossier:
+def update_form02(user: User, dossier: Dossier, data: dict[str, dict[str, Any]]) -> Dossier:
     current = _editable(user, dossier)
     before = audit.snapshot(current, ["form02"])
     form02 = {k: dict(v) for k, v in (current.form02 or {}).items()}
@@ -398,7 +400,7 @@ def update_form02(user, dossier: Dossier, data: dict[str, dict[str, Any]]) -> Do
 
 
 @transaction.atomic
-def take_self_assessment(user, dossier: Dossier) -> Dossier:
+def take_self_assessment(user: User, dossier: Dossier) -> Dossier:
     """Part III = the product's current self-assessment draft (its answers on the dossier's sheet)."""
     current = _editable(user, dossier)
     draft = sa.current_draft(current.product)
@@ -422,7 +424,7 @@ def _check_document(current: Dossier, document: EvidenceDocument) -> None:
 
 @transaction.atomic
 def attach(
-    user, dossier: Dossier, document: EvidenceDocument, kind: str, criterion: str = ""
+    user: User, dossier: Dossier, document: EvidenceDocument, kind: str, criterion: str = ""
 ) -> DossierAttachment:
     current = _editable(user, dossier)
     if kind not in DocumentKind.values:
@@ -443,7 +445,7 @@ def attach(
 
 
 @transaction.atomic
-def detach(user, dossier: Dossier, attachment: DossierAttachment) -> None:
+def detach(user: User, dossier: Dossier, attachment: DossierAttachment) -> None:
     current = _editable(user, dossier)
     if attachment.dossier_id != current.pk:
         raise ValidationError(_("This attachment belongs to another dossier."))
@@ -456,7 +458,9 @@ def detach(user, dossier: Dossier, attachment: DossierAttachment) -> None:
     attachment.delete()
 
 
-def upload_and_attach(user, dossier: Dossier, file, *, kind: str, **meta) -> DossierAttachment:
+def upload_and_attach(
+    user: User, dossier: Dossier, file: File, *, kind: str, **meta: Any
+) -> DossierAttachment:
     """Adds a file to the library and attaches it under `kind`, in one step (both or neither). The
     dossier is locked and checked first, so a frozen dossier stores nothing."""
     stored = []
@@ -469,7 +473,7 @@ def upload_and_attach(user, dossier: Dossier, file, *, kind: str, **meta) -> Dos
     except Exception:
         # The library row rolled back with the attachment; its file must go too.
         for name in stored:
-            EvidenceDocument.file.field.storage.delete(name)
+            EvidenceDocument.file.field.storage.delete(name)  # type: ignore[arg-type]  # a saved file has a name
         raise
 
 
@@ -516,7 +520,7 @@ def missing(dossier: Dossier) -> list[str]:
 
 
 @transaction.atomic
-def submit(user, dossier: Dossier) -> Dossier:
+def submit(user: User, dossier: Dossier) -> Dossier:
     """Files the dossier with the commune: receipt number, product code, the 15-working-day deadline.
     A returned dossier keeps its numbers and gets a new receipt date and deadline."""
     current = (
@@ -562,7 +566,7 @@ def submit(user, dossier: Dossier) -> Dossier:
     return transition(user, current, "submit", fields=fields)
 
 
-def _free_number(key: str, fmt, taken) -> str:
+def _free_number(key: str, fmt: Callable[[int], str], taken: Callable[[str], bool]) -> str:
     """The next number of sequence `key` that no row holds yet (numbers entered before the platform, or
     by an import, are skipped rather than failing the submission on the unique constraint)."""
     while True:
@@ -571,14 +575,14 @@ def _free_number(key: str, fmt, taken) -> str:
             return number
 
 
-def _mark_in_evaluation(user, product_id: int) -> None:
+def _mark_in_evaluation(user: User, product_id: int) -> None:
     """A product that was only an idea is "in evaluation" from its first submission on."""
     product = Product.objects.select_for_update().get(pk=product_id)
     if product.status == ProductStatus.IDEA:
         registry.set_status(user, product, ProductStatus.IN_EVALUATION)
 
 
-def withdraw(user, dossier: Dossier, note: str = "") -> Dossier:
+def withdraw(user: User, dossier: Dossier, note: str = "") -> Dossier:
     return transition(user, dossier, "withdraw", note=note)
 
 
