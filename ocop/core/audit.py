@@ -61,18 +61,46 @@ def record(
     action: str,
     changes: dict[str, Any] | None = None,
     note: str = "",
+    *,
+    verb: str = "",
 ) -> AuditEvent:
+    """One audit event: `action` is the generic kind (created, updated …), `verb` the business step
+    (`dossier.submit`)."""
     # The AUTH_USER_MODEL, which the core (below the accounts app) cannot name.
     who: Any = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=who,
         action=action,
+        verb=verb,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
         changes=changes or {},
         note=note[:300],
     )
+
+
+def update(
+    actor: AbstractBaseUser | AnonymousUser | None,
+    obj: models.Model,
+    verb: str,
+    values: dict[str, Any],
+    *,
+    note: str = "",
+) -> AuditEvent | None:
+    """An audited change in one line: set `values` on `obj` (locked by the caller, inside its
+    transaction), save those fields only (and `updated_at` when the model keeps one), and record the
+    change under `verb`. Nothing is written, and None returned, when no value changes."""
+    names = list(values)
+    before = snapshot(obj, names)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    changes = diff(before, snapshot(obj, names))
+    if not changes:
+        return None
+    stamp = ["updated_at"] if any(f.name == "updated_at" for f in obj._meta.concrete_fields) else []
+    obj.save(update_fields=names + stamp)
+    return record(actor, obj, AuditEvent.Action.UPDATE, changes, note, verb=verb)
 
 
 def record_many(
@@ -82,6 +110,8 @@ def record_many(
     changes_for: Callable[[models.Model], dict[str, Any]] | None = None,
     note: str = "",
     insert: Callable[[type[AuditEvent], list[AuditEvent]], object] | None = None,
+    *,
+    verb: str = "",
 ) -> None:
     """Bulk form for imports: one audit row per object in a single INSERT.
 
@@ -95,6 +125,7 @@ def record_many(
         AuditEvent(
             actor=who,
             action=action,
+            verb=verb,
             content_type=content_type,
             object_id=str(o.pk),
             object_repr=str(o)[:300],

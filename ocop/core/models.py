@@ -28,6 +28,9 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    # The business step, `<noun>.<verb>` (dossier.submit, certificate.revoke, rating.record …), beside the
+    # generic action, so that the log says what was done and not only which fields changed.
+    verb = models.CharField(_("step"), max_length=48, blank=True, db_index=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("object"), max_length=300)

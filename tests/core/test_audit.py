@@ -60,3 +60,14 @@ def test_anonymous_actor_is_stored_as_nobody():
 
     event = audit.record(AnonymousUser(), ProductFactory(), AuditEvent.Action.IMPORT)
     assert event.actor is None
+
+
+def test_update_is_one_audited_change_with_its_business_verb():
+    product = ProductFactory(name_vi="Bánh tráng")
+    assert audit.update(None, product, "product.rename", {"name_vi": "Bánh tráng"}) is None
+    assert not AuditEvent.objects.filter(verb="product.rename").exists()
+    event = audit.update(None, product, "product.rename", {"name_vi": "Bánh tráng phơi sương"}, note="n")
+    assert (event.verb, event.action, event.note) == ("product.rename", AuditEvent.Action.UPDATE, "n")
+    assert event.changes == {"name_vi": ["Bánh tráng", "Bánh tráng phơi sương"]}
+    product.refresh_from_db()
+    assert product.name_vi == "Bánh tráng phơi sương"
