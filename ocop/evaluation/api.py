@@ -1,6 +1,6 @@
 """Read endpoints for dossiers and their results, within the caller's scope.
 
-The scope is `services.dossiers_visible_to(user)`: a producer its own dossiers, a commune officer its
+The scope is `Dossier.objects.visible_to(user)`: a producer its own dossiers, a commune officer its
 commune's, a provincial officer its province's once sent up, a council member those assigned to a
 council it sits on, the Ministry those forwarded to it and every decided one (results are announced). A
 machine client sees none. A dossier outside the scope answers 404, exactly as one that does not exist.
@@ -27,7 +27,6 @@ from ocop.criteria import engine
 from ocop.criteria.services import compiled_sheet
 from ocop.registry.api import API_READERS
 
-from . import services
 from .models import Dossier, DossierAttachment, RequestType
 from .services.council import visible_scores
 from .workflow import DossierStatus
@@ -209,7 +208,7 @@ class DossierFilters(Schema):
 
 def dossier_queryset(user):
     return (
-        services.dossiers_visible_to(user)
+        Dossier.objects.visible_to(user)
         .select_related("product", "producer", "commune", "round", "decision")
         .order_by("-submitted_at", "-id")
     )

@@ -18,7 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ocop.accounts.access import is_active_user
+from ocop.accounts.models import Role
 from ocop.certificates.models import DecisionLevel
+from ocop.core.querysets import ScopedQuerySet
 from ocop.registry.models import ProducerScopedQuerySet
 
 from .workflow import DossierStatus
@@ -30,6 +33,18 @@ class IdeaStatus(models.TextChoices):
     NEW = "new", _("New")
     ACCEPTED = "accepted", _("Accepted for development")
     NOT_SUITABLE = "not_suitable", _("Not suitable")
+
+
+class IdeaQuerySet(ProducerScopedQuerySet):
+    """The registry's scope for the roles that deal with ideas: producer, its own; commune officer, its
+    commune's; provincial officer, its province's (read only). Nobody else sees an idea."""
+
+    READERS = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
+
+    def scope(self, user, *, edit: bool) -> Q | None:
+        if not (user.is_authenticated and (user.is_superuser or user.role in self.READERS)):
+            return None
+        return super().scope(user, edit=edit)
 
 
 class Idea(models.Model):
@@ -57,7 +72,7 @@ class Idea(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = ProducerScopedQuerySet.as_manager()
+    objects = IdeaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -177,6 +192,18 @@ class RoundStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class RoundQuerySet(ScopedQuerySet):
+    """The rounds a user manages, to read or to change: its province's, for a provincial officer (all of
+    them for a superuser). Nobody else."""
+
+    def scope(self, user, *, edit: bool) -> Q | None:
+        if user.is_superuser:
+            return Q()
+        if user.role == Role.PROVINCE_OFFICER and user.province_id:
+            return Q(province_id=user.province_id)
+        return None
+
+
 class Round(models.Model):
     """A provincial evaluation round (Art. 5): dossiers the communes send before `commune_cutoff` are
     decided before `decision_due` (30 Apr → 30 Jun, 30 Oct → 30 Dec for the two regular rounds)."""
@@ -197,6 +224,8 @@ class Round(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = RoundQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "-commune_cutoff", "-id"]
@@ -221,6 +250,22 @@ def default_spread_limit() -> int:
     return settings.OCOP_SCORE_SPREAD_LIMIT
 
 
+class CouncilQuerySet(ScopedQuerySet):
+    """Provincial officers: their province's councils (to read and to change). Council members: the
+    councils they sit on (to read only)."""
+
+    def scope(self, user, *, edit: bool) -> Q | None:
+        if not is_active_user(user):
+            return None
+        if user.is_superuser:
+            return Q()
+        if user.role == Role.PROVINCE_OFFICER and user.province_id:
+            return Q(round__province_id=user.province_id)
+        if user.role == Role.COUNCIL_MEMBER and not edit:
+            return Q(pk__in=CouncilMember.objects.filter(user=user).values("council_id"))
+        return None
+
+
 class Council(models.Model):
     """The provincial OCOP council of a round (the chair's establishing decision), its scoring rules
     (quorum and spread limit, settings by default) and its members."""
@@ -240,6 +285,8 @@ class Council(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = CouncilQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -350,8 +397,51 @@ class RequestType(models.TextChoices):
     REEVALUATION = "reevaluation", _("Re-evaluation")
 
 
-class DossierQuerySet(ProducerScopedQuerySet):
-    pass
+# A council member, and the Ministry, see a dossier only once it reached them.
+COUNCIL_STATES = (
+    DossierStatus.IN_COUNCIL,
+    DossierStatus.RESCORING,
+    DossierStatus.SCORED,
+    DossierStatus.AT_MINISTRY,
+    DossierStatus.CENTRAL_SCORED,
+    DossierStatus.RECOGNISED,
+    DossierStatus.NOT_RECOGNISED,
+)
+DECIDED_STATES = (DossierStatus.RECOGNISED, DossierStatus.NOT_RECOGNISED)
+
+
+class DossierQuerySet(ScopedQuerySet):
+    """Deny by default: the dossiers a user may read, as one query (`visible_to`), for pages, API and
+    downloads alike.
+
+    Producer: its own. Commune officer: its commune's. Provincial officer: its
+    province's, once the commune sent them. Council member: those assigned
+    to a council it sits on. Ministry: those forwarded to it, and every decided one.
+
+    Who may change a dossier is asked of one stored row by the services (the workflow's table and
+    `services.in_scope`), so there is no edit scope here: `editable_by` is empty."""
+
+    def scope(self, user, *, edit: bool) -> Q | None:
+        if edit or not is_active_user(user):
+            return None
+        if user.is_superuser:
+            return Q()
+        role = user.role
+        if role == Role.PRODUCER and user.producer_id:
+            return Q(producer_id=user.producer_id)
+        if role == Role.COMMUNE_OFFICER and user.commune_id:
+            # Drafts too: a commune officer may prepare a dossier on a producer's behalf.
+            return Q(commune_id=user.commune_id)
+        if role == Role.PROVINCE_OFFICER and user.province_id:
+            # Once the commune sent it: a dossier the commune itself returned never reached the province.
+            return Q(round__province_id=user.province_id, sent_to_province_at__isnull=False)
+        if role == Role.COUNCIL_MEMBER:
+            seats = CouncilMember.objects.filter(user=user).values("council_id")
+            return Q(council_id__in=seats, status__in=COUNCIL_STATES)
+        if role == Role.MINISTRY:
+            # Forwarded dossiers, and every decided one: results are announced, the Ministry oversees them.
+            return Q(forwarded_at__isnull=False) | Q(status__in=DECIDED_STATES)
+        return None
 
 
 class Dossier(models.Model):

@@ -44,7 +44,7 @@ from .forms_council import (
 )
 from .models import Council, CouncilMember, Dossier, DossierAttachment, MemberRole, Round, RoundStatus
 from .services import council as svc
-from .services import dossiers_visible_to, in_scope
+from .services import in_scope
 from .workflow import DossierStatus, IllegalTransition
 
 COUNCIL_ROLES = (Role.PROVINCE_OFFICER, Role.COUNCIL_MEMBER)
@@ -68,7 +68,7 @@ def download_url(document_id: int) -> str | None:
 def _dossier(request, pk: int) -> Dossier:
     """A dossier the user may read (otherwise 404, whether it exists or not)."""
     return get_object_or_404(
-        dossiers_visible_to(request.user).select_related(
+        Dossier.objects.visible_to(request.user).select_related(
             "product", "producer", "council__round", "sheet__criteria_set", "round"
         ),
         pk=pk,
@@ -82,7 +82,7 @@ def _dossier(request, pk: int) -> Dossier:
 @require_GET
 def council_list(request):
     councils = (
-        svc.councils_visible_to(request.user)
+        Council.objects.visible_to(request.user)
         .select_related("round__province")
         .annotate(
             member_count=Count("members", distinct=True),
@@ -201,7 +201,7 @@ def _council_action(request, council: Council) -> tuple[dict[str, Any], bool]:
 @GET_POST
 def council_detail(request, pk: int):
     council = get_object_or_404(
-        svc.councils_visible_to(request.user).select_related("round__province"), pk=pk
+        Council.objects.visible_to(request.user).select_related("round__province"), pk=pk
     )
     manage = svc.can_manage(request.user, council)
     bound: dict[str, Any] = {}

@@ -27,7 +27,6 @@ from ocop.core.forms import apply_errors
 from .forms_decisions import CentralImportForm, CentralResultForm, DecisionForm, NoteForm
 from .models import Decision, Dossier, Round
 from .services import decisions as svc
-from .services import dossiers_visible_to
 from .workflow import DossierStatus as S
 from .workflow import IllegalTransition
 
@@ -38,7 +37,7 @@ RELATED = ("product", "producer", "commune", "round__province", "sheet__criteria
 
 def _dossier(request, pk: int) -> Dossier:
     """A dossier the user may see, or 404 (whether missing or outside the user's area)."""
-    return get_object_or_404(dossiers_visible_to(request.user).select_related(*RELATED), pk=pk)
+    return get_object_or_404(Dossier.objects.visible_to(request.user).select_related(*RELATED), pk=pk)
 
 
 def _refused(request, error: Exception) -> None:
@@ -172,7 +171,7 @@ def _decision_page(request, eligible, record, round_: Round | None, level: str):
 @require_GET
 def central_list(request):
     dossiers = (
-        dossiers_visible_to(request.user)
+        Dossier.objects.visible_to(request.user)
         .filter(status__in=(S.AT_MINISTRY, S.CENTRAL_SCORED))
         .select_related("product", "producer", "round__province")
         .order_by("status", "forwarded_at", "pk")
@@ -219,7 +218,7 @@ def central_import(request):
 @GET_POST
 def ministry_decision(request):
     eligible = (
-        dossiers_visible_to(request.user)
+        Dossier.objects.visible_to(request.user)
         .filter(status=S.CENTRAL_SCORED, central_stars=5)
         .select_related("product", "producer")
         .order_by("round__province_id", "receipt_number", "pk")

@@ -37,8 +37,8 @@ from .forms_producer import (
     UploadAttachForm,
     UploadForm,
 )
-from .models import AdvisoryRecord, DocumentKind, Dossier, DossierAttachment, EvidenceDocument, Round
-from .services import IllegalTransition, dossiers_visible_to, in_scope, library
+from .models import AdvisoryRecord, DocumentKind, Dossier, DossierAttachment, EvidenceDocument, Idea, Round
+from .services import IllegalTransition, in_scope, library
 from .services import dossiers as ds
 from .services import ideas as idea_services
 from .workflow import DossierStatus, available
@@ -119,13 +119,13 @@ def _timeline(obj) -> list[dict]:
 
 
 def _idea(request, pk: int):
-    return get_object_or_404(idea_services.ideas_for(request.user).select_related("producer__commune"), pk=pk)
+    return get_object_or_404(Idea.objects.visible_to(request.user).select_related("producer__commune"), pk=pk)
 
 
 @role_required(*IDEA_ROLES)
 def idea_list(request):
     ideas = (
-        idea_services.ideas_for(request.user)
+        Idea.objects.visible_to(request.user)
         .select_related("producer__commune")
         .order_by("-created_at", "-id")
     )
@@ -348,7 +348,7 @@ def library_download(request, pk: int):
 
 def _dossier(request, pk: int) -> Dossier:
     return get_object_or_404(
-        dossiers_visible_to(request.user).select_related(
+        Dossier.objects.visible_to(request.user).select_related(
             "product__producer__commune",
             "producer",
             "commune__province",
@@ -372,7 +372,7 @@ def _filer_dossier(request, pk: int) -> Dossier:
 
 @role_required(*REGISTRY_READERS)
 def dossier_list(request):
-    qs = dossiers_visible_to(request.user).select_related("product", "producer", "commune", "round")
+    qs = Dossier.objects.visible_to(request.user).select_related("product", "producer", "commune", "round")
     rounds = Round.objects.filter(pk__in=qs.values("round_id")).order_by("-year", "-commune_cutoff")
     communes = Commune.objects.filter(pk__in=qs.values("commune_id")).order_by("name")
     chosen = {k: request.GET.get(k, "") for k in ("round", "status", "commune")}

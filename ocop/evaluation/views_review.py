@@ -21,8 +21,7 @@ from ocop.core.calendar import default_calendar, local_today
 
 from . import inbox as inbox_logic
 from .forms_review import AdvisoryRecordForm, BoardFilter, CheckForm, Form03, ReturnForm, RoundForm
-from .models import Dossier, RoundKind, RoundStatus
-from .services import dossiers_visible_to
+from .models import Dossier, Round, RoundKind, RoundStatus
 from .services import review as review_services
 from .services import rounds as round_services
 from .workflow import DossierStatus, IllegalTransition
@@ -34,7 +33,7 @@ INBOX_ROLES = tuple(r for r in REGISTRY_READERS)
 def _dossier(request, pk: int) -> Dossier:
     """A dossier the user may see, or 404 (whether missing or outside the user's area)."""
     return get_object_or_404(
-        dossiers_visible_to(request.user).select_related(
+        Dossier.objects.visible_to(request.user).select_related(
             "product", "producer", "commune", "round__province", "council"
         ),
         pk=pk,
@@ -174,7 +173,11 @@ def province_check(request, pk: int):
 @require_GET
 def round_list(request):
     year = local_today().year
-    rounds = round_services.rounds_of(request.user).annotate(n_dossiers=Count("dossiers"))
+    rounds = (
+        Round.objects.visible_to(request.user)
+        .select_related("province")
+        .annotate(n_dossiers=Count("dossiers"))
+    )
     province_id = request.user.province_id
     missing = round_services.regular_rounds_missing(province_id, year) if province_id else 0
     return render(
@@ -209,7 +212,7 @@ def round_create(request):
 @role_required(Role.PROVINCE_OFFICER)
 @require_POST
 def round_close(request, pk: int):
-    round_ = get_object_or_404(round_services.rounds_of(request.user), pk=pk)
+    round_ = get_object_or_404(Round.objects.visible_to(request.user).select_related("province"), pk=pk)
     try:
         round_services.close_round(request.user, round_)
     except IllegalTransition as exc:
@@ -241,7 +244,7 @@ def round_board(request, pk: int):
 
     Five queries whatever the size (round, counts, communes, rows, plus the session's): the rows are
     read as plain values and every deadline is worked out here, so the template only prints."""
-    round_ = get_object_or_404(round_services.rounds_of(request.user), pk=pk)
+    round_ = get_object_or_404(Round.objects.visible_to(request.user).select_related("province"), pk=pk)
     # Never-submitted dossiers (drafts, and drafts withdrawn) are the producer's business, not the province's.
     base = Dossier.objects.filter(round=round_, submitted_at__isnull=False).exclude(
         status=DossierStatus.DRAFT

@@ -473,13 +473,13 @@ def test_a_ministers_decision_may_list_products_of_several_provinces(client_of):
 
 
 def test_the_ministry_reads_every_decided_dossier_but_not_one_in_progress(client_of):
-    from ocop.evaluation.services import dossiers_visible_to
+    from ocop.evaluation.models import Dossier
 
     decided = dossier_at(S.SCORED, points="75.00", stars=4)
     svc.recognise(province_officer(), decided.round, "71/QĐ-UBND", DECIDED, "", [decided])
     in_progress = dossier_at(S.SCORED, points="72.00", stars=4)
     ministry = make_user(Role.MINISTRY)
-    assert set(dossiers_visible_to(ministry)) == {decided}
+    assert set(Dossier.objects.visible_to(ministry)) == {decided}
     client = client_of(ministry)
     assert client.get(reverse("evaluation:result", args=[decided.pk])).status_code == 200
     assert client.get(reverse("evaluation:result", args=[in_progress.pk])).status_code == 404

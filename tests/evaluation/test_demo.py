@@ -15,7 +15,6 @@ from ocop.core.models import Counter
 from ocop.criteria import engine
 from ocop.criteria.services import compiled_sheet
 from ocop.demo import registry as demo
-from ocop.evaluation import services
 from ocop.evaluation.models import (
     Council,
     Decision,
@@ -146,10 +145,10 @@ def test_demo_accounts_have_work_waiting(demo_data):
     province = User.objects.get(username="demo.province")
     council = User.objects.get(username="demo.council")
 
-    own = services.dossiers_visible_to(producer_user).exclude(status=S.RECOGNISED)
+    own = Dossier.objects.visible_to(producer_user).exclude(status=S.RECOGNISED)
     assert set(own.values_list("status", flat=True)) == {S.DRAFT, S.SUBMITTED}
 
-    waiting = services.dossiers_visible_to(commune).filter(status=S.SUBMITTED)
+    waiting = Dossier.objects.visible_to(commune).filter(status=S.SUBMITTED)
     assert waiting.count() >= 3
     assert all(d.commune_deadline for d in waiting)
     assert sum(1 for d in waiting if d.commune_deadline < TODAY) == 1
@@ -158,9 +157,9 @@ def test_demo_accounts_have_work_waiting(demo_data):
     board = Dossier.objects.filter(round=current).exclude(status=S.RECOGNISED)
     assert 18 <= board.count() <= 30
     assert len(set(board.values_list("status", flat=True))) >= 6
-    assert services.dossiers_visible_to(province).filter(status__in=(S.AT_PROVINCE, S.CHECKED)).count() >= 4
+    assert Dossier.objects.visible_to(province).filter(status__in=(S.AT_PROVINCE, S.CHECKED)).count() >= 4
 
-    to_score = services.dossiers_visible_to(council).filter(status=S.IN_COUNCIL)
+    to_score = Dossier.objects.visible_to(council).filter(status=S.IN_COUNCIL)
     assert to_score.count() >= 3
     assert not MemberScore.objects.filter(dossier__in=to_score, member__user=council).exists()
     # One open dossier per product, as the database requires.

@@ -1,9 +1,10 @@
-"""Who reads which dossier: one query filter (services.dossiers_visible_to) for pages, API and downloads."""
+"""Who reads which dossier: one query filter (Dossier.objects.visible_to) for pages, API and downloads."""
 
 import pytest
 
 from ocop.accounts.models import Role
-from ocop.evaluation.services import dossiers_visible_to, review
+from ocop.evaluation.models import Dossier
+from ocop.evaluation.services import review
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import dossier_at
 from tests.factories import make_user
@@ -17,16 +18,16 @@ def test_the_province_sees_a_dossier_only_once_the_commune_sent_it():
     returned_by_commune = review.commune_return(officer, at_commune, "Thiếu phiếu kết quả kiểm nghiệm")
     sent = dossier_at(S.AT_PROVINCE)
     province = make_user(Role.PROVINCE_OFFICER)
-    assert set(dossiers_visible_to(province)) == {sent}
+    assert set(Dossier.objects.visible_to(province)) == {sent}
     assert returned_by_commune.status == S.RETURNED
     # the commune and the producer still see the returned one
-    assert returned_by_commune in dossiers_visible_to(officer)
+    assert returned_by_commune in Dossier.objects.visible_to(officer)
     producer_user = make_user(Role.PRODUCER, producer=at_commune.producer)
-    assert set(dossiers_visible_to(producer_user)) == {returned_by_commune}
+    assert set(Dossier.objects.visible_to(producer_user)) == {returned_by_commune}
 
 
 def test_a_dossier_the_province_returned_stays_in_its_view():
     dossier = dossier_at(S.AT_PROVINCE)
     province = make_user(Role.PROVINCE_OFFICER)
     returned = review.province_return(province, dossier, "Bổ sung báo cáo tài chính 2 năm")
-    assert returned.status == S.RETURNED and returned in dossiers_visible_to(province)
+    assert returned.status == S.RETURNED and returned in Dossier.objects.visible_to(province)

@@ -3,8 +3,8 @@ stage (dossiers, review, council, decisions). Each function checks who may do it
 transaction under a row lock, and writes an audit event; an illegal step raises `IllegalTransition`
 (state), `PermissionDenied` (who) or `ValidationError` (what) and changes nothing.
 
-This module holds what the stages share: who may see or act on a dossier, the one `transition` that
-moves a dossier from one state to another.
+This module holds what the stages share: who may act on a dossier (who may read one is
+`Dossier.objects.visible_to(user)`), the one `transition` that moves a dossier from one state to another.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ocop.accounts.access import is_active_user
@@ -23,28 +22,15 @@ from ocop.core.models import AuditEvent
 
 from .. import notifications, tasks
 from ..models import CouncilMember, Dossier
-from ..workflow import DossierStatus, IllegalTransition, Transition, check
+from ..workflow import IllegalTransition, Transition, check
 
 __all__ = [
     "IllegalTransition",
     "can_view",
-    "dossiers_visible_to",
     "in_scope",
     "require",
     "transition",
 ]
-
-# A council member, and the Ministry, see a dossier only once it reached them.
-COUNCIL_STATES = (
-    DossierStatus.IN_COUNCIL,
-    DossierStatus.RESCORING,
-    DossierStatus.SCORED,
-    DossierStatus.AT_MINISTRY,
-    DossierStatus.CENTRAL_SCORED,
-    DossierStatus.RECOGNISED,
-    DossierStatus.NOT_RECOGNISED,
-)
-DECIDED_STATES = (DossierStatus.RECOGNISED, DossierStatus.NOT_RECOGNISED)
 
 
 def require(allowed: bool, message: str | None = None) -> None:
@@ -52,37 +38,8 @@ def require(allowed: bool, message: str | None = None) -> None:
         raise PermissionDenied(message or _("You are not allowed to do this."))
 
 
-def dossiers_visible_to(user: User, queryset: QuerySet[Dossier] | None = None) -> QuerySet[Dossier]:
-    """Deny by default: the dossiers a user may read, as one query.
-
-    Producer: its own. Commune officer: its commune's. Provincial officer: its
-    province's, once the commune sent them. Council member: those assigned
-    to a council it sits on. Ministry: those forwarded to it, and every decided one."""
-    qs = Dossier.objects.all() if queryset is None else queryset
-    if not is_active_user(user):
-        return qs.none()
-    if user.is_superuser:
-        return qs
-    role = user.role
-    if role == Role.PRODUCER and user.producer_id:
-        return qs.filter(producer_id=user.producer_id)
-    if role == Role.COMMUNE_OFFICER and user.commune_id:
-        # Drafts too: a commune officer may prepare a dossier on a producer's behalf.
-        return qs.filter(commune_id=user.commune_id)
-    if role == Role.PROVINCE_OFFICER and user.province_id:
-        # Once the commune sent it: a dossier the commune itself returned never reached the province.
-        return qs.filter(round__province_id=user.province_id, sent_to_province_at__isnull=False)
-    if role == Role.COUNCIL_MEMBER:
-        seats = CouncilMember.objects.filter(user=user).values("council_id")
-        return qs.filter(council_id__in=seats, status__in=COUNCIL_STATES)
-    if role == Role.MINISTRY:
-        # Forwarded dossiers, and every decided one: results are announced, the Ministry oversees them.
-        return qs.filter(Q(forwarded_at__isnull=False) | Q(status__in=DECIDED_STATES))
-    return qs.none()
-
-
 def can_view(user: User, dossier: Dossier) -> bool:
-    return dossiers_visible_to(user).filter(pk=dossier.pk).exists()
+    return Dossier.objects.visible_to(user).filter(pk=dossier.pk).exists()
 
 
 def in_scope(user: User, dossier: Dossier) -> bool:

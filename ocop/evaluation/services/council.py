@@ -71,20 +71,6 @@ def can_manage(user: User, council: Council) -> bool:
     return may_manage(user, council.round.province_id)
 
 
-def councils_visible_to(user: User) -> QuerySet[Council]:
-    """Provincial officers: their province's councils. Council members: the councils they sit on."""
-    qs = Council.objects.all()
-    if not is_active_user(user):
-        return qs.none()
-    if user.is_superuser:
-        return qs
-    if user.role == Role.PROVINCE_OFFICER and user.province_id:
-        return qs.filter(round__province_id=user.province_id)
-    if user.role == Role.COUNCIL_MEMBER:
-        return qs.filter(members__user=user).distinct()
-    return qs.none()
-
-
 def seat_of(user: User, council_id: int | None) -> CouncilMember | None:
     """The user's seat on a council (None when not on it)."""
     if not council_id or not is_active_user(user):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ocop.accounts.models import Role, User
@@ -16,16 +15,6 @@ from ocop.registry.models import Producer
 from ..models import Idea, IdeaComment, IdeaStatus
 from . import require
 from .library import can_manage
-
-READERS = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
-
-
-def ideas_for(user: User) -> QuerySet[Idea]:
-    """The registry's read scope for the roles that deal with ideas: producer, its own; commune officer,
-    its commune's; provincial officer, its province's (read only)."""
-    if user.is_authenticated and (user.is_superuser or user.role in READERS):
-        return Idea.objects.visible_to(user)
-    return Idea.objects.none()
 
 
 def can_register(user: User, producer: Producer) -> bool:

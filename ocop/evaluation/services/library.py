@@ -2,7 +2,7 @@
 
 Who may change a library: the producer itself and the commune officer of the producer's commune.
 Who may download a document: those, and anyone who may read a dossier (or an advisory record of a
-dossier) that links it (`dossiers_visible_to`). Files are checked by their content
+dossier) that links it (`Dossier.objects.visible_to`). Files are checked by their content
 (`ocop.core.uploads.check_document`: PDF without active content, JPEG, PNG, WebP) and stored
 under an unguessable name; a download goes through a permission-checked view only."""
 
@@ -27,9 +27,9 @@ from ocop.core.models import AuditEvent
 from ocop.core.uploads import check_document
 from ocop.registry.models import Producer, Product
 
-from ..models import AdvisoryRecord, DocumentKind, DossierAttachment, EvidenceDocument
+from ..models import AdvisoryRecord, DocumentKind, Dossier, DossierAttachment, EvidenceDocument
 from ..workflow import DossierStatus
-from . import dossiers_visible_to, require
+from . import require
 
 SOON_DAYS = 60
 MANAGERS = (Role.PRODUCER, Role.COMMUNE_OFFICER)
@@ -68,7 +68,7 @@ def manageable_producers(user: User) -> QuerySet[Producer]:
 def can_download(user: User, document: EvidenceDocument) -> bool:
     if can_manage(user, producer_id=document.producer_id):
         return True
-    visible = dossiers_visible_to(user).values("pk")
+    visible = Dossier.objects.visible_to(user).values("pk")
     return (
         DossierAttachment.objects.filter(document=document, dossier__in=visible).exists()
         or AdvisoryRecord.objects.filter(document=document, dossier__in=visible).exists()

@@ -51,16 +51,6 @@ def may_manage(user: User, province_id: str | None) -> bool:
     return user.is_superuser or (user.role == Role.PROVINCE_OFFICER and user.province_id == province_id)
 
 
-def rounds_of(user: User) -> QuerySet[Round]:
-    """The rounds a user manages: its province's (all for a superuser)."""
-    qs = Round.objects.select_related("province")
-    if user.is_superuser:
-        return qs
-    if user.role == Role.PROVINCE_OFFICER and user.province_id:
-        return qs.filter(province_id=user.province_id)
-    return qs.none()
-
-
 def regular_rounds_missing(province_id: str, year: int) -> int:
     """How many regular rounds the province still lacks for `year` (Art. 5: at least two a year)."""
     kinds = Round.objects.filter(province_id=province_id, year=year, kind__in=REGULAR_KINDS)
