@@ -323,6 +323,16 @@ def test_submit_assigns_numbers_and_the_deadline(monkeypatch):
     assert d2.product_code == f"{province}-{commune}-002-2026"
 
 
+def test_submission_is_audited_as_the_dossier_submit_step():
+    user, dossier = ready_dossier()
+    done = ds.submit(user, dossier)
+    event = AuditEvent.objects.filter(object_id=str(done.pk), action=AuditEvent.Action.TRANSITION).latest(
+        "id"
+    )
+    assert event.verb == "dossier.submit"
+    assert event.actor == user and event.changes["action"] == [None, "submit"]
+
+
 def test_deadline_across_tet(monkeypatch):
     user, dossier = ready_dossier()
     monkeypatch.setattr(ds, "local_today", lambda: dt.date(2027, 2, 1))

@@ -171,6 +171,23 @@ def test_close_when_every_dossier_is_finished(officer):
         rounds.close_round(officer, round_)
 
 
+def test_opening_and_closing_a_round_are_audited_with_their_steps(officer):
+    round_ = rounds.open_round(
+        officer,
+        year=2027,
+        kind=RoundKind.EXTRA,
+        commune_cutoff=dt.date(2027, 7, 15),
+        decision_due=dt.date(2027, 8, 30),
+    )
+    rounds.close_round(officer, round_)
+    events = AuditEvent.objects.filter(object_id=str(round_.pk), content_type__model="round").order_by("id")
+    assert [(e.action, e.verb) for e in events] == [
+        (AuditEvent.Action.CREATE, "round.open"),
+        (AuditEvent.Action.UPDATE, "round.close"),
+    ]
+    assert events[1].changes == {"status": [str(RoundStatus.OPEN.label), str(RoundStatus.CLOSED.label)]}
+
+
 @pytest.mark.parametrize(
     "who",
     [lambda: make_user(Role.PROVINCE_OFFICER, province_id="01"), lambda: make_user(Role.COMMUNE_OFFICER)],

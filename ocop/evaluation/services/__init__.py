@@ -93,7 +93,7 @@ def transition(
     current.save()
     changes = audit.diff(before, audit.snapshot(current, tracked))
     changes["action"] = [None, action]
-    audit.record(user, current, AuditEvent.Action.TRANSITION, changes, note=note)
+    audit.record(user, current, AuditEvent.Action.TRANSITION, changes, note=note, verb=f"dossier.{action}")
     if notifications.has_mail(action):
         transaction.on_commit(lambda: tasks.notify_dossier.enqueue(current.pk, action))
     return current

@@ -159,7 +159,13 @@ def create_council(
         )
     council.full_clean()
     council.save()
-    audit.record(user, council, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(council)))
+    audit.record(
+        user,
+        council,
+        AuditEvent.Action.CREATE,
+        audit.diff({}, audit.snapshot(council)),
+        verb="council.create",
+    )
     return council
 
 
@@ -200,6 +206,7 @@ def add_member(
         council,
         AuditEvent.Action.UPDATE,
         {"member": [None, f"{member_user} — {member.get_role_display()}"]},
+        verb="council.add_member",
     )
     return member
 
@@ -244,6 +251,7 @@ def record_conflict(
         council,
         AuditEvent.Action.UPDATE,
         {f"conflicts of {locked_member.user}": [before, after], "note": [None, locked_member.conflict_note]},
+        verb="council.record_conflict",
     )
     return locked_member
 
@@ -267,7 +275,11 @@ def remove_conflict(user: User, member: CouncilMember, producer: Producer) -> Co
         locked_member.conflict_note = ""
         locked_member.save(update_fields=["conflict_note"])
     audit.record(
-        user, council, AuditEvent.Action.UPDATE, {f"conflicts of {locked_member.user}": [before, after]}
+        user,
+        council,
+        AuditEvent.Action.UPDATE,
+        {f"conflicts of {locked_member.user}": [before, after]},
+        verb="council.remove_conflict",
     )
     return locked_member
 
@@ -308,7 +320,7 @@ def remove_member(user: User, member: CouncilMember) -> None:
     changes: dict[str, list] = {"member": [label, None]}
     if drafts:
         changes["unsubmitted drafts removed"] = [None, drafts]
-    audit.record(user, council, AuditEvent.Action.UPDATE, changes)
+    audit.record(user, council, AuditEvent.Action.UPDATE, changes, verb="council.remove_member")
 
 
 @transaction.atomic
@@ -616,7 +628,7 @@ def save_sheet(
         action = AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE
         # On the sheet, not the dossier: the dossier's history is read by other members, who may learn
         # how many sheets were submitted but not whose.
-        audit.record(user, sheet, action, changes)
+        audit.record(user, sheet, action, changes, verb="score.submit" if submit else "score.save")
     return sheet
 
 

@@ -290,7 +290,13 @@ def _decide(
             signed_by=(signed_by or "").strip(),
             created_by=user,
         )
-        audit.record(user, decision, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(decision)))
+        audit.record(
+            user,
+            decision,
+            AuditEvent.Action.CREATE,
+            audit.diff({}, audit.snapshot(decision)),
+            verb="decision.record",
+        )
         _recognise_all(user, decision, rows)
     return decision
 

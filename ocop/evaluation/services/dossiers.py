@@ -337,6 +337,7 @@ def open_dossier(user: User, product: Product, round_: Round, request_type: str)
                 dossier,
                 AuditEvent.Action.CREATE,
                 {"round": [None, str(round_)], "request_type": [None, dossier.get_request_type_display()]},
+                verb="dossier.open",
             )
     except IntegrityError as exc:
         raise ValidationError(
@@ -348,8 +349,9 @@ def open_dossier(user: User, product: Product, round_: Round, request_type: str)
 # ------------------------------------------------------------------------------------------ editing
 
 
-def _save(user: User, current: Dossier, before: dict[str, Any], names: list[str]) -> Dossier:
-    """Saves and audits the changed fields; a form's JSON is audited key by key (form01.product_name)."""
+def _save(user: User, current: Dossier, before: dict[str, Any], names: list[str], verb: str) -> Dossier:
+    """Saves and audits the changed fields under `verb`; a form's JSON is audited key by key
+    (form01.product_name)."""
     after = audit.snapshot(current, names)
     changes: dict[str, list] = {}
     for name in names:
@@ -363,7 +365,7 @@ def _save(user: User, current: Dossier, before: dict[str, Any], names: list[str]
             changes[name] = [old, new]
     if changes:
         current.save()
-        audit.record(user, current, AuditEvent.Action.UPDATE, changes)
+        audit.record(user, current, AuditEvent.Action.UPDATE, changes, verb=verb)
     return current
 
 
@@ -384,7 +386,7 @@ def update_form01(user: User, dossier: Dossier, data: dict[str, Any]) -> Dossier
         current.sample_count = count
         form01["sample_count"] = count
     current.form01 = form01
-    return _save(user, current, before, names)
+    return _save(user, current, before, names, "dossier.update_form01")
 
 
 @transaction.atomic
@@ -396,7 +398,7 @@ def update_form02(user: User, dossier: Dossier, data: dict[str, dict[str, Any]])
         values = data.get(part) or {}
         form02.setdefault(part, {}).update({k: v for k, v in values.items() if k in names})
     current.form02 = form02
-    return _save(user, current, before, ["form02"])
+    return _save(user, current, before, ["form02"], "dossier.update_form02")
 
 
 @transaction.atomic
@@ -410,7 +412,7 @@ def take_self_assessment(user: User, dossier: Dossier) -> Dossier:
     before = audit.snapshot(current, names)
     current.self_answers = dict(draft.answers)
     current.self_not_applicable = list(draft.not_applicable)
-    return _save(user, current, before, names)
+    return _save(user, current, before, names, "dossier.take_self_assessment")
 
 
 def _check_document(current: Dossier, document: EvidenceDocument) -> None:
@@ -440,6 +442,7 @@ def attach(
         current,
         AuditEvent.Action.UPDATE,
         {f"attachment {DocumentKind(kind).label}": [None, document.title]},
+        verb="dossier.attach",
     )
     return att
 
@@ -454,6 +457,7 @@ def detach(user: User, dossier: Dossier, attachment: DossierAttachment) -> None:
         current,
         AuditEvent.Action.UPDATE,
         {f"attachment {attachment.get_kind_display()}": [attachment.document.title, None]},
+        verb="dossier.detach",
     )
     attachment.delete()
 

@@ -67,7 +67,13 @@ def register(
         raw_materials=raw_materials,
         created_by=user,
     )
-    audit.record(user, idea, AuditEvent.Action.CREATE, audit.snapshot(idea, ["title", "producer", "status"]))
+    audit.record(
+        user,
+        idea,
+        AuditEvent.Action.CREATE,
+        audit.snapshot(idea, ["title", "producer", "status"]),
+        verb="idea.register",
+    )
     return idea
 
 
@@ -79,7 +85,7 @@ def comment(user: User, idea: Idea, text: str) -> IdeaComment:
     if not text:
         raise ValidationError(_("Write a comment first."))
     note = IdeaComment.objects.create(idea=idea, author=user, text=text)
-    audit.record(user, idea, AuditEvent.Action.UPDATE, {"comment": [None, text[:200]]})
+    audit.record(user, idea, AuditEvent.Action.UPDATE, {"comment": [None, text[:200]]}, verb="idea.comment")
     return note
 
 
@@ -89,10 +95,5 @@ def set_status(user: User, idea: Idea, status: str) -> Idea:
     require(can_guide(user, idea))
     if status not in IdeaStatus.values:
         raise ValidationError(_("Unknown status."))
-    before = audit.snapshot(idea, ["status"])
-    idea.status = status
-    changes = audit.diff(before, audit.snapshot(idea, ["status"]))
-    if changes:
-        idea.save(update_fields=["status", "updated_at"])
-        audit.record(user, idea, AuditEvent.Action.UPDATE, changes)
+    audit.update(user, idea, "idea.review", {"status": status})
     return idea

@@ -180,7 +180,11 @@ def upload(
             stored = doc.file.name
             doc.save()
             audit.record(
-                user, doc, AuditEvent.Action.CREATE, audit.snapshot(doc, ["kind", "title", "expires_on"])
+                user,
+                doc,
+                AuditEvent.Action.CREATE,
+                audit.snapshot(doc, ["kind", "title", "expires_on"]),
+                verb="document.upload",
             )
             if replaces is not None:
                 _retire(user, replaces, doc)
@@ -206,7 +210,11 @@ def _retire(user: User, old: EvidenceDocument, new: EvidenceDocument) -> None:
     old.archived = True
     old.save(update_fields=["archived"])
     audit.record(
-        user, old, AuditEvent.Action.UPDATE, {"archived": [False, True], "replaced by": [None, new.pk]}
+        user,
+        old,
+        AuditEvent.Action.UPDATE,
+        {"archived": [False, True], "replaced by": [None, new.pk]},
+        verb="document.replace",
     )
     if not linked:
         name, storage = old.file.name, old.file.storage
@@ -252,11 +260,5 @@ def update(user: User, document: EvidenceDocument, **fields: Any) -> EvidenceDoc
     if fields.get("kind", doc.kind) not in DocumentKind.values:
         raise ValidationError(_("Unknown document kind."))
     _check_dates(fields.get("issued_on", doc.issued_on), fields.get("expires_on", doc.expires_on))
-    before = audit.snapshot(doc, list(fields))
-    for name, value in fields.items():
-        setattr(doc, name, value)
-    changes = audit.diff(before, audit.snapshot(doc, list(fields)))
-    if changes:
-        doc.save()
-        audit.record(user, doc, AuditEvent.Action.UPDATE, changes)
+    audit.update(user, doc, "document.update", fields)
     return doc

@@ -159,6 +159,7 @@ def add_advisory_record(
         AuditEvent.Action.UPDATE,
         {"advisory_record": [None, f"{record.get_kind_display()} {on:%d/%m/%Y}"]},
         note=findings,
+        verb="dossier.add_advisory_record",
     )
     return record
 

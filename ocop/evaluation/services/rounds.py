@@ -112,7 +112,9 @@ def open_round(
         notes=notes,
         created_by=user,
     )
-    audit.record(user, created, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(created)))
+    audit.record(
+        user, created, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(created)), verb="round.open"
+    )
     return created
 
 
@@ -132,12 +134,5 @@ def close_round(user: User, round_: Round) -> Round:
         raise IllegalTransition(
             _("This round cannot be closed: %(n)d dossier(s) in it are not finished yet.") % {"n": left}
         )
-    current.status = RoundStatus.CLOSED
-    current.save(update_fields=["status"])
-    audit.record(
-        user,
-        current,
-        AuditEvent.Action.UPDATE,
-        {"status": [str(RoundStatus.OPEN.label), str(RoundStatus.CLOSED.label)]},
-    )
+    audit.update(user, current, "round.close", {"status": RoundStatus.CLOSED})
     return current

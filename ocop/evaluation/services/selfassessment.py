@@ -166,7 +166,7 @@ def _save_draft(user: User, product: Product, sheet: Sheet, clean: dict, na: lis
         draft.save()
         if created or changes:
             action = AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE
-            audit.record(user, draft, action, changes)
+            audit.record(user, draft, action, changes, verb="self_assessment.save")
     return draft
 
 
@@ -186,13 +186,13 @@ def _draft_for_evidence(user: User, product: Product, sheet: Sheet) -> SelfAsses
             return SelfAssessment.objects.select_for_update().get(
                 product=product, status=SelfAssessmentStatus.DRAFT
             )
-        audit.record(user, draft, AuditEvent.Action.CREATE, {})
+        audit.record(user, draft, AuditEvent.Action.CREATE, {}, verb="self_assessment.save")
     elif draft.sheet_id != sheet.pk:
         # The product moved to another sheet: the old answers mean nothing on the new one.
         changes = _changes(draft, sheet, {}, [])
         draft.sheet, draft.answers, draft.not_applicable, draft.updated_by = sheet, {}, [], user
         draft.save()
-        audit.record(user, draft, AuditEvent.Action.UPDATE, changes)
+        audit.record(user, draft, AuditEvent.Action.UPDATE, changes, verb="self_assessment.save")
     return draft
 
 
@@ -223,7 +223,13 @@ def add_evidence(user: User, product: Product, criterion: str, upload: File) -> 
             evidence.file.save(f"evidence.{suffix}", upload, save=False)
             stored_name = evidence.file.name
             evidence.save()
-            audit.record(user, draft, AuditEvent.Action.UPDATE, {f"evidence {criterion}": [None, original]})
+            audit.record(
+                user,
+                draft,
+                AuditEvent.Action.UPDATE,
+                {f"evidence {criterion}": [None, original]},
+                verb="self_assessment.add_evidence",
+            )
     except Exception:
         if stored_name:
             SelfAssessmentEvidence.file.field.storage.delete(stored_name)
@@ -241,6 +247,7 @@ def delete_evidence(user: User, evidence: SelfAssessmentEvidence) -> None:
             evidence.assessment,
             AuditEvent.Action.UPDATE,
             {f"evidence {evidence.criterion}": [evidence.original_name, None]},
+            verb="self_assessment.remove_evidence",
         )
         evidence.delete()
         transaction.on_commit(lambda: storage.delete(name) if name else None)
