@@ -121,6 +121,7 @@ def issue_token(username: str, name: str = "", actor: User | None = None) -> tup
             token,
             AuditEvent.Action.CREATE,
             {"prefix": [None, token.prefix], "name": [None, token.name]},
+            verb="token.issue",
         )
     return token, key
 
@@ -143,9 +144,7 @@ def revoke_token(prefix: str, username: str | None = None, actor: User | None = 
                 _("Several tokens start with “%(prefix)s”: give the user name too.") % {"prefix": prefix}
             )
         token = found[0]
-        token.revoked = True
-        token.save(update_fields=["revoked"])
-        audit.record(actor, token, AuditEvent.Action.UPDATE, {"revoked": [False, True]})
+        audit.update(actor, token, "token.revoke", {"revoked": True})
     return token
 
 

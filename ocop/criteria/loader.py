@@ -349,13 +349,15 @@ def load_set(
             from ocop.core.audit import record
             from ocop.core.models import AuditEvent
 
-            action = AuditEvent.Action.UPDATE if result.action == "published" else AuditEvent.Action.IMPORT
+            published = result.action == "published"
+            action = AuditEvent.Action.UPDATE if published else AuditEvent.Action.IMPORT
             record(
                 actor,
                 set_model.objects.only("id", "legal_basis", "title_vi").get(pk=result.set_id),
                 action,
                 changes={"status": [None, "published" if result.published else "draft"]},
                 note=f"{result.action}: {result.sheets} sheets, hash {content_hash(data)[:12]}",
+                verb="criteria_set.publish" if published else "criteria_set.load",
             )
     return result
 

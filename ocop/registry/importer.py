@@ -852,6 +852,7 @@ def apply_plan(plan: Plan, user, note: str = "", progress: Progress = _nothing) 
     ratings = {id(product): rating for product, rating in plan.ratings}
     snapshot = _Snapshots(model)
     fields = sorted(plan.update_fields | {"search_key"})
+    verb = "producer.import" if plan.kind == "producers" else "product.import"
     done = plan.unchanged  # every row is created, updated or unchanged: the count ends at the total
     for objs, created in ((plan.creates, True), (plan.updates, False)):
         for batch in _chunks(objs, size):
@@ -869,7 +870,7 @@ def apply_plan(plan: Plan, user, note: str = "", progress: Progress = _nothing) 
             changes = _created_changes(batch, ratings, snapshot) if created else plan.changes
             audit.record_many(
                 user, batch, AuditEvent.Action.IMPORT, changes_for=lambda o, c=changes: c[id(o)], note=note,
-                insert=bulk_insert,
+                insert=bulk_insert, verb=verb,
             )  # fmt: skip
             done += len(batch)
             progress(done)

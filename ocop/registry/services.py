@@ -84,7 +84,13 @@ def create_producer(user: User, producer: Producer) -> Producer:
     _require(can_create_producer(user, producer.commune_id))
     producer.full_clean()
     producer.save()
-    audit.record(user, producer, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(producer)))
+    audit.record(
+        user,
+        producer,
+        AuditEvent.Action.CREATE,
+        audit.diff({}, audit.snapshot(producer)),
+        verb="producer.create",
+    )
     return producer
 
 
@@ -108,7 +114,7 @@ def update_producer(user: User, producer: Producer, before: dict[str, Any] | Non
     producer.save()
     changes = audit.diff(before, audit.snapshot(producer))
     if changes:
-        audit.record(user, producer, AuditEvent.Action.UPDATE, changes)
+        audit.record(user, producer, AuditEvent.Action.UPDATE, changes, verb="producer.update")
     return producer
 
 
@@ -117,7 +123,13 @@ def delete_producer(user: User, producer: Producer) -> None:
     _require(can_delete(user) and can_edit_producer(user, producer))
     if producer.products.exists():
         raise ValidationError(_("This producer still has products; delete or move them first."))
-    audit.record(user, producer, AuditEvent.Action.DELETE, audit.diff(audit.snapshot(producer), {}))
+    audit.record(
+        user,
+        producer,
+        AuditEvent.Action.DELETE,
+        audit.diff(audit.snapshot(producer), {}),
+        verb="producer.delete",
+    )
     producer.delete()
 
 
@@ -141,7 +153,13 @@ def set_sales_channels(
         channel.save()
     after = sorted(str(c) for c in producer.sales_channels.all())
     if before != after:
-        audit.record(user, producer, AuditEvent.Action.UPDATE, {"sales_channels": [before, after]})
+        audit.record(
+            user,
+            producer,
+            AuditEvent.Action.UPDATE,
+            {"sales_channels": [before, after]},
+            verb="channels.update",
+        )
 
 
 def _locked_product_fields(user: User) -> set[str]:
@@ -162,7 +180,13 @@ def create_product(user: User, product: Product) -> Product:
         product.status = ProductStatus.IDEA
     product.full_clean()
     product.save()
-    audit.record(user, product, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(product)))
+    audit.record(
+        user,
+        product,
+        AuditEvent.Action.CREATE,
+        audit.diff({}, audit.snapshot(product)),
+        verb="product.create",
+    )
     return product
 
 
@@ -180,14 +204,20 @@ def update_product(user: User, product: Product, before: dict[str, Any] | None =
     product.save()
     changes = audit.diff(before, audit.snapshot(product))
     if changes:
-        audit.record(user, product, AuditEvent.Action.UPDATE, changes)
+        audit.record(user, product, AuditEvent.Action.UPDATE, changes, verb="product.update")
     return product
 
 
 @transaction.atomic
 def delete_product(user: User, product: Product) -> None:
     _require(can_delete(user) and can_edit_producer(user, product.producer))
-    audit.record(user, product, AuditEvent.Action.DELETE, audit.diff(audit.snapshot(product), {}))
+    audit.record(
+        user,
+        product,
+        AuditEvent.Action.DELETE,
+        audit.diff(audit.snapshot(product), {}),
+        verb="product.delete",
+    )
     for photo in product.photos.all():
         _delete_photo_files(photo)
     product.delete()
@@ -218,24 +248,18 @@ def record_rating(
     if rating.points is not None:
         decision += f", {Decimal(rating.points).normalize():f}"
     changes["decision"] = [None, decision]
-    audit.record(user, product, AuditEvent.Action.RATE, changes)
+    audit.record(user, product, AuditEvent.Action.RATE, changes, verb="rating.record")
     return rating
 
 
-def _set_product_fields(user: User | None, product: Product, values: dict[str, object], note: str) -> Product:
-    """Lock the product's row, write the fields of `values` that differ and audit them in one event;
-    a no-op (no save, no event) when nothing differs. The caller holds the transaction."""
+def _set_product_field(
+    user: User | None, product: Product, verb: str, name: str, value: object, note: str
+) -> Product:
+    """Lock the product's row, write one field and audit the change under `verb`; a no-op (no save, no
+    event) when it already has that value. The caller holds the transaction."""
     current = Product.objects.select_for_update().get(pk=product.pk)
-    fields = [name for name, value in values.items() if getattr(current, name) != value]
-    if not fields:
-        return current
-    before = audit.snapshot(current, fields)
-    for name in fields:
-        setattr(current, name, values[name])
-    current.save(update_fields=[*fields, "updated_at"])
-    audit.record(
-        user, current, AuditEvent.Action.UPDATE, audit.diff(before, audit.snapshot(current, fields)), note
-    )
+    if getattr(current, name) != value:
+        audit.update(user, current, verb, {name: value}, note=note)
     return current
 
 
@@ -245,14 +269,14 @@ def set_status(user: User | None, product: Product, status: str, *, note: str = 
     revoked or expired), so the registry stays the only writer of its products and every change is
     locked and audited (old → new). `user` is None for system runs such as the nightly expiry.
     The caller decides whether the change is allowed; returns the stored (locked) product."""
-    return _set_product_fields(user, product, {"status": status}, note)
+    return _set_product_field(user, product, "product.set_status", "status", status, note)
 
 
 @transaction.atomic
 def assign_ocop_code(user: User, product: Product, code: str, *, note: str = "") -> Product:
     """Give the product its OCOP code (the first dossier filed for it assigns one), through the registry
     so the change is locked and audited like any other product change. No-op when it already has it."""
-    return _set_product_fields(user, product, {"ocop_code": code}, note)
+    return _set_product_field(user, product, "product.assign_ocop_code", "ocop_code", code, note)
 
 
 @transaction.atomic
@@ -272,7 +296,9 @@ def add_photo(user: User, product: Product, upload: File, caption: str = "") -> 
         photo.width, photo.height = width or 0, height or 0
         photo.full_clean(exclude=["image", "thumbnail"])
         photo.save()
-        audit.record(user, product, AuditEvent.Action.UPDATE, {"photos": [None, photo.image.name]})
+        audit.record(
+            user, product, AuditEvent.Action.UPDATE, {"photos": [None, photo.image.name]}, verb="photo.add"
+        )
     except Exception:
         # The files are written before the row; a failed save must not leave orphans in storage.
         for name in (photo.image.name, photo.thumbnail.name):
@@ -291,7 +317,13 @@ def _delete_photo_files(photo: ProductPhoto) -> None:
 @transaction.atomic
 def delete_photo(user: User, photo: ProductPhoto) -> None:
     _require(can_edit_producer(user, photo.product.producer))
-    audit.record(user, photo.product, AuditEvent.Action.UPDATE, {"photos": [photo.image.name, None]})
+    audit.record(
+        user,
+        photo.product,
+        AuditEvent.Action.UPDATE,
+        {"photos": [photo.image.name, None]},
+        verb="photo.delete",
+    )
     _delete_photo_files(photo)
     photo.delete()
 

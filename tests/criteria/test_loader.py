@@ -277,10 +277,10 @@ def test_a_draft_is_replaced_then_published_then_frozen():
         load_set(first, publish=True)
 
     events = AuditEvent.objects.filter(object_id="draft-set").order_by("id")
-    assert [(e.action, e.note.split(":")[0]) for e in events] == [
-        ("import", "created"),
-        ("import", "replaced"),
-        ("update", "published"),
+    assert [(e.action, e.verb, e.note.split(":")[0]) for e in events] == [
+        ("import", "criteria_set.load", "created"),
+        ("import", "criteria_set.load", "replaced"),
+        ("update", "criteria_set.publish", "published"),
     ]  # the unchanged reload and the refused one leave no trace
 
 

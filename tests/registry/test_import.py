@@ -163,6 +163,7 @@ def test_producers_dry_run_writes_nothing_then_confirm_writes_all(client, office
     assert existing.name == "Hợp tác xã Đ 1" and existing.staff_total == 12
     events = AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT, actor=officer)
     assert sorted(events.values_list("object_id", flat=True)) == sorted([str(created.pk), str(existing.pk)])
+    assert set(events.values_list("verb", flat=True)) == {"producer.import"}
     update = events.get(object_id=str(existing.pk))
     assert update.changes["name"] == ["Tên cũ", "Hợp tác xã Đ 1"] and update.note.startswith("data.csv")
 
@@ -434,7 +435,7 @@ def test_products_with_a_rating_from_xlsx(client, officer, maker):
     assert (two.stars, two.status, two.ratings.get().valid_until) == (2, ProductStatus.IDEA, None)
     product_type = ContentType.objects.get_for_model(Product)
     events = AuditEvent.objects.filter(action="import", content_type=product_type)
-    assert events.count() == 3
+    assert events.count() == 3 and set(events.values_list("verb", flat=True)) == {"product.import"}
     assert events.get(object_id=str(banh.pk)).changes["decision"] == [None, "1234/QĐ-UBND (12/03/2024)"]
 
 

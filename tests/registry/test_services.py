@@ -53,7 +53,7 @@ def test_record_rating_sets_stars_status_and_validity(province, here):
     product.refresh_from_db()
     assert product.stars == 4 and product.status == ProductStatus.RATED
     event = audit.history(product).get()
-    assert event.action == AuditEvent.Action.RATE
+    assert event.action == AuditEvent.Action.RATE and event.verb == "rating.record"
     assert event.changes["stars"] == [None, 4]
     assert event.changes["status"] == ["Ý tưởng sản phẩm", "Đã phân hạng"]
     assert event.changes["decision"] == [None, "45/QĐ-UBND (20/06/2025), 72.5"]
@@ -261,7 +261,7 @@ def test_set_status_records_old_and_new(here, province):
     assert saved.status == ProductStatus.IN_EVALUATION
     assert Product.objects.get(pk=product.pk).status == ProductStatus.IN_EVALUATION
     event = audit.history(product).get()
-    assert event.action == AuditEvent.Action.UPDATE
+    assert event.action == AuditEvent.Action.UPDATE and event.verb == "product.set_status"
     assert event.actor == province
     assert event.note == "dossier filed"
     assert list(event.changes) == ["status"]
@@ -299,7 +299,7 @@ def test_assigning_the_ocop_code_is_audited(here, province):
     services.assign_ocop_code(province, product, "80-80001-001-2026")
     assert Product.objects.get(pk=product.pk).ocop_code == "80-80001-001-2026"
     event = audit.history(product).get()
-    assert event.action == AuditEvent.Action.UPDATE
+    assert event.action == AuditEvent.Action.UPDATE and event.verb == "product.assign_ocop_code"
     assert event.actor == province
     assert event.changes == {"ocop_code": ["", "80-80001-001-2026"]}
     # The same code again changes nothing and writes no second event.
