@@ -130,22 +130,24 @@ def issue_certificate(
         issued_on=decision.date,
         expires_on=certificate_expiry(decision.date),
     )
-    audit.record(user, certificate, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(certificate)))
+    audit.record(
+        user,
+        certificate,
+        AuditEvent.Action.CREATE,
+        audit.diff({}, audit.snapshot(certificate)),
+        verb="certificate.issue",
+    )
     previous = (
         Certificate.objects.select_for_update()
         .filter(product_id=product.pk, status=CertificateStatus.VALID)
         .exclude(pk=certificate.pk)
     )
     for old in previous:
-        before = audit.snapshot(old, ["status", "superseded_by"])
-        old.status = CertificateStatus.SUPERSEDED
-        old.superseded_by = certificate
-        old.save(update_fields=["status", "superseded_by"])
-        audit.record(
+        audit.update(
             user,
             old,
-            AuditEvent.Action.UPDATE,
-            audit.diff(before, audit.snapshot(old, ["status", "superseded_by"])),
+            "certificate.supersede",
+            {"status": CertificateStatus.SUPERSEDED, "superseded_by": certificate},
         )
     return certificate
 
@@ -183,17 +185,6 @@ def authority_message(certificate: Certificate) -> str:
     return _(
         "Only the provincial OCOP office of the certificate's province revokes a 3- or 4-star certificate."
     )
-
-
-REVOCATION_FIELDS = [
-    "status",
-    "revoked_on",
-    "revocation_ground",
-    "revocation_reason",
-    "revocation_decision",
-    "finding_date",
-    "revoked_by",
-]
 
 
 def revoke(
@@ -241,20 +232,19 @@ def revoke(
         current = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if not in_force(current, today):
             raise ValidationError(refused_not_in_force(current, today))
-        before = audit.snapshot(current, REVOCATION_FIELDS)
-        current.status = CertificateStatus.REVOKED
-        current.revoked_on = today
-        current.revocation_ground = ground
-        current.revocation_reason = reason
-        current.revocation_decision = decision_number
-        current.finding_date = finding_date
-        current.revoked_by = user
-        current.save(update_fields=REVOCATION_FIELDS)
-        audit.record(
+        audit.update(
             user,
             current,
-            AuditEvent.Action.UPDATE,
-            audit.diff(before, audit.snapshot(current, REVOCATION_FIELDS)),
+            "certificate.revoke",
+            {
+                "status": CertificateStatus.REVOKED,
+                "revoked_on": today,
+                "revocation_ground": ground,
+                "revocation_reason": reason,
+                "revocation_decision": decision_number,
+                "finding_date": finding_date,
+                "revoked_by": user,
+            },
             note=_("Revoked by decision %(number)s") % {"number": decision_number},
         )
         registry.set_status(
@@ -306,15 +296,8 @@ def _expire(certificate: Certificate) -> bool:
         current = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if current.status != CertificateStatus.VALID:
             return False
-        before = audit.snapshot(current, ["status"])
-        current.status = CertificateStatus.EXPIRED
-        current.save(update_fields=["status"])
-        audit.record(
-            None,
-            current,
-            AuditEvent.Action.UPDATE,
-            audit.diff(before, audit.snapshot(current, ["status"])),
-            SYSTEM_NOTE,
+        audit.update(
+            None, current, "certificate.expire", {"status": CertificateStatus.EXPIRED}, note=SYSTEM_NOTE
         )
         still_valid = (
             Certificate.objects.filter(product_id=current.product_id, status=CertificateStatus.VALID)
@@ -357,15 +340,9 @@ def expire_and_remind(
             if certificate.grace_until != end:
                 with transaction.atomic():
                     current = Certificate.objects.select_for_update().get(pk=certificate.pk)
-                    before = audit.snapshot(current, ["grace_until"])
-                    current.grace_until = end
-                    current.save(update_fields=["grace_until"])
-                    audit.record(
-                        None,
-                        current,
-                        AuditEvent.Action.UPDATE,
-                        audit.diff(before, audit.snapshot(current, ["grace_until"])),
-                        SYSTEM_NOTE,
+                    # The late filer's grace: valid until the decision, at most until `end`.
+                    audit.update(
+                        None, current, "certificate.keep_valid", {"grace_until": end}, note=SYSTEM_NOTE
                     )
                 counts["kept_valid"] += 1
             continue

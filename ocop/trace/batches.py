@@ -128,7 +128,13 @@ def create_batch(user, product: Product, data: dict) -> Batch:
     _apply(batch, data)
     with transaction.atomic():
         _save(batch)
-        audit.record(user, batch, AuditEvent.Action.CREATE, audit.diff({}, audit.snapshot(batch, FIELDS)))
+        audit.record(
+            user,
+            batch,
+            AuditEvent.Action.CREATE,
+            audit.diff({}, audit.snapshot(batch, FIELDS)),
+            verb="batch.create",
+        )
     return batch
 
 
@@ -147,7 +153,7 @@ def update_batch(user, batch: Batch, data: dict) -> Batch:
         _save(batch)
         changes = audit.diff(before, audit.snapshot(batch, FIELDS))
         if changes:
-            audit.record(user, batch, AuditEvent.Action.UPDATE, changes)
+            audit.record(user, batch, AuditEvent.Action.UPDATE, changes, verb="batch.update")
             # The page at the old lot's address too (a lot changes only before any event).
             lots = {stored.lot, batch.lot}
             for lot in lots:

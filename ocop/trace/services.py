@@ -240,7 +240,12 @@ def capture(user: User, document: Any, error_behaviour: str = "rollback", public
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "errors", "event_count", "finished_at"])
             audit.record(
-                user, job, AuditEvent.Action.CREATE, {"events": [None, len(rows)]}, note="EPCIS capture"
+                user,
+                job,
+                AuditEvent.Action.CREATE,
+                {"events": [None, len(rows)]},
+                note="EPCIS capture",
+                verb="event.capture",
             )
     except IntegrityError:  # a concurrent capture stored one of these eventIDs first
         job_errors.append({"path": "epcisBody.eventList", "message": _("An eventID was captured meanwhile.")})
@@ -262,7 +267,7 @@ def capture_event(user: User, event: Any, public: bool = True) -> Event:
     it is invalid or its eventID is already stored."""
     if not may_capture(user):
         raise PermissionDenied
-    return _record_one(user, event, owner=owner_of(user), public=public)
+    return _record_one(user, event, "event.capture", owner=owner_of(user), public=public)
 
 
 def record(user: User, batch: Batch, event: dict[str, Any], public: bool = True) -> Event:
@@ -271,14 +276,16 @@ def record(user: User, batch: Batch, event: dict[str, Any], public: bool = True)
         raise PermissionDenied
     event = dict(event)
     event.setdefault("@context", [epcis.CONTEXT_URL])
-    recorded = _record_one(user, event, owner=batch.producer, batch=batch, public=public)
+    recorded = _record_one(user, event, "event.record", owner=batch.producer, batch=batch, public=public)
     # Now and again after the commit: a visitor in between must not put the old page back for a minute.
     pagecache.forget(batch.gtin, batch.lot)
     transaction.on_commit(lambda: pagecache.forget(batch.gtin, batch.lot))
     return recorded
 
 
-def _record_one(user: User, event: Any, **common: Any) -> Event:
+def _record_one(user: User, event: Any, verb: str, **common: Any) -> Event:
+    """Stores one event; its audit event says how it came (`event.record` from a batch's form,
+    `event.capture` through the EPCIS API)."""
     if not isinstance(event, dict) or event.get("type") not in epcis.EVENT_TYPES:
         raise ValidationError(
             _("An EPCIS event is expected (its “type” one of %(types)s).")
@@ -297,7 +304,7 @@ def _record_one(user: User, event: Any, **common: Any) -> Event:
     try:
         with transaction.atomic():
             _store(rows, epcs)
-            audit.record(user, row, AuditEvent.Action.CREATE, note="EPCIS event")
+            audit.record(user, row, AuditEvent.Action.CREATE, note="EPCIS event", verb=verb)
     except IntegrityError as exc:
         raise ValidationError(_("The eventID %(id)s is already captured.") % {"id": row.event_id}) from exc
     return row

@@ -15,6 +15,7 @@ from ocop.accounts.models import Role
 from ocop.certificates import services, urls_revoke
 from ocop.certificates import urls as certificate_urls
 from ocop.certificates.models import Certificate, CertificateStatus, RevocationGround
+from ocop.core.models import AuditEvent
 from ocop.registry.models import Product, ProductStatus
 from tests.certificates.test_services import make_certificate
 from tests.factories import make_user
@@ -71,6 +72,19 @@ def test_province_officer_revokes_4_stars():
     assert not services.can_revoke(officer, cert)
     with pytest.raises(ValidationError):
         services.revoke(officer, cert, **args(decision_number="46/QĐ-UBND"))
+
+
+def test_revocation_is_audited_as_such():
+    cert = make_certificate(stars=4)
+    officer = make_user(Role.PROVINCE_OFFICER)
+    services.revoke(officer, cert, **args())
+    event = AuditEvent.objects.get(object_id=str(cert.pk), verb="certificate.revoke")
+    assert event.actor == officer and event.action == AuditEvent.Action.UPDATE
+    assert event.changes["status"] == [
+        str(CertificateStatus.VALID.label),
+        str(CertificateStatus.REVOKED.label),
+    ]
+    assert event.changes["revocation_decision"] == ["", "45/QĐ-UBND"] and "45/QĐ-UBND" in event.note
 
 
 def test_ministry_revokes_5_stars():

@@ -87,6 +87,7 @@ def test_allowed_users_create_and_audit(world, who):
     ]
     event = AuditEvent.objects.get(object_id=str(batch.pk), action=AuditEvent.Action.CREATE)
     assert event.actor == user and event.changes["lot"] == [None, "A-1"]
+    assert event.verb == "batch.create"
 
 
 @pytest.mark.parametrize("who", ["stranger", "council", "ministry"])
