@@ -46,8 +46,8 @@ def _reference_data(request, django_db_blocker):
     if not uses_db:
         return
     request.getfixturevalue("django_db_setup")
-    from ocop.criteria.loader import load_qd26
     from ocop.criteria.models import CriteriaSet
+    from ocop.criteria.services import load_qd26
     from ocop.places.loader import load_places
     from ocop.places.models import Commune, Province
 

@@ -26,7 +26,7 @@ from ocop.core.api.problems import TYPES, ApiProblem
 from ocop.core.api.throttling import ApiThrottle
 from ocop.core.views import public
 
-from . import services
+from . import sheets
 from .models import CriteriaSet, Sheet
 
 CACHE_SECONDS = 24 * 3600
@@ -254,7 +254,7 @@ def score_sheet(request, set_id: str, number: int, payload: ScoreIn):
     is stored. An answer that is not one of a criterion's option points, an unknown criterion or
     disqualifier is a 422 problem whose `errors` name the criterion and the allowed values."""
     try:
-        return services.score_answers(
+        return sheets.score_answers(
             set_id,
             number,
             payload.answers,
@@ -262,9 +262,9 @@ def score_sheet(request, set_id: str, number: int, payload: ScoreIn):
             provisional=payload.provisional,
             not_applicable=payload.not_applicable,
         )
-    except services.SheetNotFound as exc:
+    except sheets.SheetNotFound as exc:
         raise ApiProblem(404, str(exc)) from exc
-    except services.ScoreInputError as exc:
+    except sheets.ScoreInputError as exc:
         raise ApiProblem(
             422,
             _("Sheet %(number)s does not allow these answers; see “errors”.") % {"number": number},

@@ -33,7 +33,7 @@ from ocop.core.calendar import default_calendar
 from ocop.core.models import Counter
 from ocop.criteria import engine
 from ocop.criteria.models import SetStatus, Sheet
-from ocop.criteria.services import compiled_sheet
+from ocop.criteria.sheets import compiled_sheet
 from ocop.evaluation.models import (
     Council,
     CouncilMember,

@@ -24,7 +24,7 @@ from ocop.accounts.auth import api_auth, declare_roles
 from ocop.core.api.pagination import PageMeta, PageParams, paginate
 from ocop.core.api.problems import ApiProblem
 from ocop.criteria import engine
-from ocop.criteria.services import compiled_sheet
+from ocop.criteria.sheets import compiled_sheet
 from ocop.registry.api import API_READERS
 
 from .models import Dossier, DossierAttachment, RequestType

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
 from ocop.criteria import engine
-from ocop.criteria.services import compiled_sheet
+from ocop.criteria.sheets import compiled_sheet
 from ocop.evaluation.forms_self import SelfAssessmentForm
 from ocop.evaluation.views_self import answered_layout
 

@@ -14,7 +14,7 @@ from ocop.accounts.access import acts_as
 from ocop.accounts.models import Role
 from ocop.core.forms import DateInput, PlainLabels
 from ocop.criteria.classification import CURRENT_SET, product_sets
-from ocop.criteria.services import band_stars
+from ocop.criteria.sheets import band_stars
 from ocop.places.models import Commune
 
 from .identifiers import InvalidIdentifier, normalize_gtin, normalize_tax_code

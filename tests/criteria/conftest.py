@@ -6,8 +6,9 @@ import copy
 import pytest
 from django.core.cache import cache
 
-from ocop.criteria.loader import QD26_FILE, load_qd26, read_file
+from ocop.criteria.loader import QD26_FILE, read_file
 from ocop.criteria.models import CriteriaSet
+from ocop.criteria.services import load_qd26
 
 QD26 = "qd26-2026"
 

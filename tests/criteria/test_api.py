@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ocop.criteria.loader import load_set
+from ocop.criteria.services import load_set
 
 from .conftest import QD26, tiny_set
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from ocop.criteria.loader import load_set
 from ocop.criteria.models import CriteriaSet
-from ocop.criteria.services import band_stars
+from ocop.criteria.services import load_set
+from ocop.criteria.sheets import band_stars
 from ocop.evaluation.services.decisions import check_central
 
 pytestmark = pytest.mark.django_db

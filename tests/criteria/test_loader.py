@@ -16,10 +16,10 @@ from ocop.criteria.loader import (
     CriteriaSetInvalid,
     content_hash,
     declared_part_maxima,
-    load_set,
     validate_set,
 )
 from ocop.criteria.models import CriteriaSet, PublishedSetError, SetStatus, Sheet
+from ocop.criteria.services import load_set
 
 from .conftest import QD26, tiny_set
 

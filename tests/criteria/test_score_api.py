@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 
-from ocop.criteria.loader import load_set
+from ocop.criteria.services import load_set
 
 from .conftest import QD26, tiny_set
 

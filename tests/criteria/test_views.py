@@ -6,8 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from ocop.criteria.loader import load_set
 from ocop.criteria.models import Sheet
+from ocop.criteria.services import load_set
 
 from .conftest import QD26, tiny_set
 

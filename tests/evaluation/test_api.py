@@ -382,7 +382,7 @@ def test_detail_has_forms_self_score_and_attachments_without_file_addresses(worl
 
 
 def test_self_score_counts_valid_answers(world, client_of):
-    from ocop.criteria.services import compiled_sheet
+    from ocop.criteria.sheets import compiled_sheet
 
     dossier = world.dossiers["at_province"]
     sheet = compiled_sheet(dossier.sheet)

@@ -246,7 +246,7 @@ def test_not_recognised_two_stars_and_refused_for_three():
 def two_star_answers(dossier) -> dict[str, int]:
     """Real answers on the dossier's sheet that total 40–49 points (2 stars by the points band)."""
     from ocop.criteria import engine
-    from ocop.criteria.services import compiled_sheet
+    from ocop.criteria.sheets import compiled_sheet
 
     sheet = compiled_sheet(dossier.sheet)
     answers = {c.code: c.allowed_sorted[0] for c in sheet.criteria}

@@ -13,7 +13,7 @@ from ocop.accounts.models import User
 from ocop.certificates.models import Certificate, CertificateStatus
 from ocop.core.models import Counter
 from ocop.criteria import engine
-from ocop.criteria.services import compiled_sheet
+from ocop.criteria.sheets import compiled_sheet
 from ocop.demo import registry as demo
 from ocop.evaluation.models import (
     Council,

@@ -15,7 +15,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from ocop.criteria import engine
-from ocop.criteria.services import compiled_sheet
+from ocop.criteria.sheets import compiled_sheet
 from ocop.evaluation.models import CouncilMember, DossierAttachment, MemberRole, MemberScore
 from ocop.evaluation.services import council as svc
 from ocop.evaluation.workflow import DossierStatus as S

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from ocop.criteria.loader import load_qd26
+    from ocop.criteria.services import load_qd26
 
     load_qd26(apps.get_model("criteria", "CriteriaSet"), apps.get_model("criteria", "Sheet"))
 

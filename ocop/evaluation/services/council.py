@@ -40,7 +40,7 @@ from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.criteria import engine
-from ocop.criteria.services import ScoreInputError, check_input, compiled_sheet
+from ocop.criteria.sheets import ScoreInputError, check_input, compiled_sheet
 from ocop.registry.models import Producer
 
 from ..models import (

@@ -29,7 +29,7 @@ from ocop.certificates.models import Certificate, CertificateStatus, DecisionLev
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.criteria import engine
-from ocop.criteria.services import band_stars, compiled_sheet
+from ocop.criteria.sheets import band_stars, compiled_sheet
 from ocop.registry import services as registry
 from ocop.registry.models import StarRating
 

@@ -25,7 +25,7 @@ from ocop.accounts.models import User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.core.uploads import check_document
-from ocop.criteria import engine, services
+from ocop.criteria import engine, sheets
 from ocop.criteria.models import SetStatus, Sheet
 from ocop.registry.models import Product
 
@@ -80,7 +80,7 @@ def sheet_for(product: Product) -> Sheet:
 
 
 def compiled(sheet: Sheet) -> engine.Sheet:
-    return services.compiled_sheet(sheet)
+    return sheets.compiled_sheet(sheet)
 
 
 def current_draft(product: Product) -> SelfAssessment | None:

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ocop.criteria.loader import CriteriaSetConflict, CriteriaSetInvalid, load_set, read_file
+from ocop.criteria.loader import CriteriaSetConflict, CriteriaSetInvalid, read_file
+from ocop.criteria.services import load_set
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from ocop.criteria import services
+from ocop.criteria import sheets
 
 WIDTH = 100
 INDENT = " " * 8
@@ -39,7 +39,7 @@ class Command(BaseCommand):
     def handle(self, set_id, sheet, answers, provisional, as_json, **options):
         request = self._read(answers)
         try:
-            body = services.score_answers(
+            body = sheets.score_answers(
                 set_id,
                 sheet,
                 request["answers"],
@@ -47,9 +47,9 @@ class Command(BaseCommand):
                 provisional=provisional or request.get("provisional") is True,
                 not_applicable=request.get("not_applicable", []),
             )
-        except services.SheetNotFound as exc:
+        except sheets.SheetNotFound as exc:
             raise CommandError(str(exc)) from exc
-        except services.ScoreInputError as exc:
+        except sheets.ScoreInputError as exc:
             lines = "\n".join(f"  - {e['message']}" for e in exc.errors)
             raise CommandError(
                 _("%(path)s: the sheet does not allow these answers:\n%(lines)s")
@@ -102,7 +102,7 @@ def _wording(options: list[dict[str, Any]]) -> str:
 
 
 def render(body: dict[str, Any]) -> str:
-    """The readable table of a score body (as services.score_answers returns it)."""
+    """The readable table of a score body (as sheets.score_answers returns it)."""
     out: list[str] = []
     sheet = body["sheet"]
     out.append(f"{_('Sheet')} {sheet['number']} — {sheet['name_vi']} ({body['set_id']})")
