@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
-from ocop.registry.models import Product, scope_filter
+from ocop.registry.models import Product
 
 from . import events_forms, pagecache
 from .models import Batch, Event
@@ -32,18 +32,12 @@ class CaptureUnavailable(Exception):
     """The capture service (ocop.trace.services.record) is not installed."""
 
 
-def batches_editable_by(user):
-    """The batches `user` may see and change (deny by default)."""
-    q = scope_filter(user, prefix="producer__", edit=True)
-    return Batch.objects.none() if q is None else Batch.objects.filter(q)
-
-
 def products_for_batches(user):
     return Product.objects.editable_by(user)
 
 
 def can_edit_batch(user, batch: Batch) -> bool:
-    return bool(batch.pk) and batches_editable_by(user).filter(pk=batch.pk).exists()
+    return bool(batch.pk) and Batch.objects.editable_by(user).filter(pk=batch.pk).exists()
 
 
 def may_record(user, batch: Batch) -> bool:

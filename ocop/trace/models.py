@@ -12,8 +12,34 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from ocop.accounts.models import Role
+from ocop.core.querysets import ScopedQuerySet
+from ocop.registry.models import ProducerScopedQuerySet
+
+
+class BatchQuerySet(ProducerScopedQuerySet):
+    """Batches, scoped by their producer: a producer's own, those of the producers in an officer's area
+    (`editable_by`: the producer and the commune and province officers; nobody else)."""
+
+
+class EventQuerySet(ScopedQuerySet):
+    """Public events for everyone; a producer also sees its own non-public ones (a superuser, all).
+    A recorded event is never changed: `editable_by` is nothing for everyone."""
+
+    def scope(self, user, *, edit: bool) -> Q | None:
+        if edit:
+            return None
+        authenticated = user is not None and getattr(user, "is_authenticated", False)
+        if authenticated and user.is_active and user.is_superuser:
+            return Q()
+        condition = Q(public=True)
+        if authenticated and user.role == Role.PRODUCER and user.producer_id:
+            condition |= Q(owner_id=user.producer_id)
+        return condition
 
 
 class Batch(models.Model):
@@ -43,6 +69,8 @@ class Batch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = BatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-produced_on", "-id"]
@@ -108,6 +136,8 @@ class Event(models.Model):
     public = models.BooleanField(default=True)
     # Position in the transparency log (leaf index); set in the same transaction as the capture.
     leaf_index = models.BigIntegerField(null=True, blank=True, unique=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["record_time", "id"]

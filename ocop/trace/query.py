@@ -10,10 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext as _
-
-from ocop.accounts.models import Role
 
 from . import epcis
 from .models import Event, EventEpc
@@ -66,18 +64,6 @@ class QueryParameterError(ValueError):
 class Page:
     events: list[Event]
     next_token: str | None
-
-
-def visible_to(user) -> QuerySet[Event]:
-    """Public events for everyone; a producer also sees its own non-public ones."""
-    events = Event.objects.all()
-    if user is not None and getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser:
-        return events
-    condition = Q(public=True)
-    is_producer = user is not None and getattr(user, "is_authenticated", False) and user.role == Role.PRODUCER
-    if is_producer and user.producer_id:
-        condition |= Q(owner_id=user.producer_id)
-    return events.filter(condition)
 
 
 def _values(params: Mapping[str, list[str]], name: str) -> list[str]:
@@ -154,7 +140,7 @@ def run(user, params: Mapping[str, list[str]]) -> Page:
     unknown = sorted(set(params) - KNOWN)
     if unknown:
         raise QueryParameterError(_("Unknown query parameter: %(name)s.") % {"name": unknown[0]})
-    events = visible_to(user)
+    events = Event.objects.visible_to(user)
     if "eventType" in params:
         types = _values(params, "eventType")
         if any(t not in epcis.EVENT_TYPES for t in types):

@@ -24,7 +24,7 @@ from .views_public import timeline
 
 def _batch(request, pk: int) -> Batch:
     return get_object_or_404(
-        batches.batches_editable_by(request.user).select_related("product", "producer__commune"), pk=pk
+        Batch.objects.editable_by(request.user).select_related("product", "producer__commune"), pk=pk
     )
 
 
@@ -38,7 +38,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @require_GET
 def batch_list(request):
     queryset = (
-        batches.batches_editable_by(request.user)
+        Batch.objects.editable_by(request.user)
         .select_related("product", "producer")
         .annotate(event_count=Count("events"), last_event=Max("events__event_time"))
         .order_by("-created_at", "-id")

@@ -24,7 +24,7 @@ from ocop.core.api.problems import REALM, InvalidToken, problem
 from ocop.core.views import public
 
 from . import epcis, query, services
-from .models import CaptureJob
+from .models import CaptureJob, Event
 
 JSON_TYPES = ("application/json", "application/ld+json")
 RESPONSE_TYPE = "application/ld+json"
@@ -304,7 +304,7 @@ def event(request: HttpRequest, event_id: str) -> HttpResponse:
         return _method_not_allowed(request, "GET")
     try:
         user = _reader(request)
-        found = query.visible_to(user).filter(event_id=event_id).first()
+        found = Event.objects.visible_to(user).filter(event_id=event_id).first()
         if found is None:
             raise _Refusal(404, "NoSuchResourceException", _("No event with this eventID is visible to you."))
     except _Refusal as refusal:

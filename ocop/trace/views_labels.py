@@ -11,7 +11,6 @@ from django.views.decorators.http import require_safe
 
 from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
-from ocop.registry.models import scope_filter
 
 from . import labels
 from .models import Batch
@@ -19,18 +18,12 @@ from .models import Batch
 LABEL_MAKERS = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
 
 
-def batches_for_labels(user):
-    """The batches whose labels a user may print: those of the producers the user may edit."""
-    q = scope_filter(user, prefix="producer__", edit=True)
-    if q is None:
-        return Batch.objects.none()
-    return Batch.objects.filter(q)
-
-
 @role_required(*LABEL_MAKERS)
 @require_safe
 def batch_labels(request, pk: int):
-    batch = get_object_or_404(batches_for_labels(request.user).select_related("product", "producer"), pk=pk)
+    batch = get_object_or_404(
+        Batch.objects.editable_by(request.user).select_related("product", "producer"), pk=pk
+    )
     if not batch.gtin:
         raise Http404
     size = request.GET.get("size") or labels.DEFAULT_SIZE

@@ -133,12 +133,12 @@ def test_update_audits_the_difference_and_checks_scope(world):
 
 def test_scope_lists(world):
     mine, theirs = make_batch(world["product"]), make_batch(world["other_product"], lot="B")
-    assert list(batches.batches_editable_by(world["owner"])) == [mine]
-    assert list(batches.batches_editable_by(world["commune_officer"])) == [mine]
-    assert set(batches.batches_editable_by(world["province_officer"])) >= {mine}
-    assert theirs not in batches.batches_editable_by(world["owner"])
+    assert list(Batch.objects.editable_by(world["owner"])) == [mine]
+    assert list(Batch.objects.editable_by(world["commune_officer"])) == [mine]
+    assert set(Batch.objects.editable_by(world["province_officer"])) >= {mine}
+    assert theirs not in Batch.objects.editable_by(world["owner"])
     for who in ("council", "ministry"):
-        assert not batches.batches_editable_by(world[who]).exists()
+        assert not Batch.objects.editable_by(world[who]).exists()
 
 
 # --- pages --------------------------------------------------------------------------------------------
