@@ -104,7 +104,8 @@ def bench_user():
 
 def _rows(events: list[dict], context, record_time):
     """Event and EventEpc objects for plain inserts (fields as the capture computes them)."""
-    from ocop.trace import epcis, services
+    from ocop.trace import epcis
+    from ocop.trace.services import events as services
 
     hashes = epcis.event_hashes(events, context)
     return services._build(events, hashes, context, record_time)
@@ -116,8 +117,8 @@ def ensure_events(target: int = 1_000_000, chunk: int = 10_000, seed: int = 7, l
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from ocop.trace import services
     from ocop.trace.models import Event, EventEpc
+    from ocop.trace.services import events as services
 
     have = Event.objects.count()
     added = 0
@@ -208,8 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from ocop.trace import epcis, services
+    from ocop.trace import epcis
     from ocop.trace.models import CaptureJob, Event, EventEpc
+    from ocop.trace.services import events as services
 
     print("\n## EPCIS 2.0 capture")
     before = Event.objects.count()

@@ -97,10 +97,10 @@ def create(count: int, seed: int) -> dict:
     from ocop.accounts.models import Role, User
     from ocop.registry.models import Product
     from ocop.trace import tlog
-    from ocop.trace.batches import batch_ref
     from ocop.trace.events_forms import build_event
     from ocop.trace.models import Batch
-    from ocop.trace.services import record
+    from ocop.trace.services.batches import batch_ref
+    from ocop.trace.services.events import record
 
     rng = random.Random(seed)
     state = {"log_size": tlog.size(), "users": [], "batches": [], "targets": []}
@@ -303,7 +303,7 @@ def what_if_cache() -> None:
     change proposed in the report would give. Must run before the URLconf is imported."""
     from django.views.decorators.cache import cache_page
 
-    from ocop.trace import views_public
+    from ocop.trace.views import public as views_public
 
     original = views_public.batch_public
     cached = cache_page(60)(original)

@@ -22,7 +22,7 @@ from ocop.core.views import public
 from . import pdf as certificate_pdfs
 from . import qr
 from .models import Certificate, CertificateStatus, DecisionLevel, RevocationGround
-from .views import CACHE_SECONDS, find, pdf_response, public_certificates, search, status_q
+from .views.public import CACHE_SECONDS, find, pdf_response, public_certificates, search, status_q
 
 router = Router(tags=["Certificates"], auth=None)
 

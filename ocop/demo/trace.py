@@ -55,7 +55,7 @@ JOURNEY = [
 def write(today: dt.date) -> int:
     """Two batches with their journeys; returns the number of events recorded (0 without the account)."""
     from ocop.accounts.models import User
-    from ocop.trace import batches
+    from ocop.trace.services import batches
 
     user = User.objects.filter(username=SHOWCASE_USER).select_related("producer").first()
     if user is None or user.producer is None:

@@ -1,5 +1,5 @@
 """Forms of the batch pages and the plain value-chain forms (one per step: no JSON in sight). They
-validate input; the permission rules live in ocop.trace.batches, which every view calls to write."""
+validate input; the permission rules live in ocop.trace.services.batches, which every view calls to write."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ocop.core.forms import DateInput
 
-from . import batches, events_forms
+from . import events_forms
+from .services import batches
 
 UNIT_CHOICES = [("", "—"), *events_forms.UNITS]
 CERTIFICATES = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ocop.accounts.models import Role
 from ocop.certificates import pdf as certificate_pdfs
 from ocop.certificates.models import Certificate, CertificateStatus
-from ocop.certificates.views import status_q
+from ocop.certificates.views.public import status_q
 from tests.certificates.test_pdf import make_certificate
 from tests.factories import ProducerFactory, ProductFactory, commune, make_user
 

@@ -8,12 +8,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-import ocop.site.urls
 from ocop.accounts.models import Role
-from ocop.certificates import services, urls_revoke
-from ocop.certificates import urls as certificate_urls
+from ocop.certificates import services
 from ocop.certificates.models import Certificate, CertificateStatus, RevocationGround
 from ocop.core.models import AuditEvent
 from ocop.registry.models import Product, ProductStatus
@@ -24,11 +22,6 @@ pytestmark = pytest.mark.django_db
 
 D = dt.date
 TODAY = D(2026, 11, 20)
-
-# The project's URLs with the revocation page in the certificates namespace, as the lead wires it.
-urlpatterns = [p for p in ocop.site.urls.urlpatterns if getattr(p, "namespace", None) != "certificates"] + [
-    path("", include((certificate_urls.urlpatterns + urls_revoke.urlpatterns, "certificates")))
-]
 
 
 def state(cert):
@@ -141,7 +134,6 @@ def test_fifteenth_day_is_still_in_time():
     assert Certificate.objects.get(pk=cert.pk).status == CertificateStatus.REVOKED
 
 
-@pytest.mark.urls(__name__)
 def test_revoke_page(client_of):
     from django.utils import timezone
 
@@ -183,7 +175,6 @@ def test_revoke_page(client_of):
     assert Certificate.objects.get(pk=cert.pk).status == CertificateStatus.REVOKED
 
 
-@pytest.mark.urls(__name__)
 def test_revoke_page_for_a_certificate_no_longer_valid(client_of):
     cert = make_certificate(stars=4, status=CertificateStatus.EXPIRED)
     response = client_of(make_user(Role.PROVINCE_OFFICER)).get(

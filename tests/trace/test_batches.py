@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
-from ocop.trace import batches, events_forms
+from ocop.trace import events_forms
 from ocop.trace.models import Batch, Event
+from ocop.trace.services import batches
 from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
 
 pytestmark = pytest.mark.django_db

@@ -11,19 +11,17 @@ from urllib.parse import quote
 
 import pytest
 from django.test import Client
-from django.urls import include, path
 
 from ocop.accounts.models import ApiToken, Role
-from ocop.trace import epcis, services
+from ocop.trace import epcis
 from ocop.trace.models import CaptureJob, Event, EventEpc
+from ocop.trace.services import events as services
 from tests.factories import make_user
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = sorted(DATA.glob("*.jsonld"))
 
-# The EPCIS routes alone (the other trace routes are built in parallel and may not import yet).
-urlpatterns = [path("", include(("ocop.trace.urls_epcis", "trace")))]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def load(name: str) -> dict:

@@ -10,17 +10,16 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django.test import Client
-from django.urls import include, path
 
 from ocop.accounts.models import ApiToken, Role
-from ocop.trace import epcis, services
+from ocop.trace import epcis
 from ocop.trace.models import Event
+from ocop.trace.services import events as services
 from tests.factories import make_user
 
 DATA = Path(__file__).parent / "data"
 
-urlpatterns = [path("", include(("ocop.trace.urls_epcis", "trace")))]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def doc(events: list[dict]) -> dict:

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate, CertificateStatus
-from ocop.trace import batches
 from ocop.trace.models import Batch, Event
+from ocop.trace.services import batches
 from tests.factories import ProducerFactory, ProductFactory, make_user
 
 pytestmark = pytest.mark.django_db

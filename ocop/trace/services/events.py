@@ -23,8 +23,8 @@ from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.registry.models import Producer
 
-from . import epcis, pagecache
-from .models import Batch, CaptureJob, Event, EventEpc
+from .. import epcis, pagecache
+from ..models import Batch, CaptureJob, Event, EventEpc
 
 CAPTURE_ROLES = (Role.PRODUCER, Role.INTEGRATOR)
 ERROR_BEHAVIOURS = ("rollback", "proceed")

@@ -31,9 +31,9 @@ from django.views.decorators.http import require_safe
 from ocop.core.views import public
 from ocop.registry.models import Product
 
-from . import digital_link
-from .digital_link import DigitalLinkError
-from .models import Batch
+from .. import digital_link
+from ..digital_link import DigitalLinkError
+from ..models import Batch
 
 VOC = "https://gs1.org/voc/"
 LINKSET_TYPE = "application/linkset+json"

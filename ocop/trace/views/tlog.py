@@ -13,8 +13,8 @@ from django.views.decorators.http import require_safe
 from ocop.core.api.problems import problem
 from ocop.core.views import public
 
-from . import tlog
-from .models import Event
+from .. import tlog
+from ..models import Event
 
 TEXT = "text/plain; charset=utf-8"
 

@@ -29,9 +29,9 @@ from ocop.core.text import fold
 from ocop.core.views import public
 from ocop.places.models import Province
 
-from . import pdf as certificate_pdfs
-from . import qr, services
-from .models import Certificate, CertificateStatus
+from .. import pdf as certificate_pdfs
+from .. import qr, services
+from ..models import Certificate, CertificateStatus
 
 CACHE_SECONDS = 300
 PUBLIC_STATUSES = (CertificateStatus.VALID, CertificateStatus.EXPIRED, CertificateStatus.REVOKED)

@@ -28,8 +28,8 @@ from ocop.certificates.services import display_status
 from ocop.core.views import public
 from ocop.registry.models import Product, ProductPhoto
 
-from . import events_forms, pagecache
-from .models import Batch
+from .. import events_forms, pagecache
+from ..models import Batch
 
 CACHE_SECONDS = 300
 PROOF_PATH = "/transparency/proof?event="

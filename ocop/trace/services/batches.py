@@ -1,5 +1,5 @@
 """Batch services: who may see and change a product's batches, creating and editing them (with an audit
-event in the same transaction), and recording a value-chain step through `ocop.trace.services.record`.
+event in the same transaction), and recording a value-chain step through `events.record`.
 
 A producer works on its own producer's batches; a commune or province officer on those of the producers in
 its scope (`Producer.objects.editable_by`). Nobody else may change a batch."""
@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import decimal
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ocop.accounts.models import Role
+from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.registry.models import Product
 
-from . import events_forms, pagecache
-from .models import Batch, Event
+from .. import events_forms, pagecache
+from ..models import Batch, Event
 
 # GS1 AI (10) takes up to 20 characters of the GS1 AI encodable character set 82.
 LOT_RE = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
@@ -29,18 +32,18 @@ SOURCE_KEYS = ["kind", "name", "plot", "address", "certificate", "certificate_nu
 
 
 class CaptureUnavailable(Exception):
-    """The capture service (ocop.trace.services.record) is not installed."""
+    """The capture service (ocop.trace.services.events.record) is not installed."""
 
 
-def products_for_batches(user):
+def products_for_batches(user: User) -> QuerySet[Product]:
     return Product.objects.editable_by(user)
 
 
-def can_edit_batch(user, batch: Batch) -> bool:
+def can_edit_batch(user: User, batch: Batch) -> bool:
     return bool(batch.pk) and Batch.objects.editable_by(user).filter(pk=batch.pk).exists()
 
 
-def may_record(user, batch: Batch) -> bool:
+def may_record(user: User, batch: Batch) -> bool:
     """Value-chain steps are the producer's own records: its accounts record them (officers only read).
     The capture service applies the same rule."""
     if not (user.is_authenticated and user.is_active):
@@ -63,7 +66,7 @@ def validate_lot(lot: str) -> str:
     return lot
 
 
-def clean_sources(sources) -> list[dict]:
+def clean_sources(sources: Iterable[Mapping[str, Any]] | None) -> list[dict[str, str]]:
     """Only the known keys, as trimmed text; empty rows dropped."""
     result = []
     for row in sources or []:
@@ -108,7 +111,7 @@ def _save(batch: Batch) -> None:
         ) from exc
 
 
-def create_batch(user, product: Product, data: dict) -> Batch:
+def create_batch(user: User, product: Product, data: dict[str, Any]) -> Batch:
     if not products_for_batches(user).filter(pk=product.pk).exists():
         raise PermissionDenied
     if not product.gtin:
@@ -132,7 +135,7 @@ def create_batch(user, product: Product, data: dict) -> Batch:
     return batch
 
 
-def update_batch(user, batch: Batch, data: dict) -> Batch:
+def update_batch(user: User, batch: Batch, data: dict[str, Any]) -> Batch:
     if not can_edit_batch(user, batch):
         raise PermissionDenied
     stored = Batch.objects.get(pk=batch.pk)
@@ -152,7 +155,12 @@ def update_batch(user, batch: Batch, data: dict) -> Batch:
             lots = {stored.lot, batch.lot}
             for lot in lots:
                 pagecache.forget(batch.gtin, lot)
-            transaction.on_commit(lambda: [pagecache.forget(batch.gtin, lot) for lot in lots])
+
+            def forget_pages() -> None:
+                for lot in lots:
+                    pagecache.forget(batch.gtin, lot)
+
+            transaction.on_commit(forget_pages)
     return batch
 
 
@@ -170,7 +178,7 @@ def batch_ref(batch: Batch) -> events_forms.BatchRef:
     )
 
 
-def record_step(user, batch: Batch, step: str, data: dict) -> Event:
+def record_step(user: User, batch: Batch, step: str, data: dict[str, Any]) -> Event:
     """Build the step's EPCIS 2.0 event from a form's cleaned data and record it for the batch."""
     if step not in events_forms.STEPS:
         raise ValidationError(_("Unknown step."), code="step")
@@ -181,7 +189,7 @@ def record_step(user, batch: Batch, step: str, data: dict) -> Event:
     except ValueError as exc:
         raise ValidationError(str(exc), code="event") from exc
     try:  # the capture service (validation, hashing, transparency log)
-        from .services import record
+        from .events import record
     except ImportError as exc:
         raise CaptureUnavailable from exc
     return record(user, batch, event)

@@ -14,9 +14,9 @@ from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
 from ocop.core.forms import apply_errors
 
-from . import services
-from .forms import RevokeForm
-from .models import Certificate
+from .. import services
+from ..forms import RevokeForm
+from ..models import Certificate
 
 
 @role_required(Role.PROVINCE_OFFICER, Role.MINISTRY)

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_safe
 from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
 
-from . import labels
-from .models import Batch
+from .. import labels
+from ..models import Batch
 
 LABEL_MAKERS = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
 

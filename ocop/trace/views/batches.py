@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ocop.accounts.access import REGISTRY_EDITORS, role_required
 
-from . import batches, events_forms
-from .forms import STEP_FORMS, BatchForm, SourceFormSet, sources_from, step_form
-from .models import Batch
-from .views_public import timeline
+from .. import events_forms
+from ..forms import STEP_FORMS, BatchForm, SourceFormSet, sources_from, step_form
+from ..models import Batch
+from ..services import batches
+from .public import timeline
 
 
 def _batch(request, pk: int) -> Batch:

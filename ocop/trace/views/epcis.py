@@ -23,8 +23,9 @@ from ocop.accounts.auth import user_for_key
 from ocop.core.api.problems import REALM, InvalidToken, problem
 from ocop.core.views import public
 
-from . import epcis, query, services
-from .models import CaptureJob, Event
+from .. import epcis, query
+from ..models import CaptureJob, Event
+from ..services import events as services
 
 JSON_TYPES = ("application/json", "application/ld+json")
 RESPONSE_TYPE = "application/ld+json"
