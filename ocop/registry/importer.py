@@ -227,12 +227,6 @@ def waiting_too_long(job: ImportJob) -> bool:
     return job.status == ImportJob.Status.PENDING and job.created_at < timezone.now() - WAITING_HINT_AFTER
 
 
-def jobs_of(user):
-    """The import jobs a user may look at: their own (a superuser: all)."""
-    jobs = ImportJob.objects.all()
-    return jobs if user.is_superuser else jobs.filter(created_by=user)
-
-
 # --- Reading the stored file --------------------------------------------------------------------
 
 Rows = list[tuple[int, list[str | None]]]

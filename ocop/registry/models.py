@@ -350,6 +350,15 @@ class StarRating(models.Model):
         return f"{self.product} — {self.stars}★ ({self.decision_number})"
 
 
+class ImportJobQuerySet(ScopedQuerySet):
+    """An import job is its uploader's (a superuser sees all of them), to read and to confirm."""
+
+    def scope(self, user, *, edit: bool) -> Q | None:
+        if not (user.is_authenticated and user.is_active):
+            return None
+        return Q() if user.is_superuser else Q(created_by=user)
+
+
 class ImportJob(models.Model):
     """A spreadsheet import: checked in full first (dry run), then written all-or-nothing by the worker.
 
@@ -385,6 +394,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)  # last sign of life of the running task
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import")

@@ -60,7 +60,7 @@ def import_start(request):
             form.add_error("file", exc)
         else:
             return redirect("registry:import_detail", pk=job.pk)
-    jobs = importer.jobs_of(request.user).only(
+    jobs = ImportJob.objects.visible_to(request.user).only(
         "pk", "kind", "status", "original_name", "created_at", "total_rows", "created_by_id"
     )[:10]
     context = {"form": form, "jobs": jobs, "kinds": importer.KINDS}
@@ -68,7 +68,7 @@ def import_start(request):
 
 
 def _job(request, pk: int) -> ImportJob:
-    return importer.give_up_if_stalled(get_object_or_404(importer.jobs_of(request.user), pk=pk))
+    return importer.give_up_if_stalled(get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk))
 
 
 @role_required(*importer.IMPORTERS)

@@ -1,8 +1,9 @@
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from ocop.accounts.models import Role
 from ocop.places.models import Commune
-from ocop.registry.models import Producer, Product
+from ocop.registry.models import ImportJob, Producer, Product
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, commune
 
 
@@ -33,3 +34,14 @@ def test_user_without_role_or_inactive_reads_nothing(two_provinces):
     assert not Product.objects.visible_to(UserFactory(role="")).exists()
     officer = UserFactory(role=Role.PROVINCE_OFFICER, province_id="80", is_active=False)
     assert not Product.objects.visible_to(officer).exists()
+
+
+@pytest.mark.django_db
+def test_import_jobs_are_their_uploaders():
+    mine, theirs = (UserFactory(role=Role.PROVINCE_OFFICER, province_id="80") for _ in range(2))
+    job = ImportJob.objects.create(kind="producers", created_by=mine, original_name="a.csv")
+    ImportJob.objects.create(kind="products", created_by=theirs, original_name="b.csv")
+    assert list(ImportJob.objects.visible_to(mine)) == [job]
+    assert list(ImportJob.objects.editable_by(mine)) == [job]
+    assert ImportJob.objects.visible_to(UserFactory(is_superuser=True)).count() == 2
+    assert not ImportJob.objects.visible_to(AnonymousUser()).exists()
