@@ -150,21 +150,22 @@ def build_file(fmt: str, records: list[dict]) -> bytes:
 
     import openpyxl
 
-    from ocop.registry import tabular
+    from ocop.registry.spreadsheets.columns import PRODUCTS
+    from ocop.registry.spreadsheets.writing import csv_lines, row_values, write_xlsx
 
-    layout = tabular.PRODUCTS
+    layout = PRODUCTS
     if fmt == "csv":
-        return "".join(tabular.csv_lines(layout, records)).encode("utf-8")
+        return "".join(csv_lines(layout, records)).encode("utf-8")
     buffer = io.BytesIO()
     if fmt == "xlsx-export":
-        tabular.write_xlsx(layout, records, buffer, guide=False)
+        write_xlsx(layout, records, buffer, guide=False)
         return buffer.getvalue()
     workbook = openpyxl.Workbook()  # the normal mode stores text in a shared-strings table, as Excel does
     sheet = workbook.active
     sheet.title = layout.sheet_title
     sheet.append(layout.headers)
     for record in records:
-        sheet.append(tabular.row_values(layout, record, for_xlsx=True))
+        sheet.append(row_values(layout, record, for_xlsx=True))
     workbook.save(buffer)
     return buffer.getvalue()
 

@@ -1,8 +1,8 @@
-"""Importing and exporting producers and products as spreadsheets (layout: ocop.registry.tabular).
+"""Importing and exporting producers and products as spreadsheets (layout: ocop.registry.spreadsheets).
 
 An import runs in two background tasks (ocop.registry.tasks):
 
-1. **Check** (dry run): read the stored file, check every row — on its own (tabular.parse_row) and
+1. **Check** (dry run): read the stored file, check every row — on its own (parse_row) and
    against the database, with lookups loaded in bulk (communes, producers by tax code, products by
    GTIN and by name, existing star ratings) — and record every error, or the plan "N to create,
    M to update, K unchanged". Nothing is written to the registry.
@@ -50,9 +50,13 @@ from ocop.core.text import fold
 from ocop.criteria.classification import CURRENT_SET
 from ocop.places.models import Commune, Province
 
-from . import tabular
 from .models import ImportJob, Producer, Product, ProductStatus, StarRating
 from .rules import certificate_expiry
+from .spreadsheets.cells import ParsedRow, find_header, parse_row
+from .spreadsheets.columns import LAYOUTS, PRODUCERS, PRODUCTS, Layout
+from .spreadsheets.errors import FileProblem, RowError
+from .spreadsheets.reading import detect_format, read_rows
+from .spreadsheets.writing import example_record
 
 logger = logging.getLogger(__name__)
 
@@ -190,8 +194,8 @@ def check_upload(upload) -> None:
             raise ValidationError(describe({"code": "bad_xlsx"})) from exc
     upload.seek(0)
     try:
-        tabular.detect_format(head, names)
-    except tabular.FileProblem as problem:
+        detect_format(head, names)
+    except FileProblem as problem:
         raise ValidationError(describe(problem.as_error().as_dict())) from problem
 
 
@@ -237,8 +241,8 @@ def _read_job_file(job: ImportJob) -> Rows:
     with job.file.open("rb") as fh:
         data = fh.read()
     if len(data) > settings.OCOP_IMPORT_MAX_BYTES:
-        raise tabular.FileProblem("too_large", max=settings.OCOP_IMPORT_MAX_BYTES // (1024 * 1024))
-    _fmt, rows = tabular.read_rows(data)
+        raise FileProblem("too_large", max=settings.OCOP_IMPORT_MAX_BYTES // (1024 * 1024))
+    _fmt, rows = read_rows(data)
     return rows
 
 
@@ -270,8 +274,8 @@ def _load_checked(job: ImportJob) -> Checked | None:
         return None
     if payload.get("version") != CACHE_VERSION or payload.get("kind") != job.kind:
         return None
-    layout = tabular.LAYOUTS[job.kind]
-    rows = [tabular.ParsedRow.from_json(layout, row) for row in payload["rows"]]
+    layout = LAYOUTS[job.kind]
+    rows = [ParsedRow.from_json(layout, row) for row in payload["rows"]]
     return Checked(payload["header_row"], payload["labels"], rows, [], payload["total"])
 
 
@@ -305,24 +309,24 @@ class Checked:
 
     header_row: int
     labels: dict[str, str]
-    rows: list[tabular.ParsedRow]
-    errors: list[tabular.RowError]
+    rows: list[ParsedRow]
+    errors: list[RowError]
     total: int
 
 
 def check_rows(kind: str, rows: Rows, progress: Progress = _nothing) -> Checked:
     """Find the header and check every data row's cells (formats, required cells, cross-column rules)."""
-    layout = tabular.LAYOUTS[kind]
-    header, header_errors = tabular.find_header(layout, rows)
+    layout = LAYOUTS[kind]
+    header, header_errors = find_header(layout, rows)
     data_rows = [(n, cells) for n, cells in rows if n > header.row]
     checked = Checked(header.row, header.labels, [], list(header_errors), len(data_rows))
     if header_errors:
         return checked
     if not data_rows:
-        checked.errors.append(tabular.RowError(header.row, "", "", "no_rows"))
+        checked.errors.append(RowError(header.row, "", "", "no_rows"))
         return checked
     for index, (number, cells) in enumerate(data_rows, start=1):
-        row, errors = tabular.parse_row(layout, header, number, cells)
+        row, errors = parse_row(layout, header, number, cells)
         if errors:
             checked.errors.extend(errors)
         else:
@@ -339,7 +343,7 @@ class Plan:
 
     kind: str
     total: int = 0
-    errors: list[tabular.RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -357,7 +361,7 @@ class Plan:
 def plan_rows(kind: str, checked: Checked, user, build: bool = False, progress: Progress = _nothing) -> Plan:
     """Check the rows against the database — lookups loaded in bulk, no query per row — and decide
     what each row creates or updates."""
-    layout = tabular.LAYOUTS[kind]
+    layout = LAYOUTS[kind]
     plan = Plan(kind, total=checked.total, errors=list(checked.errors))
     if checked.rows:
         planner = _plan_producers if kind == "producers" else _plan_products
@@ -373,12 +377,12 @@ def build_plan(kind: str, rows: Rows, user, progress: Progress = _nothing, build
     return plan_rows(kind, check_rows(kind, rows, progress), user, build)
 
 
-def _label(labels: dict[str, str], layout: tabular.Layout, key: str) -> str:
+def _label(labels: dict[str, str], layout: Layout, key: str) -> str:
     return labels.get(key) or layout.column(key).header
 
 
-def _error(plan: Plan, row: tabular.ParsedRow, labels, layout, key: str, code: str, **params) -> None:
-    plan.errors.append(tabular.RowError(row.number, _label(labels, layout, key), row.text(key), code, params))
+def _error(plan: Plan, row: ParsedRow, labels, layout, key: str, code: str, **params) -> None:
+    plan.errors.append(RowError(row.number, _label(labels, layout, key), row.text(key), code, params))
 
 
 class _Snapshots:
@@ -434,8 +438,8 @@ def _same_commune_name(given: str, official: str) -> bool:
     return a == b
 
 
-def _plan_producers(plan: Plan, rows: list[tabular.ParsedRow], labels, user, build: bool, progress) -> None:
-    layout = tabular.PRODUCERS
+def _plan_producers(plan: Plan, rows: list[ParsedRow], labels, user, build: bool, progress) -> None:
+    layout = PRODUCERS
     communes = _communes()
     provinces = dict(Province.objects.values_list("code", "name"))
     province = _province_of(user)
@@ -544,8 +548,8 @@ def _rating_state_on(stars: int, decision_date: datetime.date, today: datetime.d
     return valid_until, ProductStatus.EXPIRED if valid_until < today else ProductStatus.RATED
 
 
-def _plan_products(plan: Plan, rows: list[tabular.ParsedRow], labels, user, build: bool, progress) -> None:
-    layout = tabular.PRODUCTS
+def _plan_products(plan: Plan, rows: list[ParsedRow], labels, user, build: bool, progress) -> None:
+    layout = PRODUCTS
     taxes = sorted({r.values["producer_tax_code"] for r in rows})
     producers: dict[str, Producer] = {}
     editable: set[int] = set()
@@ -887,7 +891,7 @@ def _created_changes(objs: list, ratings: dict[int, StarRating], snapshot: _Snap
 # --- The two tasks' bodies ----------------------------------------------------------------------
 
 
-def _save_errors(job: ImportJob, errors: list[tabular.RowError]) -> None:
+def _save_errors(job: ImportJob, errors: list[RowError]) -> None:
     job.error_count = len(errors)
     job.errors = [e.as_dict() for e in errors[:MAX_ERRORS]]
 
@@ -910,7 +914,7 @@ def run_check(job_id: int) -> ImportJob:
     try:
         try:
             rows = _read_job_file(job)
-        except tabular.FileProblem as problem:
+        except FileProblem as problem:
             _finish(job, ImportJob.Status.INVALID, errors=[problem.as_error()])
             return job
         job.total_rows = max(0, len(rows) - 1)  # until the header is found
@@ -944,7 +948,7 @@ def run_write(job_id: int) -> ImportJob:
         if checked is None:  # kept rows lost: read and check the file again
             try:
                 checked = check_rows(job.kind, _read_job_file(job))
-            except tabular.FileProblem as problem:
+            except FileProblem as problem:
                 _finish(job, ImportJob.Status.INVALID, errors=[problem.as_error()])
                 return job
         # The bar: checking again fills the first half, writing the second.
@@ -1059,4 +1063,4 @@ def template_example(kind: str, user) -> dict[str, Any]:
     overrides = {}
     if commune and kind == "producers":
         overrides = {"commune_code": commune.code, "commune_name": commune.name}
-    return tabular.example_record(tabular.LAYOUTS[kind], overrides)
+    return example_record(LAYOUTS[kind], overrides)

@@ -1,5 +1,5 @@
 """Import and export pages of the registry. Thin: the work is in ocop.registry.importer (service),
-ocop.registry.tabular (file layout) and ocop.registry.tasks (background jobs)."""
+ocop.registry.spreadsheets (file layout) and ocop.registry.tasks (background jobs)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ocop.accounts.access import role_required
 
-from . import importer, services, tabular
+from . import importer, services
 from .models import ImportJob
+from .spreadsheets.columns import LAYOUTS, Layout
+from .spreadsheets.writing import csv_lines, write_xlsx
 
 ERRORS_PER_PAGE = 100
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,10 +108,10 @@ def import_confirm(request, pk: int):
     return redirect("registry:import_detail", pk=job.pk)
 
 
-def _kind_and_format(kind: str, fmt: str) -> tabular.Layout:
+def _kind_and_format(kind: str, fmt: str) -> Layout:
     if kind not in importer.KINDS or fmt not in importer.FORMATS:
         raise Http404
-    return tabular.LAYOUTS[kind]
+    return LAYOUTS[kind]
 
 
 @role_required(*importer.IMPORTERS)
@@ -121,11 +123,11 @@ def import_template(request, kind: str, fmt: str):
     example = [importer.template_example(kind, request.user)]
     filename = f"mau-{FILE_STEMS[kind]}.{fmt}"
     if fmt == "csv":
-        body = "".join(tabular.csv_lines(layout, example)).encode("utf-8")
+        body = "".join(csv_lines(layout, example)).encode("utf-8")
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(content_type=XLSX_TYPE)
-        tabular.write_xlsx(layout, example, response, guide=True)
+        write_xlsx(layout, example, response, guide=True)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -155,11 +157,11 @@ def export(request, kind: str, fmt: str):
     filename = f"{FILE_STEMS[kind]}-{datetime.date.today():%Y%m%d}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
-            _batched(tabular.csv_lines(layout, records)), content_type="text/csv; charset=utf-8"
+            _batched(csv_lines(layout, records)), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
-    tabular.write_xlsx(layout, records, spool, guide=True)
+    write_xlsx(layout, records, spool, guide=True)
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)

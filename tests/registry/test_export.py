@@ -13,8 +13,9 @@ from django.urls import reverse
 from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
 from ocop.places.models import Commune
-from ocop.registry import tabular
 from ocop.registry.models import ImportJob, Producer, Product, ProductStatus, StarRating
+from ocop.registry.spreadsheets.columns import PRODUCERS, PRODUCTS
+from ocop.registry.spreadsheets.reading import read_rows
 from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
 from tests.registry.test_import import confirm, gtin, registry_state, tax_code, upload
 
@@ -30,7 +31,7 @@ def content(response) -> bytes:
 def csv_rows(response) -> list[list[str]]:
     data = content(response)
     assert data.startswith(b"\xef\xbb\xbf")  # BOM, so that Excel shows the diacritics
-    _fmt, rows = tabular.read_rows(data)
+    _fmt, rows = read_rows(data)
     return [cells for _n, cells in rows]
 
 
@@ -141,7 +142,7 @@ def test_csv_layout_and_diacritics(client_of, registry):
     assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="san-pham-')
     rows = csv_rows(response)
-    assert rows[0] == tabular.PRODUCTS.headers
+    assert rows[0] == PRODUCTS.headers
     rated = next(r for r in rows if r[2] == NAMES[0])
     assert rated[:7] == [tax_code(0), "Hợp tác xã Bánh tráng Đ", NAMES[0], "Trang Bang dew-dried rice paper",
                          "I.3.b", "6", "0" + gtin(1)]  # fmt: skip
@@ -156,7 +157,7 @@ def test_xlsx_layout(client_of, registry):
     workbook = openpyxl.load_workbook(io.BytesIO(content(response)))
     assert workbook.sheetnames == ["Chủ thể", "Hướng dẫn"]
     rows = [list(r) for r in workbook["Chủ thể"].iter_rows(values_only=True)]
-    assert rows[0] == tabular.PRODUCERS.headers
+    assert rows[0] == PRODUCERS.headers
     first = next(r for r in rows if r[0] == tax_code(0))
     assert first[1:5] == ["Hợp tác xã Bánh tráng Đ", "Hợp tác xã", commune().code, commune().name]
     assert first[9] == datetime.datetime(2015, 6, 5) and first[15] == "Có"

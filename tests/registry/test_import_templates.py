@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ocop.accounts.models import Role
-from ocop.registry import tabular
 from ocop.registry.models import ImportJob
+from ocop.registry.spreadsheets.columns import LAYOUTS
+from ocop.registry.spreadsheets.reading import read_rows
 from tests.factories import commune, make_user
 from tests.registry.test_import import upload
 
@@ -27,7 +28,7 @@ def test_xlsx_template(client, kind):
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    layout = tabular.LAYOUTS[kind]
+    layout = LAYOUTS[kind]
     assert workbook.sheetnames == [layout.sheet_title, "Hướng dẫn"]
     rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
     assert rows[0] == layout.headers and len(rows) == 2  # the header and one example
@@ -46,8 +47,8 @@ def test_csv_template(client, kind):
     response = client.get(reverse("registry:import_template", args=[kind, "csv"]))
     assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(b"\xef\xbb\xbf")
-    _fmt, rows = tabular.read_rows(response.content)
-    assert rows[0][1] == tabular.LAYOUTS[kind].headers and len(rows) == 2
+    _fmt, rows = read_rows(response.content)
+    assert rows[0][1] == LAYOUTS[kind].headers and len(rows) == 2
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
@@ -55,7 +56,7 @@ def test_the_producer_template_imports_as_it_is(client, fmt):
     data = client.get(reverse("registry:import_template", args=["producers", fmt])).content
     job = upload(client, "producers", SimpleUploadedFile(f"mau.{fmt}", data))
     assert (job.status, job.created_count) == (ImportJob.Status.CHECKED, 1), job.errors
-    rows = tabular.read_rows(data)[1]
+    rows = read_rows(data)[1]
     assert rows[1][1][3] == commune().code  # a real commune of the officer's province
 
 

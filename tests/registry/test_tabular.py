@@ -1,4 +1,4 @@
-"""The spreadsheet layout and row checks on their own (ocop.registry.tabular is pure: no database)."""
+"""The spreadsheet layout and row checks on their own (ocop.registry.spreadsheets is pure: no database)."""
 
 import codecs
 import datetime
@@ -10,8 +10,11 @@ import openpyxl
 import pytest
 from stdnum import ean
 
-from ocop.registry import tabular as t
-from ocop.registry.tabular import PRODUCERS, PRODUCTS, FileProblem
+from ocop.registry.spreadsheets.cells import find_header, match_header, parse_date, parse_row
+from ocop.registry.spreadsheets.columns import IGNORED, PRODUCERS, PRODUCTS
+from ocop.registry.spreadsheets.errors import FileProblem
+from ocop.registry.spreadsheets.reading import _fast_xlsx_rows, _openpyxl_rows, detect_format, read_rows
+from ocop.registry.spreadsheets.writing import csv_lines, example_record, write_xlsx
 
 PRODUCER_HEADER = ["Mã số thuế", "Tên chủ thể", "Loại hình", "Mã xã", "Người đại diện"]
 VALID_TAX = "3901234577"
@@ -33,9 +36,9 @@ def xlsx_bytes(lines: list[list], title="Sheet") -> bytes:
 
 
 def check_rows(layout, rows):
-    header, errors = t.find_header(layout, rows)
+    header, errors = find_header(layout, rows)
     assert errors == []
-    return [t.parse_row(layout, header, n, cells) for n, cells in rows if n > header.row]
+    return [parse_row(layout, header, n, cells) for n, cells in rows if n > header.row]
 
 
 def one_row(layout, header_cells, cells):
@@ -59,7 +62,7 @@ def one_row(layout, header_cells, cells):
 )
 def test_detect_format_refuses_what_is_not_a_spreadsheet(content, code, kind):
     with pytest.raises(FileProblem) as caught:
-        t.detect_format(content)
+        detect_format(content)
     assert caught.value.code == code
     if kind:
         assert caught.value.params["type"] == kind
@@ -71,30 +74,30 @@ def test_detect_format_looks_inside_a_zip():
         archive.writestr("word/document.xml", "<w/>")
     data = buffer.getvalue()
     with pytest.raises(FileProblem) as caught:
-        t.read_rows(data)
+        read_rows(data)
     assert caught.value.code == "not_spreadsheet"
-    assert t.detect_format(xlsx_bytes([["a"]]), ["xl/workbook.xml"]) == "xlsx"
-    assert t.detect_format(b"Ma so thue,Ten\r\n") == "csv"
+    assert detect_format(xlsx_bytes([["a"]]), ["xl/workbook.xml"]) == "xlsx"
+    assert detect_format(b"Ma so thue,Ten\r\n") == "csv"
 
 
 def test_a_binary_renamed_csv_is_refused_even_without_nul_bytes():
     junk = bytes(range(1, 32)) * 40  # control characters, no NUL
     with pytest.raises(FileProblem) as caught:
-        t.read_rows(junk)
+        read_rows(junk)
     assert caught.value.code == "not_spreadsheet"
 
 
 def test_a_damaged_xlsx_is_refused():
     data = xlsx_bytes([["a"]])
     with pytest.raises(FileProblem) as caught:
-        t.read_rows(data[: len(data) // 2])
+        read_rows(data[: len(data) // 2])
     assert caught.value.code == "bad_xlsx"
 
 
 def test_empty_csv_and_blank_lines_only_are_empty():
     for data in (b"\xef\xbb\xbf", b"\r\n , \r\n,,\r\n"):
         with pytest.raises(FileProblem) as caught:
-            t.read_rows(data)
+            read_rows(data)
         assert caught.value.code == "empty_file"
 
 
@@ -104,7 +107,7 @@ def test_empty_csv_and_blank_lines_only_are_empty():
 def test_csv_utf8_with_bom_semicolons_and_nfc():
     decomposed = "Mu\u1ed1i to\u0302m"  # 'ô' typed as o + combining circumflex
     data = csv_bytes([["Tên sản phẩm", "Mã GTIN"], [decomposed, "8935049500018"]], delimiter=";")
-    fmt, rows = t.read_rows(data)
+    fmt, rows = read_rows(data)
     assert fmt == "csv"
     assert rows[1][1][0] == "Muối tôm"  # composed (NFC), so it matches what the registry stores
 
@@ -128,19 +131,19 @@ def test_csv_from_excel_on_vietnamese_windows_cp1258():
     data = to_cp1258(text)
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
-    _fmt, rows = t.read_rows(data)
+    _fmt, rows = read_rows(data)
     assert rows[1][1] == ["Đặng Thị Ánh"]
 
 
 def test_csv_unicode_text_from_excel_utf16_tabs():
     data = codecs.BOM_UTF16_LE + "Mã số thuế\tTên chủ thể\r\n0100109106\tHTX Đ\r\n".encode("utf-16-le")
-    _fmt, rows = t.read_rows(data)
+    _fmt, rows = read_rows(data)
     assert rows == [(1, ["Mã số thuế", "Tên chủ thể"]), (2, ["0100109106", "HTX Đ"])]
 
 
 def test_row_numbers_are_those_excel_shows_and_blank_rows_are_skipped():
     data = csv_bytes([["Tên sản phẩm"], ["A"], [""], ["B"]])
-    _fmt, rows = t.read_rows(data)
+    _fmt, rows = read_rows(data)
     assert [n for n, _c in rows] == [1, 2, 4]
 
 
@@ -148,7 +151,7 @@ def test_xlsx_cells_become_text_and_real_dates_become_dd_mm_yyyy():
     data = xlsx_bytes(
         [["Ngày quyết định", "Hạng sao", "Mã GTIN"], [datetime.datetime(2024, 3, 12), 4, 8935049500018]]
     )
-    _fmt, rows = t.read_rows(data)
+    _fmt, rows = read_rows(data)
     assert rows[1] == (2, ["12/03/2024", "4", "8935049500018"])
 
 
@@ -168,17 +171,17 @@ def test_xlsx_cells_become_text_and_real_dates_become_dd_mm_yyyy():
         ("Tên xã", "commune_name"),
         ("Loại hình", "producer_type"),
         ("Ngày thành lập (dd/mm/yyyy)", "founded_on"),
-        ("STT", t.IGNORED),
+        ("STT", IGNORED),
         ("Màu sắc", None),
     ],
 )
 def test_header_names(text, key):
-    assert t.match_header(PRODUCERS, text) == key
+    assert match_header(PRODUCERS, text) == key
 
 
 def test_missing_and_unknown_columns_are_named():
     rows = [(1, ["Mã số thuế", "Tên chủ thể", "Màu sắc", "Mã xã"]), (2, [VALID_TAX, "HTX", "đỏ", "25459"])]
-    _header, errors = t.find_header(PRODUCERS, rows)
+    _header, errors = find_header(PRODUCERS, rows)
     codes = {e.code: e for e in errors}
     assert set(codes) == {"missing_columns", "unknown_columns"}
     assert codes["missing_columns"].params["columns"] == ["Loại hình", "Người đại diện"]
@@ -189,7 +192,7 @@ def test_missing_and_unknown_columns_are_named():
 
 def test_products_need_the_product_set_or_the_sheet_column():
     rows = [(1, ["Mã số thuế chủ thể", "Tên sản phẩm"]), (2, [VALID_TAX, "Muối tôm"])]
-    _header, errors = t.find_header(PRODUCTS, rows)
+    _header, errors = find_header(PRODUCTS, rows)
     assert [e.code for e in errors] == ["missing_columns"]
     assert errors[0].params["columns"] == ["Bộ sản phẩm / Phiếu đánh giá số"]
 
@@ -200,7 +203,7 @@ def test_a_title_line_above_the_header_is_skipped_and_stt_ignored():
         (3, ["STT", *PRODUCER_HEADER]),
         (4, ["1", VALID_TAX, "HTX Đ", "Hợp tác xã", "25459", "Lê Văn Tám"]),
     ]
-    header, errors = t.find_header(PRODUCERS, rows)
+    header, errors = find_header(PRODUCERS, rows)
     assert errors == []
     assert header.row == 3
     assert header.positions["tax_code"] == 1
@@ -208,7 +211,7 @@ def test_a_title_line_above_the_header_is_skipped_and_stt_ignored():
 
 def test_repeated_and_headerless_columns_are_errors():
     rows = [(1, ["Mã số thuế", "MST", *PRODUCER_HEADER[1:]]), (2, ["a", "b", "c", "d", "e", "f", "lost"])]
-    _header, errors = t.find_header(PRODUCERS, rows)
+    _header, errors = find_header(PRODUCERS, rows)
     assert {e.code for e in errors} == {"duplicate_columns", "unnamed_columns"}
     assert next(e for e in errors if e.code == "unnamed_columns").params["columns"] == ["G"]
 
@@ -295,7 +298,7 @@ def test_required_cells_and_number_rules():
 @pytest.mark.parametrize("text, date", [("12/03/2024", (2024, 3, 12)), ("2024-03-12", (2024, 3, 12)),
                                         ("1.2.2020", (2020, 2, 1)), ("45363", (2024, 3, 12))])  # fmt: skip
 def test_dates(text, date):
-    assert t.parse_date(text) == datetime.date(*date)
+    assert parse_date(text) == datetime.date(*date)
 
 
 @pytest.mark.parametrize("text", ["31/02/2024", "12/2024", "hôm qua"])
@@ -351,7 +354,7 @@ def test_csv_lines_start_with_a_bom_and_keep_diacritics():
     record = {"producer_tax_code": VALID_TAX, "name_vi": "Bánh tráng phơi sương Trảng Bàng",
               "product_set": "I.3.b", "sheet": "I.3.b",
               "decision_date": datetime.date(2024, 3, 12)}  # fmt: skip
-    text = "".join(t.csv_lines(PRODUCTS, [record]))
+    text = "".join(csv_lines(PRODUCTS, [record]))
     assert text.startswith("\ufeffMã số thuế chủ thể,")
     line = text.splitlines()[1]
     assert "Bánh tráng phơi sương Trảng Bàng" in line and ",6," in line and "12/03/2024" in line
@@ -359,14 +362,14 @@ def test_csv_lines_start_with_a_bom_and_keep_diacritics():
 
 def test_xlsx_template_has_a_guide_sheet_and_its_example_parses():
     buffer = io.BytesIO()
-    t.write_xlsx(PRODUCERS, [t.example_record(PRODUCERS)], buffer, guide=True)
+    write_xlsx(PRODUCERS, [example_record(PRODUCERS)], buffer, guide=True)
     workbook = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
     assert workbook.sheetnames == ["Chủ thể", "Hướng dẫn"]
     guide = [row for row in workbook["Hướng dẫn"].iter_rows(values_only=True)]
     types = next(row for row in guide if row[0] == "Loại hình")
     assert "Hợp tác xã" in types[3] and "Hộ kinh doanh" in types[3]
     assert workbook["Chủ thể"]["A2"].value == "3901234577" and workbook["Chủ thể"]["A2"].data_type == "s"
-    _fmt, rows = t.read_rows(buffer.getvalue())
+    _fmt, rows = read_rows(buffer.getvalue())
     ((_row, errors),) = check_rows(PRODUCERS, rows)
     assert errors == []
 
@@ -376,7 +379,7 @@ def test_gtin_example_is_valid():
 
 
 def test_the_fast_xlsx_reader_reads_as_openpyxl_does():
-    """The lean cell loop (t._fast_xlsx_rows) against openpyxl's own reader, on the cell kinds an
+    """The lean cell loop (_fast_xlsx_rows) against openpyxl's own reader, on the cell kinds an
     office's file holds: shared and rich-text strings, numbers, dates and times, booleans, gaps."""
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
@@ -392,8 +395,8 @@ def test_the_fast_xlsx_reader_reads_as_openpyxl_does():
     buffer = io.BytesIO()
     workbook.save(buffer)
     data = buffer.getvalue()
-    fast = t._fast_xlsx_rows(data)
-    reference = t._openpyxl_rows(data)
+    fast = _fast_xlsx_rows(data)
+    reference = _openpyxl_rows(data)
     trimmed = []
     for number, cells in reference:
         while cells and cells[-1] is None:
@@ -409,8 +412,8 @@ def test_xlsx_written_by_the_export_reads_back_with_diacritics():
     records = [{"producer_tax_code": VALID_TAX, "name_vi": name, "product_set": "I.3.a", "sheet": "I.3.a",
                 "decision_date": datetime.date(2024, 3, 12)} for name in names]  # fmt: skip
     buffer = io.BytesIO()
-    t.write_xlsx(PRODUCTS, records, buffer)
-    _fmt, rows = t.read_rows(buffer.getvalue())
+    write_xlsx(PRODUCTS, records, buffer)
+    _fmt, rows = read_rows(buffer.getvalue())
     assert [cells[2] for _n, cells in rows[1:]] == [
         "Bánh tráng phơi sương Trảng Bàng",
         "Muối tôm Tây Ninh",
