@@ -5,7 +5,7 @@ commune's, a provincial officer its province's once sent up, a council member th
 council it sits on, the Ministry those forwarded to it and every decided one (results are announced). A
 machine client sees none. A dossier outside the scope answers 404, exactly as one that does not exist.
 
-Council independence (`services.council.visible_scores`): a member's own sheet is shown to that member;
+Council independence (`selectors.council.visible_scores`): a member's own sheet is shown to that member;
 the other members' totals only once the chair has closed the scoring (`closed_at`), and only to the
 council and the province. Points and stars appear once the scoring is closed.
 """
@@ -28,7 +28,7 @@ from ocop.criteria.sheets import compiled_sheet
 from ocop.registry.api import API_READERS
 
 from .models import Dossier, DossierAttachment, RequestType
-from .services.council import visible_scores
+from .selectors.council import visible_scores
 from .workflow import DossierStatus
 
 router = Router(tags=["Dossiers"], auth=api_auth(*API_READERS))

@@ -23,7 +23,7 @@ from ocop.core.calendar import default_calendar, local_today
 
 from .models import CouncilMember, Dossier, EvidenceDocument, Idea, IdeaStatus, MemberRole, MemberScore
 from .scoring import required_count
-from .services.council import counted_per_dossier, counted_sheets
+from .selectors.council import counted_per_dossier, counted_sheets
 from .workflow import DossierStatus as S
 
 LIMIT = 100
@@ -295,7 +295,7 @@ def _council(user, today) -> list[Section]:
     rows, more = _rows(_dossiers(chaired))
     ready = []
     for d in rows:
-        # The same rule as services.council.quorum: ceil(quorum × eligible), exactly, the chair's sheet in.
+        # The same rule as selectors.council.quorum: ceil(quorum × eligible), exactly, the chair's sheet in.
         needed = max(1, required_count(d.quorum or settings.OCOP_COUNCIL_QUORUM, d.n_scorers))
         if d.n_scorers and d.n_submitted >= needed and d.chair_submitted:
             item = dossier_item(d, today)

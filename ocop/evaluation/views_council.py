@@ -3,8 +3,8 @@ scoring view and the discussion of diverging criteria.
 
 INDEPENDENCE: before the chair closes, a page never shows another member's sheet, total or answer —
 only how many sheets were submitted (the chair and the province also see who submitted). Every page
-reads other members' sheets only through `services.council.visible_scores`, or anonymously (counts of
-points per criterion) through `services.council.discussion`.
+reads other members' sheets only through `selectors.council.visible_scores`, or anonymously (counts of
+points per criterion) through `selectors.council.discussion`.
 
 Thin views: every change goes through ocop.evaluation.services.council."""
 
@@ -43,8 +43,10 @@ from .forms_council import (
     evidence_field,
 )
 from .models import Council, CouncilMember, Dossier, DossierAttachment, MemberRole, Round, RoundStatus
+from .scoring import required_count
+from .selectors import council as sel
+from .selectors import in_scope
 from .services import council as svc
-from .services import in_scope
 from .workflow import DossierStatus, IllegalTransition
 
 COUNCIL_ROLES = (Role.PROVINCE_OFFICER, Role.COUNCIL_MEMBER)
@@ -131,7 +133,7 @@ def council_create(request, round_pk: int):
 def _council_action(request, council: Council) -> tuple[dict[str, Any], bool]:
     """Handles a POST of the council page; returns (bound forms to show again, done)."""
     action = request.POST.get("action")
-    producers = svc.producers_for_conflicts(council)
+    producers = sel.producers_for_conflicts(council)
     bound: dict[str, Any] = {}
     try:
         if action == "member":
@@ -203,7 +205,7 @@ def council_detail(request, pk: int):
     council = get_object_or_404(
         Council.objects.visible_to(request.user).select_related("round__province"), pk=pk
     )
-    manage = svc.can_manage(request.user, council)
+    manage = sel.can_manage(request.user, council)
     bound: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
@@ -224,15 +226,15 @@ def council_detail(request, pk: int):
         .order_by("role", "id")
     )
     my_seat = next((m for m in seats if m.user_id == request.user.pk), None)
-    progress = svc.council_progress(council)
-    scoring = [m for m in seats if m.role in svc.SCORING_ROLES]
+    progress = sel.council_progress(council)
+    scoring = [m for m in seats if m.role in sel.SCORING_ROLES]
     for row in progress:
         d = row["dossier"]
         eligible = [m for m in scoring if not any(e.pk == d.producer_id for e in m.conflicts.all())]
         row["eligible"] = len(eligible)
-        row["required"] = svc.required_count(council.quorum, len(eligible))
-        row["can_score"] = my_seat is not None and my_seat in eligible and d.status in svc.SCORING_STATES
-    problem = svc.council_quorum_problem(council)
+        row["required"] = required_count(council.quorum, len(eligible))
+        row["can_score"] = my_seat is not None and my_seat in eligible and d.status in sel.SCORING_STATES
+    problem = sel.council_quorum_problem(council)
     context: dict[str, Any] = {
         "council": council,
         "seats": seats,
@@ -242,7 +244,7 @@ def council_detail(request, pk: int):
         "problem": problem.message if problem is not None else None,
     }
     if manage:
-        producers = svc.producers_for_conflicts(council)
+        producers = sel.producers_for_conflicts(council)
         context["member_form"] = bound.get("member_form") or MemberForm(council)
         context["conflict_form"] = bound.get("conflict_form") or ConflictForm(council, producers)
         context["assign_form"] = bound.get("assign_form") or AssignForm(council)
@@ -332,7 +334,7 @@ def score(request, pk: int):
     """A scoring member's own sheet for the dossier (never anyone else's)."""
     dossier = _dossier(request, pk)
     try:
-        seat = svc.scoring_seat(request.user, dossier)
+        seat = sel.scoring_seat(request.user, dossier)
     except PermissionDenied as exc:
         return _refused(request, dossier, str(exc), 403)
     except IllegalTransition as exc:
@@ -341,8 +343,8 @@ def score(request, pk: int):
     attachments = list(
         DossierAttachment.objects.filter(dossier=dossier).select_related("document").order_by("kind", "id")
     )
-    sheet = svc.own_sheet(seat, dossier)
-    previous = svc.previous_sheet(seat, dossier) if sheet is None else None
+    sheet = sel.own_sheet(seat, dossier)
+    previous = sel.previous_sheet(seat, dossier) if sheet is None else None
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -402,7 +404,7 @@ def score(request, pk: int):
         "attachments": [{"a": a, "url": download_url(a.document_id)} for a in attachments],
         "form_errors": errors,
         "result": result,
-        "submitted": svc.submitted_count(dossier),
+        "submitted": sel.submitted_count(dossier),
     }
     return render(request, "evaluation/score_sheet.html", context, status=status)
 
@@ -414,7 +416,7 @@ def _scoring_access(request, dossier: Dossier) -> tuple[CouncilMember | None, bo
     """(the user's seat, whether they may see who submitted). 404 when there is no council."""
     if not dossier.council_id:
         raise Http404
-    seat = svc.seat_of(request.user, dossier.council_id)
+    seat = sel.seat_of(request.user, dossier.council_id)
     officer = request.user.is_superuser or (
         request.user.role == Role.PROVINCE_OFFICER and in_scope(request.user, dossier)
     )
@@ -468,7 +470,7 @@ def scoring(request, pk: int):
                 messages.error(request, message)
         status = 400
         dossier = _dossier(request, pk)
-    q = svc.quorum(dossier) if dossier.council_id else None
+    q = sel.quorum(dossier) if dossier.council_id else None
     progress = []
     if names and q is not None:
         progress = [{"member": m, "submitted": m.pk in q.submitted_ids} for m in q.eligible]
@@ -480,7 +482,7 @@ def scoring(request, pk: int):
             ).select_related("user")
         )
     visible = list(
-        svc.visible_scores(request.user, dossier)
+        sel.visible_scores(request.user, dossier)
         .filter(submitted_at__isnull=False)
         .order_by("scoring_round", "member_id")
     )
@@ -500,7 +502,7 @@ def scoring(request, pk: int):
         "closed": closed,
         "rounds": sorted(rounds.items()),
         "own": [s for s in visible if seat is not None and s.member_id == seat.pk] if not closed else [],
-        "can_act": is_chair and dossier.status in svc.SCORING_STATES,
+        "can_act": is_chair and dossier.status in sel.SCORING_STATES,
         "send_back_form": send_back_form,
         "max_rounds": settings.OCOP_MAX_SCORING_ROUNDS,
     }
@@ -515,17 +517,17 @@ def scoring(request, pk: int):
 def discussion(request, pk: int):
     dossier = _dossier(request, pk)
     seat, _names = _scoring_access(request, dossier)
-    if seat is not None and dossier.closed_at is None and svc.is_conflicted(seat, dossier):
+    if seat is not None and dossier.closed_at is None and sel.is_conflicted(seat, dossier):
         raise PermissionDenied(
             _("You are recorded as linked to this producer: the discussion opens to you after the close.")
         )
-    latest = svc.discussion_round(dossier)
+    latest = sel.discussion_round(dossier)
     round_no = latest
     asked = request.GET.get("round", "")
     if latest and asked.isdigit() and 1 <= int(asked) <= latest:
         round_no = int(asked)  # an earlier round, never the one being scored
     names = dossier.closed_at is not None
-    rows = svc.discussion(dossier, round_no, names=names) if round_no else []
+    rows = sel.discussion(dossier, round_no, names=names) if round_no else []
     for row in rows:
         for column in row.columns:
             for item in column["evidence"]:

@@ -11,6 +11,7 @@ from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 from ocop.evaluation.models import Council, CouncilMember, DossierAttachment, MemberRole, MemberScore
+from ocop.evaluation.selectors import council as sel
 from ocop.evaluation.services import council as svc
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import council, document, dossier_at
@@ -442,7 +443,7 @@ def test_remove_member_with_a_draft_only_is_audited():
     event = audit.history(d.council).first()
     assert event.actor == off and event.changes["member"][1] is None
     assert str(m2.user) in event.changes["member"][0]
-    assert svc.quorum(fresh(d)).required == 2  # ceil(0.75 × 2)
+    assert sel.quorum(fresh(d)).required == 2  # ceil(0.75 × 2)
 
 
 def test_remove_conflict_makes_the_member_eligible_again_and_is_audited():
@@ -450,7 +451,7 @@ def test_remove_conflict_makes_the_member_eligible_again_and_is_audited():
     _chair, _m1, m2 = scoring_members(d)
     off = officer()
     svc.record_conflict(off, m2, [d.producer], "Cổ đông")
-    assert len(svc.quorum(fresh(d)).eligible) == 2
+    assert len(sel.quorum(fresh(d)).eligible) == 2
     with pytest.raises(PermissionDenied):
         svc.remove_conflict(officer("01"), m2, d.producer)
     other = dossier_at(S.CHECKED, round_=d.round)
@@ -462,7 +463,7 @@ def test_remove_conflict_makes_the_member_eligible_again_and_is_audited():
     svc.remove_conflict(off, m2, d.producer)
     m2 = fresh(m2)
     assert list(m2.conflicts.all()) == [] and m2.conflict_note == ""
-    assert len(svc.quorum(fresh(d)).eligible) == 3
+    assert len(sel.quorum(fresh(d)).eligible) == 3
     assert audit.history(d.council).first().changes == {f"conflicts of {m2.user}": [[str(d.producer)], []]}
 
 
@@ -552,4 +553,4 @@ def test_council_page_counts_only_the_sheets_the_quorum_counts(client_of):
     assert (row["submitted"], row["eligible"]) == (1, 3)
     svc.record_conflict(officer(), m1, [d.producer], "Cổ đông")
     row = client_of(officer()).get(url).context["progress"][0]
-    assert (row["submitted"], row["eligible"]) == (0, 2) == (svc.quorum(fresh(d)).submitted, 2)
+    assert (row["submitted"], row["eligible"]) == (0, 2) == (sel.quorum(fresh(d)).submitted, 2)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
 from ocop.evaluation.models import CouncilMember, Dossier, DossierAttachment, MemberScore
+from ocop.evaluation.selectors import council as sel
 from ocop.evaluation.services import council as svc
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import council, document, dossier_at
@@ -132,13 +133,13 @@ def test_a_member_sees_their_own_sheet(scene, client_of):
 def test_visible_scores(scene):
     d, a, b, c = scene["d"], scene["a"], scene["b"], scene["c"]
     sheet_a, sheet_c = scene["sheet_a"], scene["sheet_c"]
-    assert set(svc.visible_scores(a.user, d)) == {sheet_a}
-    assert set(svc.visible_scores(c.user, d)) == {sheet_c}
-    assert not svc.visible_scores(b.user, d).exists()
-    assert not svc.visible_scores(make_user(Role.PROVINCE_OFFICER), d).exists()
-    assert not svc.visible_scores(make_user(Role.PRODUCER, producer=d.producer), d).exists()
+    assert set(sel.visible_scores(a.user, d)) == {sheet_a}
+    assert set(sel.visible_scores(c.user, d)) == {sheet_c}
+    assert not sel.visible_scores(b.user, d).exists()
+    assert not sel.visible_scores(make_user(Role.PROVINCE_OFFICER), d).exists()
+    assert not sel.visible_scores(make_user(Role.PRODUCER, producer=d.producer), d).exists()
     outsider = CouncilMember.objects.filter(council=council(d.round)).first().user
-    assert not svc.visible_scores(outsider, d).exists()
+    assert not sel.visible_scores(outsider, d).exists()
     # After the close: every submitted sheet, to the council and the province; still not to others.
     svc.save_sheet(b.user, d, answers=answers_totalling(comp_of(d), 80), submit=True)
     svc.save_sheet(c.user, d, answers=answers_totalling(comp_of(d), 75), submit=True)
@@ -146,13 +147,13 @@ def test_visible_scores(scene):
     d = fresh(d)
     assert d.status == S.SCORED
     everyone = set(MemberScore.objects.filter(dossier=d))
-    assert set(svc.visible_scores(b.user, d)) == everyone
-    assert set(svc.visible_scores(c.user, d)) == everyone
-    assert set(svc.visible_scores(make_user(Role.PROVINCE_OFFICER), d)) == everyone
-    assert not svc.visible_scores(make_user(Role.PROVINCE_OFFICER, province_id="01"), d).exists()
-    assert not svc.visible_scores(make_user(Role.PRODUCER, producer=d.producer), d).exists()
-    assert not svc.visible_scores(outsider, d).exists()
-    assert not svc.visible_scores(make_user(Role.MINISTRY), d).exists()
+    assert set(sel.visible_scores(b.user, d)) == everyone
+    assert set(sel.visible_scores(c.user, d)) == everyone
+    assert set(sel.visible_scores(make_user(Role.PROVINCE_OFFICER), d)) == everyone
+    assert not sel.visible_scores(make_user(Role.PROVINCE_OFFICER, province_id="01"), d).exists()
+    assert not sel.visible_scores(make_user(Role.PRODUCER, producer=d.producer), d).exists()
+    assert not sel.visible_scores(outsider, d).exists()
+    assert not sel.visible_scores(make_user(Role.MINISTRY), d).exists()
 
 
 def test_after_close_the_council_sees_every_sheet(scene, client_of):

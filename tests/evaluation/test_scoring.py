@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ocop.criteria import engine
 from ocop.criteria.sheets import compiled_sheet
 from ocop.evaluation.models import CouncilMember, DossierAttachment, MemberRole, MemberScore
+from ocop.evaluation.selectors import council as sel
 from ocop.evaluation.services import council as svc
 from ocop.evaluation.workflow import DossierStatus as S
 from ocop.evaluation.workflow import IllegalTransition
@@ -94,7 +95,7 @@ def test_quorum_three_of_four_closes():
     chair, m1, m2, _m3 = scoring_members(d)
     for m, total in ((chair, 70), (m1, 72), (m2, 74)):
         submit(m, d, total)
-    q = svc.quorum(fresh(d))
+    q = sel.quorum(fresh(d))
     assert (q.required, q.submitted, q.met) == (3, 3, True)
     outcome = svc.close_scoring(chair.user, d)
     d = fresh(d)
@@ -130,7 +131,7 @@ def test_quorum_two_of_four_refused_and_nothing_changes():
     chair, m1, *_ = scoring_members(d)
     submit(chair, d, 70)
     submit(m1, d, 72)
-    q = svc.quorum(d)
+    q = sel.quorum(d)
     assert (q.required, q.submitted, q.met) == (3, 2, False)
     with pytest.raises(ValidationError, match="3") as exc:
         svc.close_scoring(chair.user, d)
@@ -145,7 +146,7 @@ def test_chair_not_submitted_refused():
     chair, m1, m2, m3 = scoring_members(d)
     for m in (m1, m2, m3):
         submit(m, d, 70)
-    q = svc.quorum(d)
+    q = sel.quorum(d)
     assert q.submitted == 3 and q.required == 3 and not q.chair_submitted and not q.met
     with pytest.raises(ValidationError) as exc:
         svc.close_scoring(chair.user, d)
@@ -164,7 +165,7 @@ def test_conflicted_member_excluded_from_quorum_and_refused():
     d = dossier_at(S.IN_COUNCIL)
     chair, m1, m2 = scoring_members(d)
     m2.conflicts.add(d.producer)
-    q = svc.quorum(d)
+    q = sel.quorum(d)
     assert [m.pk for m in q.eligible] == [chair.pk, m1.pk]
     assert q.required == 2  # ceil(0.75 × 2)
     with pytest.raises(PermissionDenied):
@@ -464,7 +465,7 @@ def test_close_points_are_the_mean_of_submitted_totals(totals):
 
 @given(quorum=st.decimals(min_value="0.01", max_value="1", places=2), eligible=st.integers(0, 30))
 def test_required_count_is_the_exact_ceiling(quorum, eligible):
-    required = svc.required_count(quorum, eligible)
+    required = sel.required_count(quorum, eligible)
     assert required >= quorum * eligible
     assert required - 1 < quorum * eligible or required == 0
 

@@ -45,6 +45,7 @@ from ocop.evaluation.models import (
     Round,
     RoundKind,
 )
+from ocop.evaluation.selectors import council as sel
 from ocop.evaluation.services import IllegalTransition, library
 from ocop.evaluation.services import council as council_svc
 from ocop.evaluation.services import decisions as decision_svc
@@ -492,7 +493,7 @@ def test_council_independence_through_pages_and_api(client_of):
     province = client_of(w.province_officer).get(f"/api/v1/dossiers/{d.pk}/result").json()
     assert province["member_scores"] == [] and province["points"] is None
     # Not through the service either.
-    assert not council_svc.visible_scores(member_b.user, d).exists()
+    assert not sel.visible_scores(member_b.user, d).exists()
     # B and the chair score; the chair closes; now every sheet is visible to the council.
     answers_b = answers_for(comp, 4, aim=80)
     council_svc.save_sheet(member_b.user, d, answers=answers_b, submit=True)

@@ -3,25 +3,24 @@ stage (dossiers, review, council, decisions). Each function checks who may do it
 transaction under a row lock, and writes an audit event; an illegal step raises `IllegalTransition`
 (state), `PermissionDenied` (who) or `ValidationError` (what) and changes nothing.
 
-This module holds what the stages share: who may act on a dossier (who may read one is
-`Dossier.objects.visible_to(user)`), the one `transition` that moves a dossier from one state to another.
+This module holds what the stages share: the one `transition` that moves a dossier from one state to
+another, and (from `ocop.evaluation.selectors`, where the reads live) who may read a dossier
+(`can_view`) or act on it (`in_scope`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from ocop.accounts.access import is_active_user
-from ocop.accounts.models import Role, User
+from ocop.accounts.models import User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
 from .. import notifications, tasks
-from ..models import CouncilMember, Dossier
+from ..models import Dossier
+from ..selectors import can_view, in_scope, require
 from ..workflow import IllegalTransition, Transition, check
 
 __all__ = [
@@ -31,39 +30,6 @@ __all__ = [
     "require",
     "transition",
 ]
-
-
-def require(allowed: bool, message: str | None = None) -> None:
-    if not allowed:
-        raise PermissionDenied(message or _("You are not allowed to do this."))
-
-
-def can_view(user: User, dossier: Dossier) -> bool:
-    return Dossier.objects.visible_to(user).filter(pk=dossier.pk).exists()
-
-
-def in_scope(user: User, dossier: Dossier) -> bool:
-    """May this user act on this dossier at all (its own producer, commune, province, council)?
-    Judged on the stored row, never on what a form put in memory."""
-    if not is_active_user(user):
-        return False
-    if user.is_superuser:
-        return True
-    role = user.role
-    if role == Role.PRODUCER:
-        return bool(user.producer_id) and dossier.producer_id == user.producer_id
-    if role == Role.COMMUNE_OFFICER:
-        return bool(user.commune_id) and dossier.commune_id == user.commune_id
-    if role == Role.PROVINCE_OFFICER:
-        return bool(user.province_id) and dossier.round.province_id == user.province_id
-    if role == Role.COUNCIL_MEMBER:
-        return (
-            dossier.council_id is not None
-            and CouncilMember.objects.filter(council_id=dossier.council_id, user=user).exists()
-        )
-    if role == Role.MINISTRY:
-        return dossier.forwarded_at is not None
-    return False
 
 
 def _role(user: User) -> str:

@@ -11,11 +11,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ocop.accounts.models import Role, User
+from ocop.accounts.models import User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
 from ..models import Dossier, Round, RoundKind, RoundStatus
+from ..selectors import may_manage
 from ..workflow import DossierStatus, IllegalTransition
 from . import require
 
@@ -42,13 +43,6 @@ def default_dates(year: int, kind: str) -> tuple[dt.date, dt.date] | None:
 
 def default_name(year: int, kind: str) -> str:
     return f"{RoundKind(kind).label} {year}"
-
-
-def may_manage(user: User, province_id: str | None) -> bool:
-    """A provincial officer of that province (or a superuser)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or (user.role == Role.PROVINCE_OFFICER and user.province_id == province_id)
 
 
 def regular_rounds_missing(province_id: str, year: int) -> int:
