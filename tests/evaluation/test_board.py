@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from ocop.accounts.models import Role
 from ocop.core.calendar import default_calendar
-from ocop.evaluation import views_review
+from ocop.evaluation.views import rounds as round_views
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import RoundFactory, council, dossier_at
 from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
@@ -23,7 +23,7 @@ TODAY = dt.date(2026, 11, 2)  # a Monday after the round's cut-off (30/10/2026),
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
-    monkeypatch.setattr(views_review, "local_today", lambda: TODAY)
+    monkeypatch.setattr(round_views, "local_today", lambda: TODAY)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ocop.accounts.models import Role
 from ocop.core.calendar import default_calendar
 from ocop.evaluation.models import DocumentKind, Dossier, DossierAttachment, EvidenceDocument
 from ocop.evaluation.services import dossiers as ds
-from ocop.evaluation.views_producer import action_url
+from ocop.evaluation.views.dossiers import action_url
 from ocop.evaluation.workflow import DossierStatus as S
 from tests.evaluation.factories import MINIMAL_PDF, RoundFactory, council, document, dossier_at
 from tests.evaluation.test_dossiers import ready_dossier, self_assess
@@ -133,7 +133,7 @@ def test_detail_anonymous_redirected(client):
 def test_hub_shows_numbers_deadline_days_left_checklist_and_timeline(client_of, monkeypatch):
     user, dossier = ready_dossier()
     dossier = ds.submit(user, dossier)
-    import ocop.evaluation.views_producer as views
+    import ocop.evaluation.views.dossiers as views
 
     today = dossier.received_on
     monkeypatch.setattr(views, "local_today", lambda: today)

@@ -218,9 +218,9 @@ def test_regular_rounds_missing(db):
 
 
 def test_round_list_warns_below_two_regular_rounds(officer, client_of, monkeypatch):
-    from ocop.evaluation import views_review
+    from ocop.evaluation.views import rounds as round_views
 
-    monkeypatch.setattr(views_review, "local_today", lambda: dt.date(2027, 3, 1))
+    monkeypatch.setattr(round_views, "local_today", lambda: dt.date(2027, 3, 1))
     RoundFactory(year=2027, kind=RoundKind.FIRST_HALF, name="Đợt 1 năm 2027")
     RoundFactory(year=2027, kind=RoundKind.FIRST_HALF, name="Đợt Hà Nội", province_id="01")
     c = client_of(officer)

@@ -1,4 +1,4 @@
-"""Forms of the commune's review, the province's check and the rounds."""
+"""Forms of the commune's review (Form 03, a return) and the province's check (advisory records)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ocop.core.forms import DateInput
 
-from .models import AdvisoryRecord, EvidenceDocument, RoundKind
-from .workflow import DossierStatus
+from ..models import AdvisoryRecord, EvidenceDocument
 
 
 class ReturnForm(forms.Form):
@@ -64,35 +63,3 @@ class AdvisoryRecordForm(forms.Form):
 
 class CheckForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
-
-
-class RoundForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2020, max_value=2100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=RoundKind.choices)
-    name = forms.CharField(
-        label=_("Name"), required=False, max_length=200, help_text=_("Leave empty for the usual name.")
-    )
-    commune_cutoff = forms.DateField(
-        label=_("Communes send dossiers by"),
-        required=False,
-        widget=DateInput(),
-        help_text=_("Regular rounds: 30/04 and 30/10 unless you choose another date."),
-    )
-    decision_due = forms.DateField(
-        label=_("Decision due by"),
-        required=False,
-        widget=DateInput(),
-        help_text=_("Regular rounds: 30/06 and 30/12 unless you choose another date."),
-    )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class BoardFilter(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All"))] + list(DossierStatus.choices)
-    )
-    commune = forms.ChoiceField(label=_("Commune"), required=False, choices=[("", _("All"))])
-
-    def __init__(self, *args, communes=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["commune"].choices = [("", _("All")), *communes]

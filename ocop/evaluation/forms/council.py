@@ -15,8 +15,8 @@ from ocop.accounts.models import Role, User
 from ocop.criteria import engine
 from ocop.registry.models import Producer
 
-from .models import Council, CouncilMember, Dossier, MemberRole
-from .workflow import DossierStatus
+from ..models import Council, CouncilMember, Dossier, MemberRole
+from ..workflow import DossierStatus
 
 EVIDENCE_PREFIX = "ev-"
 COMMENT_PREFIX = "cm-"

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ocop.core.forms import DateInput
 
-from .models import Dossier
-from .services.decisions import effective_result
+from ..models import Dossier
+from ..services.decisions import effective_result
 
 
 class DossierChoice(forms.ModelMultipleChoiceField):

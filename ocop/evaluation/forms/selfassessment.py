@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ocop.criteria import engine
 
-from .services.selfassessment import NOT_APPLICABLE
+from ..services.selfassessment import NOT_APPLICABLE
 
 PREFIX = "c-"
 

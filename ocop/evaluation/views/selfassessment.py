@@ -23,9 +23,9 @@ from ocop.criteria import engine
 from ocop.criteria.views import sheet_layout
 from ocop.registry.models import Product
 
-from .forms_self import EvidenceForm, SelfAssessmentForm, field_name
-from .models import SelfAssessmentEvidence
-from .services import selfassessment as sa
+from ..forms.selfassessment import EvidenceForm, SelfAssessmentForm, field_name
+from ..models import SelfAssessmentEvidence
+from ..services import selfassessment as sa
 
 
 def _product(request, product_id: int) -> Product:

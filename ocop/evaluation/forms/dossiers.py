@@ -1,78 +1,12 @@
-"""Forms of the producer's side: ideas, library documents, the dossier's forms and attachments."""
+"""Forms of the dossiers: opening one, Forms 01 and 02, attaching a library document or a new upload."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ocop.core.forms import DateInput
-from ocop.registry.models import product_set_choices
-
-from .models import DocumentKind, EvidenceDocument, IdeaStatus, RequestType, Round, RoundStatus
-
-
-class IdeaForm(forms.Form):
-    producer = forms.ModelChoiceField(label=_("Producer"), queryset=None)
-    title = forms.CharField(label=_("Product idea"), max_length=255)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
-    product_set = forms.ChoiceField(label=_("Product group"), required=False)
-    raw_materials = forms.CharField(label=_("Local raw materials"), widget=forms.Textarea, required=False)
-
-    def __init__(self, *args, producers, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["producer"].queryset = producers
-        self.fields["product_set"].choices = [("", "—"), *product_set_choices()]
-        first_two = list(producers[:2])
-        if len(first_two) == 1:
-            self.fields["producer"].initial = first_two[0].pk
-            self.fields["producer"].widget = forms.HiddenInput()
-
-
-class IdeaCommentForm(forms.Form):
-    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-
-
-class IdeaStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=IdeaStatus.choices)
-
-
-class DocumentForm(forms.Form):
-    """The details of a library document (dates, issuer …) without the file."""
-
-    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
-    title = forms.CharField(label=_("Title"), max_length=255)
-    issuer = forms.CharField(label=_("Issued by"), max_length=255, required=False)
-    reference = forms.CharField(label=_("Number"), max_length=100, required=False)
-    issued_on = forms.DateField(label=_("Issue date"), required=False, widget=DateInput())
-    expires_on = forms.DateField(label=_("Expiry date"), required=False, widget=DateInput())
-    product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)
-
-    def __init__(self, *args, products, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products
-        self.fields["product"].help_text = EvidenceDocument._meta.get_field("product").help_text
-
-    def details(self) -> dict:
-        """The document's details as the library services take them (every field but the file)."""
-        return {name: self.cleaned_data[name] for name in DocumentForm.base_fields}
-
-    def clean(self):
-        data = super().clean()
-        issued, expires = data.get("issued_on"), data.get("expires_on")
-        if issued and expires and expires < issued:
-            self.add_error("expires_on", _("The expiry date is before the issue date."))
-        return data
-
-
-class UploadForm(DocumentForm):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("PDF, JPEG, PNG or WebP."),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp"}),
-    )
-    title = forms.CharField(label=_("Title"), max_length=255, required=False)
-
-    field_order = ["file", "kind", "title", "issuer", "reference", "issued_on", "expires_on", "product"]
+from ..models import DocumentKind, RequestType, Round, RoundStatus
+from .library import UploadForm
 
 
 class OpenDossierForm(forms.Form):

@@ -1,5 +1,5 @@
-"""The producer's side of the evaluation: ideas, the evidence library, and dossiers (list, opening,
-forms, attachments, submission) with the dossier page every role sees.
+"""The dossiers: the list, opening one, its forms and attachments, submission and withdrawal, and
+the dossier page every role sees.
 
 Thin by design: objects are found through the user's scope (outside it → 404), the role is checked by
 `role_required` (a role that never may → 403), and every change is a service call; a refused change
@@ -7,45 +7,28 @@ shows its message and writes nothing."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from ocop.accounts.access import REGISTRY_READERS, role_required
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.calendar import days_left, local_today
 from ocop.places.models import Commune
-from ocop.registry.models import Producer, Product
+from ocop.registry.models import Product
 
-from . import checklist
-from .forms_producer import (
-    AttachForm,
-    DocumentForm,
-    Form01,
-    Form02,
-    IdeaCommentForm,
-    IdeaForm,
-    IdeaStatusForm,
-    OpenDossierForm,
-    UploadAttachForm,
-    UploadForm,
-)
-from .models import AdvisoryRecord, DocumentKind, Dossier, DossierAttachment, EvidenceDocument, Idea, Round
-from .services import IllegalTransition, in_scope, library
-from .services import dossiers as ds
-from .services import ideas as idea_services
-from .workflow import DossierStatus, available
-
-GET_POST = require_http_methods(["GET", "POST"])
-IDEA_ROLES = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
-FILERS = (Role.PRODUCER, Role.COMMUNE_OFFICER)
+from .. import checklist
+from ..forms.dossiers import AttachForm, Form01, Form02, OpenDossierForm, UploadAttachForm
+from ..models import AdvisoryRecord, DocumentKind, Dossier, DossierAttachment, EvidenceDocument, Round
+from ..services import IllegalTransition, in_scope, library
+from ..services import dossiers as ds
+from ..workflow import DossierStatus, available
+from ._shared import FILERS, GET_POST, _errors, _id, _page, _refused
 
 # Dossier action → the page (another stage's URL name) that carries it out.
 ACTION_URLS = {
@@ -77,29 +60,6 @@ def action_url(name: str, pk: int) -> str | None:
     return None
 
 
-def _id(raw) -> int:
-    """An object id from a query string or a form: anything but a number is "not found" (404)."""
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
-def _errors(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return [str(m) for m in exc.messages]
-    return [str(exc) or _("You are not allowed to do this.")]
-
-
-def _refused(request, exc: Exception) -> None:
-    for text in _errors(exc):
-        messages.error(request, text)
-
-
-def _page(request, queryset):
-    return Paginator(queryset, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
-
-
 def _timeline(obj) -> list[dict]:
     rows = []
     for event in audit.history(obj)[:200]:
@@ -113,234 +73,6 @@ def _timeline(obj) -> list[dict]:
         ]
         rows.append({"event": event, "changes": changes})
     return rows
-
-
-# ------------------------------------------------------------------------------------------ ideas
-
-
-def _idea(request, pk: int):
-    return get_object_or_404(Idea.objects.visible_to(request.user).select_related("producer__commune"), pk=pk)
-
-
-@role_required(*IDEA_ROLES)
-def idea_list(request):
-    ideas = (
-        Idea.objects.visible_to(request.user)
-        .select_related("producer__commune")
-        .order_by("-created_at", "-id")
-    )
-    status = request.GET.get("status")
-    if status:
-        ideas = ideas.filter(status=status)
-    can_create = library.manageable_producers(request.user).exists()
-    return render(
-        request,
-        "evaluation/idea_list.html",
-        {"page_obj": _page(request, ideas), "can_create": can_create, "status": status},
-    )
-
-
-@role_required(*FILERS)
-@GET_POST
-def idea_create(request):
-    producers = library.manageable_producers(request.user).order_by("name")
-    if not producers.exists():
-        raise PermissionDenied
-    form = IdeaForm(request.POST or None, producers=producers)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            idea = idea_services.register(
-                request.user,
-                data["producer"],
-                title=data["title"],
-                description=data["description"],
-                product_set=data["product_set"] or "",
-                raw_materials=data["raw_materials"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            for text in _errors(exc):
-                form.add_error(None, text)
-        else:
-            messages.success(request, _("The idea was registered."))
-            return redirect("evaluation:idea_detail", idea.pk)
-    return render(request, "evaluation/idea_form.html", {"form": form})
-
-
-@role_required(*IDEA_ROLES)
-@GET_POST
-def idea_detail(request, pk: int):
-    idea = _idea(request, pk)
-    can_guide = idea_services.can_guide(request.user, idea)
-    can_comment = idea_services.can_comment(request.user, idea)
-    comment_form = IdeaCommentForm()
-    status_form = IdeaStatusForm(initial={"status": idea.status})
-    if request.method == "POST":
-        op = request.POST.get("op")
-        if op == "status":
-            if not can_guide:
-                raise PermissionDenied
-            status_form = IdeaStatusForm(request.POST)
-            if status_form.is_valid():
-                try:
-                    idea_services.set_status(request.user, idea, status_form.cleaned_data["status"])
-                except (ValidationError, PermissionDenied) as exc:
-                    _refused(request, exc)
-                else:
-                    messages.success(request, _("The status was saved."))
-                    return redirect("evaluation:idea_detail", idea.pk)
-        elif op == "comment":
-            if not can_comment:
-                raise PermissionDenied
-            comment_form = IdeaCommentForm(request.POST)
-            if comment_form.is_valid():
-                try:
-                    idea_services.comment(request.user, idea, comment_form.cleaned_data["text"])
-                except (ValidationError, PermissionDenied) as exc:
-                    _refused(request, exc)
-                else:
-                    messages.success(request, _("The comment was added."))
-                    return redirect("evaluation:idea_detail", idea.pk)
-        else:
-            messages.error(request, _("Unknown action."))
-    return render(
-        request,
-        "evaluation/idea_detail.html",
-        {
-            "idea": idea,
-            "comments": idea.comments.select_related("author"),
-            "can_guide": can_guide,
-            "can_comment": can_comment,
-            "comment_form": comment_form,
-            "status_form": status_form,
-        },
-    )
-
-
-# ------------------------------------------------------------------------------------------ library
-
-
-def _library_producer(request) -> Producer:
-    """The producer whose library is shown: the producer's own; an officer names it with ?producer=."""
-    user = request.user
-    if user.role == Role.PRODUCER and not user.is_superuser:
-        if not user.producer_id:
-            raise PermissionDenied
-        return get_object_or_404(Producer.objects.select_related("commune"), pk=user.producer_id)
-    pk = _id(request.GET.get("producer") or request.POST.get("producer"))
-    return get_object_or_404(library.manageable_producers(user).select_related("commune"), pk=pk)
-
-
-def _document(request, pk: int) -> EvidenceDocument:
-    doc = get_object_or_404(EvidenceDocument.objects.select_related("producer__commune", "product"), pk=pk)
-    if not library.can_manage(request.user, doc.producer):
-        raise Http404
-    return doc
-
-
-@role_required(*FILERS)
-def library_list(request):
-    user = request.user
-    if user.role != Role.PRODUCER and not request.GET.get("producer"):
-        producers = library.manageable_producers(user).order_by("name")
-        return render(request, "evaluation/library_producers.html", {"page_obj": _page(request, producers)})
-    producer = _library_producer(request)
-    docs = library.with_decision_due(
-        EvidenceDocument.objects.filter(producer=producer).select_related("product")
-    )
-    show_archived = request.GET.get("archived") == "1"
-    if not show_archived:
-        docs = docs.filter(archived=False)
-    docs = list(docs.order_by("kind", "-issued_on", "-id"))
-    today = local_today()
-    for doc in docs:
-        doc.flag = library.expiry_flag(doc.expires_on, doc.decision_due, today)
-    return render(
-        request,
-        "evaluation/library_list.html",
-        {
-            "producer": producer,
-            "documents": docs,
-            "show_archived": show_archived,
-            "flagged": sum(1 for d in docs if d.flag),
-            "officer": user.role != Role.PRODUCER,
-        },
-    )
-
-
-@role_required(*FILERS)
-@GET_POST
-def library_upload(request):
-    producer = _library_producer(request)
-    replaces = None
-    if request.GET.get("replaces"):
-        replaces = get_object_or_404(
-            EvidenceDocument.objects.filter(producer=producer, archived=False),
-            pk=_id(request.GET["replaces"]),
-        )
-    initial = {}
-    if replaces is not None:
-        initial = {f: getattr(replaces, f) for f in ("kind", "title", "issuer", "product_id")}
-        initial["product"] = initial.pop("product_id")
-    form = UploadForm(
-        request.POST or None, request.FILES or None, products=producer.products.all(), initial=initial
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            doc = library.upload(request.user, producer, data["file"], replaces=replaces, **form.details())
-        except (ValidationError, PermissionDenied) as exc:
-            for text in _errors(exc):
-                form.add_error("file" if isinstance(exc, ValidationError) else None, text)
-        else:
-            messages.success(request, _("The document was added to the library."))
-            return redirect("evaluation:library_document", doc.pk)
-    return render(
-        request, "evaluation/library_upload.html", {"form": form, "producer": producer, "replaces": replaces}
-    )
-
-
-@role_required(*FILERS)
-@GET_POST
-def library_document(request, pk: int):
-    doc = _document(request, pk)
-    editable = not doc.archived and not library.filed(doc)
-    initial = {f: getattr(doc, f) for f in library.EDITABLE_FIELDS}
-    form = DocumentForm(request.POST or None, products=doc.producer.products.all(), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            library.update(request.user, doc, **form.details())
-        except (ValidationError, PermissionDenied) as exc:
-            for text in _errors(exc):
-                form.add_error(None, text)
-        else:
-            messages.success(request, _("The document was saved."))
-            return redirect("evaluation:library_document", doc.pk)
-    due = library.with_decision_due(EvidenceDocument.objects.filter(pk=doc.pk)).values_list(
-        "decision_due", flat=True
-    )
-    flag = library.expiry_flag(doc.expires_on, due[0] if due else None)
-    linked = DossierAttachment.objects.filter(document=doc).select_related(
-        "dossier__product", "dossier__round"
-    )
-    return render(
-        request,
-        "evaluation/library_document.html",
-        {"doc": doc, "form": form, "editable": editable, "flag": flag, "linked": linked},
-    )
-
-
-@role_required(*REGISTRY_READERS)
-def library_download(request, pk: int):
-    doc = get_object_or_404(EvidenceDocument, pk=pk)
-    if not library.can_download(request.user, doc):
-        raise Http404
-    response = FileResponse(
-        doc.file.open("rb"), content_type=doc.content_type, as_attachment=True, filename=doc.original_name
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # ------------------------------------------------------------------------------------------ dossiers

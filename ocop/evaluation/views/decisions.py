@@ -24,11 +24,11 @@ from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate
 from ocop.core.forms import apply_errors
 
-from .forms_decisions import CentralImportForm, CentralResultForm, DecisionForm, NoteForm
-from .models import Decision, Dossier, Round
-from .services import decisions as svc
-from .workflow import DossierStatus as S
-from .workflow import IllegalTransition
+from ..forms.decisions import CentralImportForm, CentralResultForm, DecisionForm, NoteForm
+from ..models import Decision, Dossier, Round
+from ..services import decisions as svc
+from ..workflow import DossierStatus as S
+from ..workflow import IllegalTransition
 
 GET_POST = require_http_methods(["GET", "POST"])
 RESULT_STATES = (S.SCORED, S.AT_MINISTRY, S.CENTRAL_SCORED, S.RECOGNISED, S.NOT_RECOGNISED)

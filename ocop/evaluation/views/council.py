@@ -28,10 +28,8 @@ from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
 from ocop.criteria import engine
 from ocop.criteria.sheets import compiled_sheet
-from ocop.evaluation.forms_self import SelfAssessmentForm
-from ocop.evaluation.views_self import answered_layout
 
-from .forms_council import (
+from ..forms.council import (
     AssignForm,
     ConflictForm,
     CouncilForm,
@@ -42,12 +40,14 @@ from .forms_council import (
     comment_field,
     evidence_field,
 )
-from .models import Council, CouncilMember, Dossier, DossierAttachment, MemberRole, Round, RoundStatus
-from .scoring import required_count
-from .selectors import council as sel
-from .selectors import in_scope
-from .services import council as svc
-from .workflow import DossierStatus, IllegalTransition
+from ..forms.selfassessment import SelfAssessmentForm
+from ..models import Council, CouncilMember, Dossier, DossierAttachment, MemberRole, Round, RoundStatus
+from ..scoring import required_count
+from ..selectors import council as sel
+from ..selectors import in_scope
+from ..services import council as svc
+from ..workflow import DossierStatus, IllegalTransition
+from .selfassessment import answered_layout
 
 COUNCIL_ROLES = (Role.PROVINCE_OFFICER, Role.COUNCIL_MEMBER)
 GET_POST = require_http_methods(["GET", "POST"])
