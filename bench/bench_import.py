@@ -1,5 +1,5 @@
 """Benchmark of the products import: a 20,000-row file checked (dry run) and written, through the same
-service functions the pages and the background tasks use (ocop.registry.importer).
+service functions the pages and the background tasks use (ocop.registry.imports.jobs).
 
 Run against a database with national-scale data (`manage.py ocop_demo --scale national`):
 
@@ -173,18 +173,19 @@ def build_file(fmt: str, records: list[dict]) -> bytes:
 def run_import(user, fmt: str, data: bytes) -> tuple:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ocop.registry import importer, services
+    from ocop.registry import services
+    from ocop.registry.imports import jobs
 
     name = f"bench.{fmt.split('-')[0]}"
     job = services.start_import(user, "products", SimpleUploadedFile(name, data), enqueue=False)
     started = time.perf_counter()
-    job = importer.run_check(job.pk)
+    job = jobs.run_check(job.pk)
     checked = time.perf_counter()
     if job.status != "checked":
         raise SystemExit(f"the check failed: {job.status} {job.message} {job.errors[:5]}")
     services.confirm_import(user, job, enqueue=False)
     write_start = time.perf_counter()
-    job = importer.run_write(job.pk)
+    job = jobs.run_write(job.pk)
     written = time.perf_counter()
     if job.status != "done":
         raise SystemExit(f"the write failed: {job.status} {job.message} {job.errors[:5]}")
@@ -194,12 +195,13 @@ def run_import(user, fmt: str, data: bytes) -> tuple:
 def recheck(user, fmt: str, data: bytes) -> tuple:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ocop.registry import importer, services
+    from ocop.registry import services
+    from ocop.registry.imports import jobs
 
     name = f"again.{fmt.split('-')[0]}"
     job = services.start_import(user, "products", SimpleUploadedFile(name, data), enqueue=False)
     started = time.perf_counter()
-    job = importer.run_check(job.pk)
+    job = jobs.run_check(job.pk)
     return job, time.perf_counter() - started
 
 

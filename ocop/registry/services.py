@@ -23,8 +23,9 @@ from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
-from . import importer, tasks
+from . import tasks
 from .images import ProcessedImage, process_photo
+from .imports.upload import KINDS, can_import, check_upload, storage_name
 from .models import ImportJob, Producer, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
 from .rules import certificate_expiry
 
@@ -328,18 +329,18 @@ def delete_photo(user: User, photo: ProductPhoto) -> None:
     photo.delete()
 
 
-# --- Spreadsheet imports: the job's life (the work itself is in importer.py, run by tasks.py) ------
+# --- Spreadsheet imports: the job's life (the work itself is in imports/, run by tasks.py) -------
 
 
 def start_import(user: User, kind: str, upload: File, enqueue: bool = True) -> ImportJob:
     """Store the uploaded file in a new job and queue its check (the dry run)."""
-    if not importer.can_import(user):
+    if not can_import(user):
         raise PermissionDenied(_("You are not allowed to do this."))
-    if kind not in importer.KINDS:
+    if kind not in KINDS:
         raise ValidationError(_("Unknown kind of import."))
-    importer.check_upload(upload)
+    check_upload(upload)
     job = ImportJob(kind=kind, created_by=user, original_name=(upload.name or "")[:255])
-    job.file.save(importer.storage_name(upload.name), upload, save=False)
+    job.file.save(storage_name(upload.name), upload, save=False)
     job.save()
     if enqueue:
         tasks.check_import.enqueue(job.pk)
@@ -348,7 +349,7 @@ def start_import(user: User, kind: str, upload: File, enqueue: bool = True) -> I
 
 def confirm_import(user: User, job: ImportJob, enqueue: bool = True) -> bool:
     """Queue the write of a checked job; False when the job is not (or no longer) waiting for it."""
-    if not importer.can_import(user) or (job.created_by_id != user.pk and not user.is_superuser):
+    if not can_import(user) or (job.created_by_id != user.pk and not user.is_superuser):
         raise PermissionDenied(_("You are not allowed to do this."))
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
         status=ImportJob.Status.IMPORTING, processed_rows=0, heartbeat_at=timezone.now()

@@ -1,5 +1,6 @@
-"""Import and export pages of the registry. Thin: the work is in ocop.registry.importer (service),
-ocop.registry.spreadsheets (file layout) and ocop.registry.tasks (background jobs)."""
+"""Import and export pages of the registry. Thin: the work is in ocop.registry.imports (upload checks,
+plan, write, job bodies), ocop.registry.exports, ocop.registry.spreadsheets (file layout) and
+ocop.registry.tasks (background jobs)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ocop.accounts.access import role_required
 
-from . import importer, services
+from . import services
+from .exports import EXPORTERS, export_records, template_example
+from .imports.jobs import give_up_if_stalled, waiting_too_long
+from .imports.messages import describe
+from .imports.upload import FORMATS, IMPORTERS, KINDS, check_upload
 from .models import ImportJob
 from .spreadsheets.columns import LAYOUTS, Layout
 from .spreadsheets.writing import csv_lines, write_xlsx
@@ -46,14 +51,14 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        importer.check_upload(upload)  # size, emptiness, and the type judged by the content
+        check_upload(upload)  # size, emptiness, and the type judged by the content
         return upload
 
 
-@role_required(*importer.IMPORTERS)
+@role_required(*IMPORTERS)
 @require_http_methods(["GET", "POST"])
 def import_start(request):
-    initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in importer.KINDS else {}
+    initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in KINDS else {}
     form = ImportForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,41 +70,41 @@ def import_start(request):
     jobs = ImportJob.objects.visible_to(request.user).only(
         "pk", "kind", "status", "original_name", "created_at", "total_rows", "created_by_id"
     )[:10]
-    context = {"form": form, "jobs": jobs, "kinds": importer.KINDS}
+    context = {"form": form, "jobs": jobs, "kinds": KINDS}
     return render(request, "registry/import_start.html", context)
 
 
 def _job(request, pk: int) -> ImportJob:
-    return importer.give_up_if_stalled(get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk))
+    return give_up_if_stalled(get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk))
 
 
-@role_required(*importer.IMPORTERS)
+@role_required(*IMPORTERS)
 @require_GET
 def import_detail(request, pk: int):
     job = _job(request, pk)
-    context = {"job": job, "running": job.status in RUNNING, "waiting": importer.waiting_too_long(job)}
+    context = {"job": job, "running": job.status in RUNNING, "waiting": waiting_too_long(job)}
     if job.errors:
         page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-        page.object_list = [{**e, "message": importer.describe(e)} for e in page.object_list]
+        page.object_list = [{**e, "message": describe(e)} for e in page.object_list]
         context.update(error_page=page, more_errors=job.error_count - len(job.errors))
     return render(request, "registry/import_detail.html", context)
 
 
-@role_required(*importer.IMPORTERS)
+@role_required(*IMPORTERS)
 @require_GET
 def import_status(request, pk: int):
     """The progress block, polled by htmx every second while the job runs; once it has finished, htmx
     is told to reload the page, which then shows the errors or the summary."""
     job = _job(request, pk)
     running = job.status in RUNNING
-    context = {"job": job, "running": running, "waiting": importer.waiting_too_long(job)}
+    context = {"job": job, "running": running, "waiting": waiting_too_long(job)}
     response = render(request, "registry/import_progress.html", context)
     if not running and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
 
 
-@role_required(*importer.IMPORTERS)
+@role_required(*IMPORTERS)
 @require_POST
 def import_confirm(request, pk: int):
     job = _job(request, pk)
@@ -109,18 +114,18 @@ def import_confirm(request, pk: int):
 
 
 def _kind_and_format(kind: str, fmt: str) -> Layout:
-    if kind not in importer.KINDS or fmt not in importer.FORMATS:
+    if kind not in KINDS or fmt not in FORMATS:
         raise Http404
     return LAYOUTS[kind]
 
 
-@role_required(*importer.IMPORTERS)
+@role_required(*IMPORTERS)
 @require_GET
 def import_template(request, kind: str, fmt: str):
     """An empty file in the import layout: the header row and one example row (and, in XLSX, a second
     sheet that explains each column and its allowed values)."""
     layout = _kind_and_format(kind, fmt)
-    example = [importer.template_example(kind, request.user)]
+    example = [template_example(kind, request.user)]
     filename = f"mau-{FILE_STEMS[kind]}.{fmt}"
     if fmt == "csv":
         body = "".join(csv_lines(layout, example)).encode("utf-8")
@@ -144,14 +149,14 @@ def _batched(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
         yield "".join(buffer).encode("utf-8")
 
 
-@role_required(*importer.EXPORTERS)
+@role_required(*EXPORTERS)
 @require_GET
 def export(request, kind: str, fmt: str):
     """The rows the user may see, narrowed by the list page's filters (same query string), in the
     import layout: CSV streamed (UTF-8 with BOM), XLSX written in openpyxl's write-only mode."""
     layout = _kind_and_format(kind, fmt)
     try:
-        records = importer.export_records(kind, request.user, request.GET, request)
+        records = export_records(kind, request.user, request.GET, request)
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages))
     filename = f"{FILE_STEMS[kind]}-{datetime.date.today():%Y%m%d}.{fmt}"

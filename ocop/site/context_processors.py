@@ -1,6 +1,7 @@
 from django.conf import settings
 
-from ocop.registry.importer import can_export, can_import
+from ocop.registry.exports import can_export
+from ocop.registry.imports.upload import can_import
 
 
 def site(request):

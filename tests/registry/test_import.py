@@ -21,7 +21,8 @@ from ocop.accounts.models import Role
 from ocop.core.models import AuditEvent
 from ocop.core.text import fold
 from ocop.places.models import Commune
-from ocop.registry import importer
+from ocop.registry.imports import jobs, plan, write
+from ocop.registry.imports.messages import describe
 from ocop.registry.models import ImportJob, Producer, Product, ProductStatus, StarRating
 from ocop.registry.rules import certificate_expiry
 from tests.factories import ProducerFactory, ProductFactory, commune, make_user, other_commune
@@ -218,7 +219,7 @@ def assert_refused(job, expected, state):
     assert job.status == ImportJob.Status.INVALID
     assert set(expected) <= set(errors_of(job)), errors_of(job)
     for error in job.errors:
-        assert importer.describe(error)  # a sentence for each
+        assert describe(error)  # a sentence for each
     assert registry_state() == state
     assert job.error_count == len(job.errors)
 
@@ -230,8 +231,8 @@ def test_wrong_columns_are_named(client):
     assert job.status == ImportJob.Status.INVALID
     codes = {e["code"]: e for e in job.errors}
     assert set(codes) == {"missing_columns", "unknown_columns"}
-    missing = importer.describe(codes["missing_columns"])
-    unknown = importer.describe(codes["unknown_columns"])
+    missing = describe(codes["missing_columns"])
+    unknown = describe(codes["unknown_columns"])
     assert "Loại hình" in missing and "Màu sắc" in unknown and "Mã số thuế" in unknown  # the expected list
     assert registry_state() == state
     page = client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
@@ -247,7 +248,7 @@ def test_bad_tax_code(client):
     )
     assert_refused(job, [(3, "Mã số thuế", "0100109107", "tax_code")], state)
     page = client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
-    assert "0100109107" in page and importer.describe(job.errors[0]) in page
+    assert "0100109107" in page and describe(job.errors[0]) in page
 
 
 def test_unknown_commune_and_name_mismatch_and_other_province(client):
@@ -274,7 +275,7 @@ def test_unknown_commune_and_name_mismatch_and_other_province(client):
     )
     assert len(job.errors) == 3
     mismatch = next(e for e in job.errors if e["code"] == "commune_name_mismatch")
-    assert commune().name in importer.describe(mismatch)
+    assert commune().name in describe(mismatch)
 
 
 def test_duplicates_within_the_file_and_against_the_database(client):
@@ -298,7 +299,7 @@ def test_duplicates_within_the_file_and_against_the_database(client):
         state,
     )
     duplicate = next(e for e in job.errors if e["code"] == "duplicate_in_file")
-    assert duplicate["params"] == {"first_row": 2} and "2" in importer.describe(duplicate)
+    assert duplicate["params"] == {"first_row": 2} and "2" in describe(duplicate)
 
 
 @pytest.mark.parametrize(
@@ -375,7 +376,7 @@ def test_a_failure_during_the_write_rolls_everything_back(client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer.audit, "record_many", broken)  # after the bulk inserts
+    monkeypatch.setattr(write.audit, "record_many", broken)  # after the bulk inserts
     job = confirm(client, job)
     assert job.status == ImportJob.Status.FAILED and "disk full" in job.message
     assert registry_state() == state
@@ -549,7 +550,7 @@ def test_status_polls_while_running_and_refreshes_the_page_when_done(client, off
 
 def test_progress_is_saved_as_the_check_goes(client, officer, monkeypatch):
     seen = []
-    original = importer._job_progress
+    original = jobs._job_progress
 
     def spy(job_id):
         save = original(job_id)
@@ -560,8 +561,8 @@ def test_progress_is_saved_as_the_check_goes(client, officer, monkeypatch):
 
         return record
 
-    monkeypatch.setattr(importer, "PROGRESS_EVERY", 10)
-    monkeypatch.setattr(importer, "_job_progress", spy)
+    monkeypatch.setattr(plan, "PROGRESS_EVERY", 10)
+    monkeypatch.setattr(jobs, "_job_progress", spy)
     job = upload(client, "producers", csv_file([PRODUCER_HEAD] + [producer_line(n) for n in range(40)]))
     assert job.status == ImportJob.Status.CHECKED
     assert seen == sorted(seen) and seen[0] < 40 and seen[-1] == 40 == job.processed_rows == job.total_rows
@@ -634,7 +635,7 @@ def test_the_write_reads_the_file_again_when_the_checked_rows_are_gone(client):
     from django.core.files.storage import default_storage
 
     job = upload(client, "producers", csv_file([PRODUCER_HEAD, producer_line(0), producer_line(1)]))
-    kept = importer._cache_name(job)
+    kept = jobs._cache_name(job)
     assert default_storage.exists(kept)
     default_storage.delete(kept)
     job = confirm(client, job)
@@ -648,10 +649,10 @@ def test_snapshots_match_the_audit_module(maker):
     product = ProductFactory(producer=maker, gtin="0" + gtin(4), stars=4, status=ProductStatus.RATED,
                              shelf_life_days=90, product_set="I.4.b")  # fmt: skip
     product = Product.objects.select_related("producer").get(pk=product.pk)
-    assert importer._Snapshots(Product)(product) == audit.snapshot(product)
+    assert plan.Snapshots(Product)(product) == audit.snapshot(product)
     producer = Producer.objects.select_related("commune").get(pk=maker.pk)
-    assert importer._Snapshots(Producer)(producer) == audit.snapshot(producer)
-    assert importer._Snapshots(Product)(product, ["stars", "status"]) == audit.snapshot(
+    assert plan.Snapshots(Producer)(producer) == audit.snapshot(producer)
+    assert plan.Snapshots(Product)(product, ["stars", "status"]) == audit.snapshot(
         product, ["stars", "status"]
     )
 

@@ -1,5 +1,5 @@
 """The problems a spreadsheet import reports: one per row and column (RowError), or the file as a
-whole (FileProblem). The importer turns `code` into a translated sentence."""
+whole (FileProblem). ocop.registry.imports.messages turns `code` into a translated sentence."""
 
 from __future__ import annotations
 
