@@ -24,6 +24,7 @@ from ocop.core.text import fold
 from ocop.criteria.classification import CURRENT_SET, groups, product_sets
 
 from .identifiers import InvalidIdentifier, normalize_gtin
+from .media import photo_response
 from .models import Producer, ProducerType, Product, ProductPhoto, ProductStatus, SalesChannel, StarRating
 
 API_READERS = (*REGISTRY_READERS, Role.INTEGRATOR)
@@ -408,8 +409,6 @@ def get_product(request, product_id: int):
 @declare_roles(*API_READERS)
 def get_product_photo(request, photo_id: int, variant: str):
     """The image bytes (JPEG or WebP), for whoever may see the product — with a token or a session."""
-    from .views import photo_response
-
     try:
         return photo_response(request.auth, photo_id, variant)
     except Http404 as exc:

@@ -1,19 +1,14 @@
-"""Import and export pages of the registry. Thin: the work is in ocop.registry.imports (upload checks,
-plan, write, job bodies), ocop.registry.exports, ocop.registry.spreadsheets (file layout) and
-ocop.registry.tasks (background jobs)."""
+"""The import pages: the upload, the job's page with its errors or its plan, the progress block the page
+polls, and the confirmation. Thin: the work is in ocop.registry.imports (upload checks, plan, write, job
+bodies), run in the background by ocop.registry.tasks."""
 
 from __future__ import annotations
-
-import datetime
-import tempfile
-from collections.abc import Iterable, Iterator
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,18 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ocop.accounts.access import role_required
 
-from . import services
-from .exports import EXPORTERS, export_records, template_example
-from .imports.jobs import give_up_if_stalled, waiting_too_long
-from .imports.messages import describe
-from .imports.upload import FORMATS, IMPORTERS, KINDS, check_upload
-from .models import ImportJob
-from .spreadsheets.columns import LAYOUTS, Layout
-from .spreadsheets.writing import csv_lines, write_xlsx
+from .. import services
+from ..imports.jobs import give_up_if_stalled, waiting_too_long
+from ..imports.messages import describe
+from ..imports.upload import IMPORTERS, KINDS, check_upload
+from ..models import ImportJob
+from .exports import XLSX_TYPE
 
 ERRORS_PER_PAGE = 100
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FILE_STEMS = {"producers": "chu-the", "products": "san-pham"}
 RUNNING = (ImportJob.Status.PENDING, ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING)
 
 
@@ -111,62 +102,3 @@ def import_confirm(request, pk: int):
     if not services.confirm_import(request.user, job):
         messages.warning(request, _("This import is not waiting for confirmation."))
     return redirect("registry:import_detail", pk=job.pk)
-
-
-def _kind_and_format(kind: str, fmt: str) -> Layout:
-    if kind not in KINDS or fmt not in FORMATS:
-        raise Http404
-    return LAYOUTS[kind]
-
-
-@role_required(*IMPORTERS)
-@require_GET
-def import_template(request, kind: str, fmt: str):
-    """An empty file in the import layout: the header row and one example row (and, in XLSX, a second
-    sheet that explains each column and its allowed values)."""
-    layout = _kind_and_format(kind, fmt)
-    example = [template_example(kind, request.user)]
-    filename = f"mau-{FILE_STEMS[kind]}.{fmt}"
-    if fmt == "csv":
-        body = "".join(csv_lines(layout, example)).encode("utf-8")
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(content_type=XLSX_TYPE)
-        write_xlsx(layout, example, response, guide=True)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _batched(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
-    buffer, length = [], 0
-    for line in lines:
-        buffer.append(line)
-        length += len(line)
-        if length >= size:
-            yield "".join(buffer).encode("utf-8")
-            buffer, length = [], 0
-    if buffer:
-        yield "".join(buffer).encode("utf-8")
-
-
-@role_required(*EXPORTERS)
-@require_GET
-def export(request, kind: str, fmt: str):
-    """The rows the user may see, narrowed by the list page's filters (same query string), in the
-    import layout: CSV streamed (UTF-8 with BOM), XLSX written in openpyxl's write-only mode."""
-    layout = _kind_and_format(kind, fmt)
-    try:
-        records = export_records(kind, request.user, request.GET, request)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
-    filename = f"{FILE_STEMS[kind]}-{datetime.date.today():%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        response = StreamingHttpResponse(
-            _batched(csv_lines(layout, records)), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
-    write_xlsx(layout, records, spool, guide=True)
-    spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
