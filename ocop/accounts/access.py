@@ -39,10 +39,15 @@ def acts_as(user, role: str) -> bool:
     return is_active_user(user) and not user.is_superuser and user.role == role
 
 
-def is_provincial_officer(user, province_id: str) -> bool:
+def is_provincial_officer(user, province_id: str | None) -> bool:
     """The provincial OCOP office of this province (a superuser counts)."""
     return is_active_user(user) and (
-        user.is_superuser or (acts_as(user, Role.PROVINCE_OFFICER) and user.province_id == province_id)
+        user.is_superuser
+        or (
+            province_id is not None
+            and acts_as(user, Role.PROVINCE_OFFICER)
+            and user.province_id == province_id
+        )
     )
 
 

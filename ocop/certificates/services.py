@@ -84,7 +84,7 @@ def display_status(certificate: Certificate, today: dt.date | None = None) -> st
 # -------------------------------------------------------------------------------------------- issue
 
 
-def may_issue(user: User, level: str, stars: int, province_id: str) -> bool:
+def can_issue(user: User, level: str, stars: int, province_id: str) -> bool:
     """The province certifies 3★ and 4★ products of its own province, the Ministry 5★ ones (Art. 7)."""
     if level == DecisionLevel.MINISTRY:
         return stars == 5 and is_ministry(user)
@@ -108,7 +108,7 @@ def issue_certificate(
     this in their transaction, after the dossier's own checks: this app knows nothing of dossiers. Number
     `<serial>/<year>/CN-OCOP-<province>`, valid from the decision date for OCOP_CERTIFICATE_MONTHS
     months; the product's previous valid certificate is superseded."""
-    if not may_issue(user, decision.level, stars or 0, province_id):
+    if not can_issue(user, decision.level, stars or 0, province_id):
         raise PermissionDenied(_("You cannot issue a certificate for this product."))
     if dossier_id and Certificate.objects.filter(dossier_id=dossier_id).exists():
         raise ValidationError(_("This dossier already has a certificate."))

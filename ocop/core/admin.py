@@ -1,5 +1,8 @@
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Field, Model, URLField
 from django.http import HttpRequest
 
 from .models import AuditEvent, Counter
@@ -8,6 +11,11 @@ from .models import AuditEvent, Counter
 class ReadOnlyAdmin:
     """For models whose rows change only through their services (which check, lock and audit): the
     admin shows them and never adds, edits or deletes. Mix in before ModelAdmin or an inline."""
+
+    # The (read-only) form still builds its fields: web addresses as the apps' own forms take them.
+    formfield_overrides: ClassVar[Mapping[type[Field[Any, Any]], Mapping[str, Any]]] = {
+        URLField: {"assume_scheme": "https"}
+    }
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

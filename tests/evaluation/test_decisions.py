@@ -147,7 +147,7 @@ def test_forward_at_90_points_and_refused_below():
     assert low.status == S.SCORED and low.forwarded_at is None
     # 90 points but a 5-star mark missed: 4 stars, recognised by the province instead.
     marks = dossier_at(S.SCORED, points="91.00", stars=4)
-    assert not svc.may_forward(marks) and svc.recognisable_by_province(marks)
+    assert not svc.forwardable(marks) and svc.recognisable_by_province(marks)
 
 
 def test_forward_refused_to_others():

@@ -330,7 +330,7 @@ def test_whole_path_province_recognises(stars, client_of):
     assert d.stars == stars
     comp = comp_of(d)
     assert d.points == Decimal(total_of(comp, answers_for(comp, stars)))
-    assert not decision_svc.may_forward(d)
+    assert not decision_svc.forwardable(d)
     decision = decision_svc.recognise(
         w.province_officer, w.round, f"{stars}01/QĐ-UBND", decision_date(), "Chủ tịch UBND tỉnh", [d]
     )
@@ -353,7 +353,7 @@ def test_whole_path_five_stars_through_the_ministry(client_of):
     w = world()
     d = scored(w, 5)
     assert d.stars == 5 and d.points >= 90
-    assert decision_svc.may_forward(d)
+    assert decision_svc.forwardable(d)
     # The province cannot recognise a 5★ result itself.
     with pytest.raises(ValidationError):
         decision_svc.recognise(w.province_officer, w.round, "9/QĐ-UBND", decision_date(), "", [d])

@@ -2,8 +2,8 @@
 here writes. The services (the commands, `ocop.evaluation.services`) import these, never the reverse.
 
 This module holds what every stage reads: whether a user may read a dossier (`can_view`, on top of
-`Dossier.objects.visible_to`) or act on it (`in_scope`), and whether they manage a province's rounds
-and councils (`may_manage`); `require` turns a refused check into `PermissionDenied`.
+`Dossier.objects.visible_to`) or act on it (`in_scope`); `require` turns a refused check into
+`PermissionDenied`. Who manages a province's rounds and councils is `accounts.access.is_provincial_officer`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ocop.accounts.models import Role, User
 
 from ..models import CouncilMember, Dossier
 
-__all__ = ["can_view", "in_scope", "may_manage", "require"]
+__all__ = ["can_view", "in_scope", "require"]
 
 
 def require(allowed: bool, message: str | None = None) -> None:
@@ -50,10 +50,3 @@ def in_scope(user: User, dossier: Dossier) -> bool:
     if role == Role.MINISTRY:
         return dossier.forwarded_at is not None
     return False
-
-
-def may_manage(user: User, province_id: str | None) -> bool:
-    """A provincial officer of that province (or a superuser)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or (user.role == Role.PROVINCE_OFFICER and user.province_id == province_id)

@@ -21,7 +21,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from ocop.accounts.access import is_active_user
+from ocop.accounts.access import is_active_user, is_provincial_officer
 from ocop.accounts.models import Role, User
 from ocop.criteria.sheets import compiled_sheet
 from ocop.registry.models import Producer
@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..scoring import required_count
 from ..workflow import DossierStatus, IllegalTransition
-from . import can_view, in_scope, may_manage, require
+from . import can_view, in_scope, require
 
 SCORING_STATES = (DossierStatus.IN_COUNCIL, DossierStatus.RESCORING)
 SCORING_ROLES = (MemberRole.CHAIR, MemberRole.MEMBER)
@@ -47,7 +47,7 @@ SCORING_ROLES = (MemberRole.CHAIR, MemberRole.MEMBER)
 
 def can_manage(user: User, council: Council) -> bool:
     """May this user change the council (members, conflicts, assignments)?"""
-    return may_manage(user, council.round.province_id)
+    return is_provincial_officer(user, council.round.province_id)
 
 
 def seat_of(user: User, council_id: int | None) -> CouncilMember | None:

@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ocop.accounts.access import is_provincial_officer
 from ocop.accounts.models import Role, User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
@@ -52,7 +53,6 @@ from ..models import (
     RoundStatus,
 )
 from ..scoring import MemberSheet, council_input
-from ..selectors import may_manage
 from ..selectors.council import (
     SCORING_STATES,
     Quorum,
@@ -81,7 +81,7 @@ def create_council(
     quorum: Decimal | None = None,
     spread_limit: int | None = None,
 ) -> Council:
-    require(may_manage(user, round_.province_id))
+    require(is_provincial_officer(user, round_.province_id))
     if round_.status == RoundStatus.CLOSED:
         raise ValidationError(_("This round is closed: it takes no new council."), code="round_closed")
     council = Council(

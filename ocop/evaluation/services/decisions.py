@@ -47,7 +47,7 @@ def threshold() -> Decimal:
 # ------------------------------------------------------------------------------------ what is possible
 
 
-def may_forward(dossier: Dossier) -> bool:
+def forwardable(dossier: Dossier) -> bool:
     """At or above the threshold with every 5★ mark met (the council's stars are 5)."""
     return (
         dossier.status == S.SCORED
@@ -123,7 +123,7 @@ def forward(user: User, dossier: Dossier, note: str = "") -> Dossier:
     require(is_provincial_officer(user, dossier.round.province_id))
     with transaction.atomic():
         current = locked(dossier)
-        if current.status == S.SCORED and not may_forward(current):
+        if current.status == S.SCORED and not forwardable(current):
             raise ValidationError(
                 _(
                     "Only a product with at least %(points)s points and every 5-star mark met is forwarded "

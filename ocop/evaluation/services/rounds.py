@@ -11,12 +11,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from ocop.accounts.access import is_provincial_officer
 from ocop.accounts.models import User
 from ocop.core import audit
 from ocop.core.models import AuditEvent
 
 from ..models import Dossier, Round, RoundKind, RoundStatus
-from ..selectors import may_manage
 from ..workflow import DossierStatus, IllegalTransition
 from . import require
 
@@ -66,7 +66,7 @@ def open_round(
     """A provincial officer opens a round for its province. Regular rounds take Art. 5's dates unless
     others are given; an extra round needs both dates, the cut-off before the decision."""
     province_id = province_id or getattr(user, "province_id", None)
-    require(bool(province_id) and may_manage(user, province_id))
+    require(bool(province_id) and is_provincial_officer(user, province_id))
     errors: dict[str, str] = {}
     if kind not in RoundKind.values:
         raise ValidationError({"kind": _("Choose a kind of round.")})
@@ -120,7 +120,7 @@ def unfinished(round_: Round) -> QuerySet[Dossier]:
 def close_round(user: User, round_: Round) -> Round:
     """Close a round once every dossier in it is finished (recognised, not recognised or withdrawn)."""
     current = Round.objects.select_for_update().get(pk=round_.pk)
-    require(may_manage(user, current.province_id))
+    require(is_provincial_officer(user, current.province_id))
     if current.status == RoundStatus.CLOSED:
         raise IllegalTransition(_("This round is already closed."))
     left = unfinished(current).count()

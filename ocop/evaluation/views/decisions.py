@@ -85,7 +85,7 @@ def decide(request, pk: int):
         "form": form,
         "points": points,
         "stars": stars,
-        "may_forward": svc.may_forward(dossier),
+        "forwardable": svc.forwardable(dossier),
         "may_recognise": svc.recognisable_by_province(dossier),
         "may_close": svc.not_recognisable(dossier),
         "upgrade_not_higher": svc.upgrade_not_higher(dossier),

@@ -43,7 +43,7 @@ def can_edit_batch(user: User, batch: Batch) -> bool:
     return bool(batch.pk) and Batch.objects.editable_by(user).filter(pk=batch.pk).exists()
 
 
-def may_record(user: User, batch: Batch) -> bool:
+def can_record(user: User, batch: Batch) -> bool:
     """Value-chain steps are the producer's own records: its accounts record them (officers only read).
     The capture service applies the same rule."""
     if not (user.is_authenticated and user.is_active):
@@ -182,7 +182,7 @@ def record_step(user: User, batch: Batch, step: str, data: dict[str, Any]) -> Ev
     """Build the step's EPCIS 2.0 event from a form's cleaned data and record it for the batch."""
     if step not in events_forms.STEPS:
         raise ValidationError(_("Unknown step."), code="step")
-    if not (can_edit_batch(user, batch) and may_record(user, batch)):
+    if not (can_edit_batch(user, batch) and can_record(user, batch)):
         raise PermissionDenied
     try:
         event = events_forms.build_event(step, data, batch_ref(batch))

@@ -43,7 +43,7 @@ def capture_limit() -> int:
     return int(getattr(settings, "OCOP_EPCIS_CAPTURE_LIMIT", 1000))
 
 
-def may_capture(user: User) -> bool:
+def can_capture(user: User) -> bool:
     return has_role(user, *CAPTURE_ROLES)
 
 
@@ -172,7 +172,7 @@ def capture(user: User, document: Any, error_behaviour: str = "rollback", public
     rollback (the default): any invalid event — against the schema, or an eventID already stored or
     repeated — means nothing is stored and the job fails with the errors. proceed: the valid events are
     stored and the errors recorded on the job (which fails only when no event could be stored)."""
-    if not may_capture(user):
+    if not can_capture(user):
         raise PermissionDenied
     error_behaviour = (error_behaviour or "rollback").strip().lower()
     if error_behaviour not in ERROR_BEHAVIOURS:
@@ -265,7 +265,7 @@ def _finish(job: CaptureJob, errors: list[dict], count: int) -> CaptureJob:
 def capture_event(user: User, event: Any, public: bool = True) -> Event:
     """Captures one event (POST /epcis/events). Raises ValidationError (messages name the paths) when
     it is invalid or its eventID is already stored."""
-    if not may_capture(user):
+    if not can_capture(user):
         raise PermissionDenied
     return _record_one(user, event, "event.capture", owner=owner_of(user), public=public)
 

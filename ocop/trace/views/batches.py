@@ -119,7 +119,7 @@ def batch_detail(request, pk: int):
         "batch": batch,
         "product": batch.product,
         "rows": timeline(events),
-        "steps": list(events_forms.STEPS.values()) if batches.may_record(request.user, batch) else [],
+        "steps": list(events_forms.STEPS.values()) if batches.can_record(request.user, batch) else [],
     }
     return render(request, "trace/batch_detail.html", context)
 
@@ -130,7 +130,7 @@ def event_new(request, pk: int, step: str):
     batch = _batch(request, pk)
     if step not in STEP_FORMS:
         raise Http404
-    if not batches.may_record(request.user, batch):
+    if not batches.can_record(request.user, batch):
         raise PermissionDenied
     form = step_form(step, request.POST or None, batch=batch)
     if request.method == "POST" and form.is_valid():

@@ -87,7 +87,7 @@ def _capturer(request: HttpRequest):
         raise _Refusal(
             401, "SecurityException", _("Capture needs an “Authorization: Bearer <token>” header.")
         )
-    if not services.may_capture(user):
+    if not services.can_capture(user):
         raise _Refusal(403, "SecurityException", _("Only producers and machine clients may capture events."))
     return user
 
