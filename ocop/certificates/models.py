@@ -127,7 +127,7 @@ class Reminder(models.Model):
 
     class Kind(models.TextChoices):
         WINDOW_OPENS = "window_opens", _("Re-evaluation window opens")
-        WINDOW_CLOSING = "window_closing", _("Re-evaluation window closes in 30 days")
+        WINDOW_CLOSING = "window_closing", _("Re-evaluation window closing soon")
         EXPIRED = "expired", _("Certificate expired")
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="reminders")

@@ -29,6 +29,9 @@ def send_reminder(reminder_id: int) -> int:
         "opens": opens,
         "closes": closes,
         "verify_url": qr.verify_url(certificate.number),
+        "opens_days": settings.OCOP_REEVALUATION_OPENS_DAYS,
+        "closes_days": settings.OCOP_REEVALUATION_CLOSES_DAYS,
+        "before_close": settings.OCOP_REMINDER_BEFORE_CLOSE_DAYS,
     }
     with translation.override("vi"):
         subject = render_to_string(f"certificates/email/{reminder.kind}_subject.txt", context).strip()

@@ -407,7 +407,10 @@ def write(p: EvaluationPlan) -> EvaluationSummary:
             submitted_at=submitted,
             received_on=submitted.date(),
             commune_deadline=deadlines.get(submitted.date())
-            or deadlines.setdefault(submitted.date(), calendar.add_working_days(submitted.date(), 15)),
+            or deadlines.setdefault(
+                submitted.date(),
+                calendar.add_working_days(submitted.date(), settings.OCOP_COMMUNE_REVIEW_WORKING_DAYS),
+            ),
             form03={
                 "local_raw_materials": "Nguyên liệu tại địa phương",
                 "local_labour": "Lao động tại địa phương",
@@ -658,7 +661,9 @@ def _in_progress(p: EvaluationPlan, round_: Round, council: Council, now: dateti
             d.product_code = product.ocop_code
             d.submitted_at = _at(received)
             d.received_on = received
-            d.commune_deadline = calendar.add_working_days(received, 15)
+            d.commune_deadline = calendar.add_working_days(
+                received, settings.OCOP_COMMUNE_REVIEW_WORKING_DAYS
+            )
         if status == S.RETURNED:
             d.returned_at = now - datetime.timedelta(days=3)
             d.return_reason = (

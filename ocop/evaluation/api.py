@@ -66,7 +66,7 @@ class DossierSummary(Schema):
     status_label: str
     submitted_at: datetime.datetime | None
     commune_deadline: datetime.date | None = Field(
-        ..., description="The commune's 15-working-day check is due on this day."
+        ..., description="The day the commune's check is due (OCOP_COMMUNE_REVIEW_WORKING_DAYS working days)."
     )
     points: float | None = Field(..., description="The council's mean total, once the scoring is closed.")
     stars: int | None = Field(..., description="The council's stars, once the scoring is closed.")

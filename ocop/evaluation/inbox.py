@@ -245,7 +245,7 @@ def _province(user, today) -> list[Section]:
         ),
         Section(
             "certificates",
-            _("Certificates expiring within 180 days"),
+            _("Certificates expiring within %(days)s days") % {"days": CERTIFICATE_WARNING_DAYS},
             [Item(c, c.expires_on, (c.expires_on - today).days, c.expires_on < today) for c in certs],
             certs_more,
             "certificate",

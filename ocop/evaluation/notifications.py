@@ -98,6 +98,7 @@ def render_mail(dossier, action: str, user) -> tuple[str, str]:
             "user": user,
             "link": _link(dossier),
             "status": dossier.get_status_display(),
+            "review_days": settings.OCOP_COMMUNE_REVIEW_WORKING_DAYS,
         }
         subject = str(SUBJECTS[action]) % {"product": dossier.product.name_vi}
         body = render_to_string("evaluation/email/dossier_changed.txt", context)

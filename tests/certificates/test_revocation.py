@@ -224,3 +224,11 @@ def test_the_verification_page_offers_revocation_to_the_authority_only(client, c
         assert response.status_code == 200 and revoke_url not in response.content.decode()
     Certificate.objects.filter(pk=cert.pk).update(status=CertificateStatus.REVOKED)
     assert revoke_url not in officer.get(url).content.decode()
+
+
+def test_the_revocation_page_states_the_period_the_setting_holds(client_of, settings):
+    settings.OCOP_REVOCATION_DAYS = 20
+    cert = make_certificate(stars=4)
+    body = client_of(make_user(Role.PROVINCE_OFFICER)).get(reverse("certificates:revoke", args=[cert.number]))
+    text = body.content.decode()
+    assert "trong vòng 20 ngày kể từ ngày phát hiện vi phạm" in text and "15 ngày" not in text

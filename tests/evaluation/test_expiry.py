@@ -169,3 +169,14 @@ def test_reminders_link_the_certificates_public_page(cert, settings):
     assert len(mail.outbox) == 3
     link = f"https://ocop.example.vn/verify/{cert.number}"
     assert all(link in m.body for m in mail.outbox)
+
+
+def test_reminder_texts_state_the_periods_the_settings_hold(cert, settings):
+    """The periods are set once: the e-mails say what the settings hold, not numbers of their own."""
+    settings.OCOP_REEVALUATION_OPENS_DAYS, settings.OCOP_REEVALUATION_CLOSES_DAYS = 150, 90
+    settings.OCOP_REMINDER_BEFORE_CLOSE_DAYS = 20
+    expire_and_remind(EXPIRES - 150 * DAY)
+    expire_and_remind(EXPIRES - 110 * DAY)
+    opens, closing = mail.outbox[0], mail.outbox[-1]
+    assert "không sớm hơn 150 ngày và không muộn hơn 90 ngày" in opens.body
+    assert "(90 ngày trước khi" in closing.body and closing.subject.startswith("Còn 20 ngày")

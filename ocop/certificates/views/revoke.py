@@ -4,6 +4,7 @@ change is made by services.revoke; a refused revocation shows its reason and cha
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -47,4 +48,8 @@ def revoke(request, number: str):
         else:
             messages.success(request, _("Certificate %(number)s revoked.") % {"number": certificate.number})
             return redirect(certificate.get_absolute_url())
-    return render(request, "certificates/revoke.html", {"certificate": certificate, "form": form})
+    return render(
+        request,
+        "certificates/revoke.html",
+        {"certificate": certificate, "form": form, "revocation_days": settings.OCOP_REVOCATION_DAYS},
+    )

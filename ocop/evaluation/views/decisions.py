@@ -196,7 +196,11 @@ def central_result(request, pk: int):
         else:
             messages.success(request, _("Central council result recorded."))
             return redirect("evaluation:central_list")
-    return render(request, "evaluation/central_result.html", {"dossier": dossier, "form": form})
+    return render(
+        request,
+        "evaluation/central_result.html",
+        {"dossier": dossier, "form": form, "threshold": settings.OCOP_CENTRAL_THRESHOLD},
+    )
 
 
 @role_required(Role.MINISTRY)
