@@ -404,9 +404,9 @@ def test_decision_list_and_detail(client_of):
     add(4)
     with CaptureQueriesContext(connection) as large:
         response = client.get(url)
-    assert len(response.context["page"].object_list) == 6
+    assert len(response.context["page_obj"].object_list) == 6
     assert len(small.captured_queries) == len(large.captured_queries) <= 8
-    assert list(client_of(province_officer("01")).get(url).context["page"].object_list) == []
+    assert list(client_of(province_officer("01")).get(url).context["page_obj"].object_list) == []
     for role in (Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER):
         assert client_of(make_user(role)).get(url).status_code == 403
     decision = Decision.objects.first()
@@ -588,12 +588,12 @@ def test_central_list_scope_roles_and_fixed_queries(client_of):
     dossier_at(S.SCORED, points="93.00", stars=5)  # not forwarded: not the Ministry's
     with CaptureQueriesContext(connection) as small:
         response = client.get(url)
-    assert [d.pk for d in response.context["page"].object_list] == [d.pk for d in waiting]
+    assert [d.pk for d in response.context["page_obj"].object_list] == [d.pk for d in waiting]
     waiting += [dossier_at(S.AT_MINISTRY, points="93.00", stars=5) for _ in range(3)]
     waiting.append(dossier_at(S.CENTRAL_SCORED))
     with CaptureQueriesContext(connection) as large:
         response = client.get(url)
-    assert {d.pk for d in response.context["page"].object_list} == {d.pk for d in waiting}
+    assert {d.pk for d in response.context["page_obj"].object_list} == {d.pk for d in waiting}
     assert len(small.captured_queries) == len(large.captured_queries)
     assert Client().get(url).status_code == 302
     for role in (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.PRODUCER, Role.COUNCIL_MEMBER):

@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from ocop.core.text import fold
-from ocop.core.views import public
+from ocop.core.views import page_of, public
 from ocop.places.models import Province
 
 from .. import pdf as certificate_pdfs
@@ -172,8 +170,6 @@ def public_list(request):
     if data.get("province"):
         certificates = certificates.filter(province=data["province"])
     certificates = search(certificates, data.get("q"))
-    page_obj = Paginator(certificates, getattr(settings, "OCOP_PAGE_SIZE", 50)).get_page(
-        request.GET.get("page")
-    )
+    page_obj = page_of(request, certificates)
     context = {"form": form, "page_obj": page_obj, "status": status, "today": timezone.localdate()}
     return _cacheable(request, render(request, "certificates/public_list.html", context))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -33,10 +31,6 @@ def _errors(exc: Exception) -> list[str]:
 def _refused(request, exc: Exception) -> None:
     for text in _errors(exc):
         messages.error(request, text)
-
-
-def _page(request, queryset):
-    return Paginator(queryset, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _apply(form, error: ValidationError) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
+from ocop.core.views import page_of
 from ocop.criteria import engine
 from ocop.criteria.sheets import compiled_sheet
 
@@ -92,7 +92,7 @@ def council_list(request):
         )
         .order_by("-round__year", "-id")
     )
-    page = Paginator(councils, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, councils)
     rounds = []
     user = request.user
     if user.is_superuser or (user.role == Role.PROVINCE_OFFICER and user.province_id):

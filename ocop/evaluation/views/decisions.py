@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +22,7 @@ from ocop.accounts.access import REGISTRY_READERS, is_provincial_officer, role_r
 from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate
 from ocop.core.forms import apply_errors
+from ocop.core.views import page_of
 
 from ..forms.decisions import CentralImportForm, CentralResultForm, DecisionForm, NoteForm
 from ..models import Decision, Dossier, Round
@@ -176,8 +176,7 @@ def central_list(request):
         .select_related("product", "producer", "round__province")
         .order_by("status", "forwarded_at", "pk")
     )
-    page = Paginator(dossiers, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "evaluation/central_list.html", {"page": page})
+    return render(request, "evaluation/central_list.html", {"page_obj": page_of(request, dossiers)})
 
 
 @role_required(Role.MINISTRY)
@@ -248,8 +247,7 @@ def _decisions(user):
 @require_GET
 def decision_list(request):
     decisions = _decisions(request.user).annotate(count=Count("dossiers")).order_by("-date", "-id")
-    page = Paginator(decisions, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "evaluation/decision_list.html", {"page": page})
+    return render(request, "evaluation/decision_list.html", {"page_obj": page_of(request, decisions)})
 
 
 @role_required(Role.PROVINCE_OFFICER, Role.MINISTRY)

@@ -19,6 +19,7 @@ from ocop.accounts.access import REGISTRY_READERS, role_required
 from ocop.accounts.models import Role
 from ocop.core import audit
 from ocop.core.calendar import days_left, local_today
+from ocop.core.views import page_of
 from ocop.places.models import Commune
 from ocop.registry.models import Product
 
@@ -28,7 +29,7 @@ from ..models import AdvisoryRecord, DocumentKind, Dossier, DossierAttachment, E
 from ..services import IllegalTransition, in_scope, library
 from ..services import dossiers as ds
 from ..workflow import DossierStatus, available
-from ._shared import FILERS, GET_POST, _errors, _id, _page, _refused
+from ._shared import FILERS, GET_POST, _errors, _id, _refused
 
 # Dossier action → the page (another stage's URL name) that carries it out.
 ACTION_URLS = {
@@ -114,7 +115,7 @@ def dossier_list(request):
         qs = qs.filter(status=chosen["status"])
     if chosen["commune"]:
         qs = qs.filter(commune_id=chosen["commune"])
-    page = _page(request, qs.order_by("-created_at", "-id"))
+    page = page_of(request, qs.order_by("-created_at", "-id"))
     today = local_today()
     for d in page.object_list:
         d.days_left = days_left(d.commune_deadline, today) if d.commune_deadline else None

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from ocop.accounts.access import role_required
 from ocop.accounts.models import Role
+from ocop.core.views import page_of
 
 from ..forms.ideas import IdeaCommentForm, IdeaForm, IdeaStatusForm
 from ..models import Idea
 from ..services import ideas as idea_services
 from ..services import library
-from ._shared import FILERS, GET_POST, _errors, _page, _refused
+from ._shared import FILERS, GET_POST, _errors, _refused
 
 IDEA_ROLES = (Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
 
@@ -44,7 +45,7 @@ def idea_list(request):
     return render(
         request,
         "evaluation/idea_list.html",
-        {"page_obj": _page(request, ideas), "can_create": can_create, "status": status},
+        {"page_obj": page_of(request, ideas), "can_create": can_create, "status": status},
     )
 
 

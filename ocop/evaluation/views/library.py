@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from ocop.accounts.access import REGISTRY_READERS, role_required
 from ocop.accounts.models import Role
 from ocop.core.calendar import local_today
+from ocop.core.views import page_of
 from ocop.registry.models import Producer
 
 from ..forms.library import DocumentForm, UploadForm
 from ..models import DossierAttachment, EvidenceDocument
 from ..services import library
-from ._shared import FILERS, GET_POST, _errors, _id, _page
+from ._shared import FILERS, GET_POST, _errors, _id
 
 # ------------------------------------------------------------------------------------------ library
 
@@ -48,7 +49,7 @@ def library_list(request):
     user = request.user
     if user.role != Role.PRODUCER and not request.GET.get("producer"):
         producers = library.manageable_producers(user).order_by("name")
-        return render(request, "evaluation/library_producers.html", {"page_obj": _page(request, producers)})
+        return render(request, "evaluation/library_producers.html", {"page_obj": page_of(request, producers)})
     producer = _library_producer(request)
     docs = library.with_decision_due(
         EvidenceDocument.objects.filter(producer=producer).select_related("product")

@@ -3,23 +3,18 @@ the history page (the audit events of one object)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ocop.core import audit
+from ocop.core.views import page_of
 
 from ..models import ProductPhoto
 
 GET_POST = require_http_methods(["GET", "POST"])
-
-
-def paginate(request, queryset):
-    return Paginator(queryset, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def first_photo():
@@ -62,7 +57,7 @@ def _shown(value) -> str:
 
 
 def render_history(request, obj, template: str, context: dict):
-    page = paginate(request, audit.history(obj))
+    page = page_of(request, audit.history(obj))
     model = type(obj)
     rows = [
         {

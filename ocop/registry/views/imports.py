@@ -8,13 +8,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ocop.accounts.access import role_required
+from ocop.core.views import page_of
 
 from .. import services
 from ..imports.jobs import give_up_if_stalled, waiting_too_long
@@ -75,7 +75,7 @@ def import_detail(request, pk: int):
     job = _job(request, pk)
     context = {"job": job, "running": job.status in RUNNING, "waiting": waiting_too_long(job)}
     if job.errors:
-        page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+        page = page_of(request, job.errors, ERRORS_PER_PAGE)
         page.object_list = [{**e, "message": describe(e)} for e in page.object_list]
         context.update(error_page=page, more_errors=job.error_count - len(job.errors))
     return render(request, "registry/import_detail.html", context)

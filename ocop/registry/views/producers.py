@@ -17,12 +17,13 @@ from django.views.decorators.http import require_GET
 from ocop.accounts.access import REGISTRY_EDITORS, REGISTRY_READERS, has_role, role_required
 from ocop.accounts.models import Role
 from ocop.core.forms import apply_errors
+from ocop.core.views import page_of
 
 from .. import services
 from ..filters import ProducerFilter, modern_channel_exists
 from ..forms import ProducerForm, SalesChannelFormSet
 from ..models import Producer, Product, SalesChannel
-from ._shared import GET_POST, first_photo, paginate, render_history
+from ._shared import GET_POST, first_photo, render_history
 
 PRODUCER_CREATORS = (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER)
 
@@ -59,7 +60,7 @@ def producer_list(request):
         "registry/producer_list.html",
         {
             "filter": filterset,
-            "page_obj": paginate(request, filterset.qs),
+            "page_obj": page_of(request, filterset.qs),
             "can_create": has_role(request.user, *PRODUCER_CREATORS),
         },
     )

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ocop.accounts.access import REGISTRY_EDITORS, REGISTRY_READERS, has_role, role_required
 from ocop.accounts.models import Role
 from ocop.core.forms import apply_errors
-from ocop.core.views import public
+from ocop.core.views import page_of, public
 
 from .. import services
 from ..filters import ProductFilter
@@ -26,7 +26,7 @@ from ..forms import PhotoForm, ProductForm, RatingForm
 from ..identifiers import is_vietnam_gtin
 from ..media import photo_response
 from ..models import Product, ProductPhoto
-from ._shared import GET_POST, first_photo, paginate, render_history
+from ._shared import GET_POST, first_photo, render_history
 
 
 def _product(request, pk: int, queryset=None) -> Product:
@@ -70,7 +70,7 @@ def product_list(request):
         "registry/product_list.html",
         {
             "filter": filterset,
-            "page_obj": paginate(request, filterset.qs),
+            "page_obj": page_of(request, filterset.qs),
             "can_create": has_role(request.user, *REGISTRY_EDITORS),
         },
     )

@@ -4,10 +4,8 @@ province officers on those in their scope; a batch outside the user's scope is 4
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ocop.accounts.access import REGISTRY_EDITORS, role_required
+from ocop.core.views import page_of
 
 from .. import events_forms
 from ..forms import STEP_FORMS, BatchForm, SourceFormSet, sources_from, step_form
@@ -44,9 +43,10 @@ def batch_list(request):
         .annotate(event_count=Count("events"), last_event=Max("events__event_time"))
         .order_by("-created_at", "-id")
     )
-    page = Paginator(queryset, settings.OCOP_PAGE_SIZE).get_page(request.GET.get("page"))
     products = batches.products_for_batches(request.user).exclude(gtin="").order_by("name_vi", "id")[:200]
-    return render(request, "trace/batch_list.html", {"page_obj": page, "products": products})
+    return render(
+        request, "trace/batch_list.html", {"page_obj": page_of(request, queryset), "products": products}
+    )
 
 
 @role_required(*REGISTRY_EDITORS)
