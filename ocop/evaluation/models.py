@@ -250,6 +250,10 @@ def default_spread_limit() -> int:
     return settings.OCOP_SCORE_SPREAD_LIMIT
 
 
+def default_sample_count() -> int:
+    return settings.OCOP_SAMPLES_REQUIRED
+
+
 class CouncilQuerySet(ScopedQuerySet):
     """Provincial officers: their province's councils (to read and to change). Council members: the
     councils they sit on (to read only)."""
@@ -485,7 +489,7 @@ class Dossier(models.Model):
     form02 = models.JSONField(_("Form 02"), default=dict, blank=True)
     self_answers = models.JSONField(_("self-assessment"), default=dict, blank=True)
     self_not_applicable = models.JSONField(default=list, blank=True)
-    sample_count = models.PositiveSmallIntegerField(_("number of samples"), default=5)
+    sample_count = models.PositiveSmallIntegerField(_("number of samples"), default=default_sample_count)
 
     # Filing.
     receipt_number = models.CharField(_("receipt number"), max_length=64, null=True, blank=True, unique=True)
