@@ -24,6 +24,7 @@ IDENTIFIER_MESSAGES = {
     "tax_code": _(
         "This is not a valid tax code: 10 digits, or 13 for a branch (0100109106-001), check digit included."
     ),
+    "tax_code_check_digit": _("The check digit of this tax code is wrong: check the last digit."),
     "personal_id": _("This is not a valid 12-digit personal identification number."),
     "gtin_length": _("A GTIN has 8, 12, 13 or 14 digits."),
     "gtin_check_digit": _("The GTIN's check digit is wrong; please check the number on the barcode."),

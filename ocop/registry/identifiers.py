@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from stdnum import ean
+from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
@@ -31,6 +32,8 @@ def normalize_tax_code(value: str, allow_personal_id: bool = False) -> str:
         raise InvalidIdentifier("personal_id")
     try:
         return mst.format(mst.validate(raw))
+    except InvalidChecksum as exc:
+        raise InvalidIdentifier("tax_code_check_digit") from exc
     except StdnumError as exc:
         raise InvalidIdentifier("tax_code") from exc
 

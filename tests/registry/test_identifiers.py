@@ -137,3 +137,13 @@ def test_vietnam_prefix_is_read_after_the_indicator(rest):
     assert is_vietnam_gtin(normalize_gtin(gtin13))
     other = "890" + rest + ean.calc_check_digit("890" + rest)
     assert not is_vietnam_gtin(normalize_gtin(other))
+
+
+def test_a_tax_code_with_a_wrong_check_digit_is_named_as_such():
+    from ocop.registry.identifiers import InvalidIdentifier, normalize_tax_code
+
+    assert normalize_tax_code("0100109106") == "0100109106"
+    with pytest.raises(InvalidIdentifier, match="tax_code_check_digit"):
+        normalize_tax_code("0100109107")  # the last digit is the check digit
+    with pytest.raises(InvalidIdentifier, match="^tax_code$"):
+        normalize_tax_code("010010910")  # too short: not a check-digit problem

@@ -246,7 +246,7 @@ def test_bad_tax_code(client):
         "producers",
         csv_file([PRODUCER_HEAD, producer_line(0), producer_line(1, **{"Mã số thuế": "0100109107"})]),
     )
-    assert_refused(job, [(3, "Mã số thuế", "0100109107", "tax_code")], state)
+    assert_refused(job, [(3, "Mã số thuế", "0100109107", "tax_code_check_digit")], state)
     page = client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
     assert "0100109107" in page and describe(job.errors[0]) in page
 

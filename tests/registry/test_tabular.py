@@ -219,7 +219,7 @@ def test_repeated_and_headerless_columns_are_errors():
 # --- One row ----------------------------------------------------------------------------------------
 
 
-def producer_user(**cells):
+def producer_row(**cells):
     base = {"Mã số thuế": VALID_TAX, "Tên chủ thể": "HTX Đ", "Loại hình": "Hợp tác xã", "Mã xã": "25459",
             "Người đại diện": "Lê Văn Tám"}  # fmt: skip
     base.update(cells)
@@ -227,7 +227,7 @@ def producer_user(**cells):
 
 
 def test_a_good_producer_row():
-    row, errors = producer_user(**{"Ngày thành lập": "5/6/2015", "Năm sinh": "1978", "Giới tính": "nữ"})
+    row, errors = producer_row(**{"Ngày thành lập": "5/6/2015", "Năm sinh": "1978", "Giới tính": "nữ"})
     assert errors == []
     assert row.values["producer_type"] == "cooperative"
     assert row.values["founded_on"] == datetime.date(2015, 6, 5)
@@ -242,12 +242,12 @@ def test_a_good_producer_row():
      ("hop tac xa", "cooperative"), ("household", "household")],
 )  # fmt: skip
 def test_producer_types_accept_the_vietnamese_words(word, stored):
-    row, errors = producer_user(**{"Loại hình": word})
+    row, errors = producer_row(**{"Loại hình": word})
     assert errors == [] and row.values["producer_type"] == stored
 
 
 def test_bad_producer_type_lists_the_allowed_words():
-    _row, errors = producer_user(**{"Loại hình": "Công ty cổ phần đa quốc gia"})
+    _row, errors = producer_row(**{"Loại hình": "Công ty cổ phần đa quốc gia"})
     assert [(e.row, e.column, e.value, e.code) for e in errors] == [
         (2, "Loại hình", "Công ty cổ phần đa quốc gia", "choice")
     ]
@@ -257,39 +257,39 @@ def test_bad_producer_type_lists_the_allowed_words():
 @pytest.mark.parametrize(
     "value, code",
     [
-        ("0100109107", "tax_code"),
+        ("0100109107", "tax_code_check_digit"),
         ("12345", "tax_code"),
         ("abc", "tax_code"),
         ("079123456789", "personal_id_not_household"),
     ],
 )
 def test_bad_tax_codes(value, code):
-    _row, errors = producer_user(**{"Mã số thuế": value})
+    _row, errors = producer_row(**{"Mã số thuế": value})
     assert [(e.column, e.value, e.code) for e in errors] == [("Mã số thuế", value, code)]
 
 
 def test_tax_codes_are_normalised_and_recover_the_zero_excel_drops():
-    assert producer_user(**{"Mã số thuế": "100109106"})[0].values["tax_code"] == "0100109106"
-    assert producer_user(**{"Mã số thuế": "0100109106 001"})[0].values["tax_code"] == "0100109106-001"
-    row, errors = producer_user(**{"Mã số thuế": "079123456789", "Loại hình": "Hộ kinh doanh"})
+    assert producer_row(**{"Mã số thuế": "100109106"})[0].values["tax_code"] == "0100109106"
+    assert producer_row(**{"Mã số thuế": "0100109106 001"})[0].values["tax_code"] == "0100109106-001"
+    row, errors = producer_row(**{"Mã số thuế": "079123456789", "Loại hình": "Hộ kinh doanh"})
     assert errors == [] and row.values["tax_code"] == "079123456789"
 
 
 def test_commune_code_is_five_digits_and_regains_leading_zeros():
-    assert producer_user(**{"Mã xã": "4"})[0].values["commune_code"] == "00004"
-    _row, errors = producer_user(**{"Mã xã": "Tân Ninh"})
+    assert producer_row(**{"Mã xã": "4"})[0].values["commune_code"] == "00004"
+    _row, errors = producer_row(**{"Mã xã": "Tân Ninh"})
     assert [(e.column, e.code) for e in errors] == [("Mã xã", "commune_code")]
 
 
 def test_required_cells_and_number_rules():
-    _row, errors = producer_user(
+    _row, errors = producer_row(
         **{"Người đại diện": "", "Tổng số lao động": "10", "Lao động nữ": "12", "Năm sinh": "1850"}
     )
     assert sorted((e.column, e.code) for e in errors) == [
         ("Người đại diện", "required"),
         ("Năm sinh", "range"),
     ]
-    _row, errors = producer_user(**{"Tổng số lao động": "10", "Lao động nữ": "12"})
+    _row, errors = producer_row(**{"Tổng số lao động": "10", "Lao động nữ": "12"})
     assert [(e.column, e.value, e.code, e.params) for e in errors] == [
         ("Lao động nữ", "12", "staff_exceeds_total", {"total": 10})
     ]
@@ -303,13 +303,13 @@ def test_dates(text, date):
 
 @pytest.mark.parametrize("text", ["31/02/2024", "12/2024", "hôm qua"])
 def test_bad_dates(text):
-    _row, errors = producer_user(**{"Ngày thành lập": text})
+    _row, errors = producer_row(**{"Ngày thành lập": text})
     assert [(e.value, e.code) for e in errors] == [(text, "date")]
 
 
 def test_future_dates_are_refused():
     tomorrow = (datetime.date.today() + datetime.timedelta(days=2)).strftime("%d/%m/%Y")
-    assert [e.code for e in producer_user(**{"Ngày thành lập": tomorrow})[1]] == ["date_future"]
+    assert [e.code for e in producer_row(**{"Ngày thành lập": tomorrow})[1]] == ["date_future"]
 
 
 def product(**cells):
@@ -420,3 +420,10 @@ def test_xlsx_written_by_the_export_reads_back_with_diacritics():
         "Đ",
     ]
     assert rows[1][1][-1] == "12/03/2024" and rows[1][1][0] == VALID_TAX
+
+
+def test_number_messages_name_the_real_fault():
+    _row, errors = producer_row(**{"Tổng số lao động": "-3"})
+    assert [(e.column, e.code) for e in errors] == [("Tổng số lao động", "negative")]
+    _row, errors = producer_row(**{"Mã số thuế": "0100109107"})
+    assert [(e.column, e.code) for e in errors] == [("Mã số thuế", "tax_code_check_digit")]

@@ -31,6 +31,7 @@ MESSAGES = {
     "required": gettext_lazy("This cell must be filled in."),
     "too_long": gettext_lazy("Too long: at most %(max)s characters."),
     "tax_code": gettext_lazy("Not a valid tax code: 10 digits, or 13 for a branch (e.g. 0100109106-001)."),
+    "tax_code_check_digit": gettext_lazy("The check digit of this tax code is wrong: check the last digit."),
     "personal_id": gettext_lazy("Not a valid 12-digit personal identification number."),
     "personal_id_not_household": gettext_lazy(
         "A 12-digit personal identification number is accepted only for a household business."
@@ -45,6 +46,8 @@ MESSAGES = {
     "date_future": gettext_lazy("This date is in the future."),
     "integer": gettext_lazy("Not a whole number."),
     "range": gettext_lazy("Must be between %(min)s and %(max)s."),
+    "negative": gettext_lazy("Must not be negative."),
+    "at_least": gettext_lazy("Must be at least %(min)s."),
     "choice": gettext_lazy("Not an allowed value. Allowed: %(allowed)s."),
     "email": gettext_lazy("Not a valid e-mail address."),
     "url": gettext_lazy("Not a valid web address."),

@@ -137,8 +137,9 @@ def parse_date(text: str) -> datetime.date:
 
 
 def _int(text: str) -> int:
-    cleaned = text.replace(" ", "")
-    if re.fullmatch(r"\d+(\.0+)?", cleaned):
+    """A whole number, negative ones included (the column's range then names the fault)."""
+    cleaned = text.replace(" ", "").replace("\u2212", "-")  # a typographic minus, as word processors write it
+    if re.fullmatch(r"-?\d+(\.0+)?", cleaned):
         return int(cleaned.split(".")[0])
     if re.fullmatch(r"\d{1,3}([.,]\d{3})+", cleaned):  # 1.200 or 1,200
         return int(re.sub(r"[.,]", "", cleaned))
@@ -212,6 +213,8 @@ def parse_cell(column: Column, text: str, allow_personal_id: bool = False) -> An
             "sheet": (1, 26),
             "stars": (1, 5),
         }[kind]
+        if high is None and low is not None and number < low:
+            raise CellError("negative") if low == 0 else CellError("at_least", min=low)
         if (low is not None and number < low) or (high is not None and number > high):
             raise CellError("range", min=low, max=high)
         if kind == "sheet":
