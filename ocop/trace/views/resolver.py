@@ -21,10 +21,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.http import HttpResponse, JsonResponse
 from django.http.response import HttpResponseRedirectBase
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.encoding import escape_uri_path
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -72,25 +72,27 @@ def _cache(response, max_age: int = MAX_AGE):
     return response
 
 
-def _problem(request, status: int, title: str, detail: str):
-    """An error as RFC 9457 problem JSON or as a small HTML page, by the Accept header."""
+def _problem(request, status: int, title: str, detail: str, *, page_title: str = "", explanation: str = ""):
+    """An error as RFC 9457 problem JSON for machines, or, for a person who scanned a code, the site's page
+    in their language saying plainly what went wrong (`page_title`, `explanation`), with the technical
+    detail one click further. Same status either way."""
     if _wants_json(request):
         body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
         body["instance"] = request.path
         response = HttpResponse(
             json.dumps(body, ensure_ascii=False), status=status, content_type="application/problem+json"
         )
-    else:
-        page = format_html(
-            '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<title>{}</title></head><body><main><h1>{}</h1><p>{}</p></main></body></html>",
-            title,
-            title,
-            detail,
-        )
-        response = HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
-    return _cache(response, ERROR_MAX_AGE)
+        return _cache(response, ERROR_MAX_AGE)
+    context = {
+        "status": status,
+        "title": page_title or title,
+        "explanation": explanation or detail,
+        "detail": detail if explanation else "",
+    }
+    response = render(request, "trace/link_error.html", context, status=status)
+    # The page follows the visitor's language (cookie or Accept-Language): never shared by a cache.
+    patch_cache_control(response, private=True, max_age=ERROR_MAX_AGE)
+    return response
 
 
 def _raw_path(request) -> str:
@@ -222,7 +224,17 @@ def resolve(request, **kwargs):
     try:
         link = digital_link.parse(_raw_path(request), request.META.get("QUERY_STRING", ""))
     except DigitalLinkError as exc:
-        return _problem(request, 400, _("Malformed GS1 Digital Link"), str(exc))
+        return _problem(
+            request,
+            400,
+            _("Malformed GS1 Digital Link"),
+            str(exc),
+            page_title=_("This is not a valid product code"),
+            explanation=_(
+                "The address does not follow the format of the codes printed on OCOP labels. Check that "
+                "the whole code was scanned, or type the address again."
+            ),
+        )
     batch = None
     if link.lot is not None:
         batch = Batch.objects.select_related("product").filter(gtin=link.gtin, lot=link.lot).first()
@@ -232,13 +244,25 @@ def resolve(request, **kwargs):
                 404,
                 _("Unknown lot"),
                 _("No batch %(lot)s of GTIN %(gtin)s.") % {"lot": link.lot, "gtin": link.gtin},
+                page_title=_("This batch is not on the platform"),
+                explanation=_(
+                    "No batch %(lot)s of the product with barcode %(gtin)s has been recorded. The label may "
+                    "come from another traceability system, or the batch has not been published yet."
+                )
+                % {"lot": link.lot, "gtin": link.gtin},
             )
         product = batch.product
     else:
         product = Product.objects.filter(gtin=link.gtin).first()
         if product is None:
             return _problem(
-                request, 404, _("Unknown GTIN"), _("No product has GTIN %(gtin)s.") % {"gtin": link.gtin}
+                request,
+                404,
+                _("Unknown GTIN"),
+                _("No product has GTIN %(gtin)s.") % {"gtin": link.gtin},
+                page_title=_("This product is not on the platform"),
+                explanation=_("No OCOP product with barcode %(gtin)s is recorded here.")
+                % {"gtin": link.gtin},
             )
     links = Links(request, link, product, batch)
     if _wants_linkset(request):
