@@ -17,6 +17,8 @@ REGISTRY_READERS = (
     Role.MINISTRY,
 )
 REGISTRY_EDITORS = (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.PRODUCER)
+# Every role: pages about one's own account (change password, "My account").
+EVERY_ROLE = tuple(Role.values)
 
 
 # The one superuser rule: a superuser passes every permission check (`has_role` and the predicates
