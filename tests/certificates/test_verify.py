@@ -3,6 +3,7 @@ the revocation made public, a replaced certificate pointing to the newer one, 40
 cache headers a CDN can honour; anonymous and signed-in alike."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -132,3 +133,18 @@ def test_query_count(client, django_assert_max_num_queries):
     make_certificate(NUMBER, status=CertificateStatus.REVOKED, revoked_on=dt.date(2026, 1, 1))
     with django_assert_max_num_queries(3):
         assert page(client, NUMBER).status_code == 200
+
+
+def test_fewer_stars_than_the_points_band_are_explained(client):
+    make_certificate(NUMBER, stars=4, points=Decimal("92.00"))
+    html = client.get(reverse("certificates:verify", args=[NUMBER]), HTTP_ACCEPT_LANGUAGE="en").text
+    assert (
+        "92 points reach the 5-star band, but a 5-star minimum was not met: the certificate is 4 stars."
+        in html
+    )
+
+
+def test_stars_within_the_points_band_need_no_explanation(client):
+    make_certificate(NUMBER, stars=4)  # 82.50 points: the 4-star band
+    html = client.get(reverse("certificates:verify", args=[NUMBER]), HTTP_ACCEPT_LANGUAGE="en").text
+    assert 'id="below-band"' not in html and "band" not in html

@@ -201,7 +201,7 @@ def test_anonymous_page_is_served_from_the_cache_until_a_step_is_recorded(
     batch = Batch.objects.create(product=product, producer=product.producer, gtin=product.gtin, lot="C1")
     url = reverse("trace:batch_public", args=[batch.gtin, batch.lot])
     first = client.get(url)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the certificate's status, part of the key
         again = client.get(url)
     assert again.content == first.content and "public" in again["Cache-Control"]
     producer_user = make_user(Role.PRODUCER, producer=product.producer)
@@ -265,3 +265,75 @@ def test_user_text_on_the_public_page_is_escaped(client, batch):
     body = client.get(url(batch)).content.decode()
     assert "<script>alert" not in body and "<b>" not in body
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+
+
+# ------------------------------------------------------------------ status first (issue 10)
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def head_of(html: str) -> str:
+    """The page's head: from the product name to the facts card."""
+    return html[html.index('id="product-name"') : html.index('class="card"')]
+
+
+def test_revoked_certificate_comes_first_and_the_stars_are_history(client, batch):
+    from django.core.cache import cache
+
+    cache.clear()
+    certificate(
+        batch.product,
+        status=CertificateStatus.REVOKED,
+        revoked_on=dt.date(2026, 3, 2),
+        revocation_ground="mark_misuse",
+    )
+    for address in (url(batch), reverse("trace:product_public", args=[batch.gtin])):
+        html = client.get(address, **EN).text
+        head = head_of(html)
+        assert 'data-rating="revoked"' in head and 'data-rating="current"' not in html
+        assert "4 star OCOP" not in html
+        said = head.index("OCOP certificate revoked on 02/03/2026")
+        assert said < head.index("Misuse of the OCOP mark") < head.index("Was rated 4★ OCOP until 02/03/2026")
+
+
+def test_expired_certificate_comes_first_and_the_stars_are_history(client, batch):
+    from django.core.cache import cache
+
+    cache.clear()
+    ended = dt.date.today() - dt.timedelta(days=3)
+    certificate(batch.product, expires_on=ended)  # still "valid" in the row: ocop_expire has not run
+    for address in (url(batch), reverse("trace:product_public", args=[batch.gtin])):
+        html = client.get(address, **EN).text
+        head = head_of(html)
+        day = ended.strftime("%d/%m/%Y")
+        assert 'data-rating="expired"' in head and "4 star OCOP" not in html
+        assert head.index(f"OCOP certificate expired on {day}") < head.index(f"Was rated 4★ OCOP until {day}")
+
+
+def test_no_certificate_in_force_shows_no_current_stars(client, batch):
+    certificate(batch.product, status=CertificateStatus.SUPERSEDED)
+    html = client.get(url(batch), **EN).text
+    assert 'data-rating="none"' in html and "No OCOP certificate in force." in html
+    assert "★" not in head_of(html)
+
+
+def test_valid_certificate_shows_the_stars_as_today(client, batch):
+    certificate(batch.product)
+    for address in (url(batch), reverse("trace:product_public", args=[batch.gtin])):
+        head = head_of(client.get(address, **EN).text)
+        assert 'data-rating="current"' in head and "★★★★" in head and "4 star OCOP" in head
+        assert "revoked" not in head and "expired" not in head and "Was rated" not in head
+
+
+def test_a_revocation_is_never_served_from_the_cached_page(client, batch):
+    """Revoking does not drop the trace cache; the key carries the certificate's status instead."""
+    from django.core.cache import cache
+
+    cache.clear()
+    cert = certificate(batch.product)
+    assert 'data-rating="current"' in client.get(url(batch), **EN).text
+    Certificate.objects.filter(pk=cert.pk).update(
+        status=CertificateStatus.REVOKED, revoked_on=dt.date.today(), revocation_ground="stopped"
+    )
+    html = client.get(url(batch), **EN).text
+    assert 'data-rating="revoked"' in html and 'data-rating="current"' not in html

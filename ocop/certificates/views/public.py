@@ -2,7 +2,8 @@
 
 - `/verify/<number>`: the QR code's target. A big status badge (valid, expired, revoked, replaced) and
   the facts; for a revoked certificate the revocation's date, ground, reason and decision (Art. 8: the
-  reason is public). An unknown number answers 404 with a search form.
+  reason is public); when the stars are fewer than the points' band, one sentence says a star-minimum mark
+  was missed. An unknown number answers 404 with a search form.
 - `/certificates/<number>/pdf`: the certificate's PDF, whatever its status (a watermark says when it is
   revoked or expired).
 - `/certificates/`: the public list, valid certificates by default.
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_safe
 
 from ocop.core.text import fold
 from ocop.core.views import page_of, public
+from ocop.criteria import sheets
 from ocop.places.models import Province
 
 from .. import pdf as certificate_pdfs
@@ -85,6 +87,24 @@ def _not_found(request, number: str = "") -> HttpResponse:
     return _cacheable(request, response)
 
 
+def below_band(certificate: Certificate) -> dict | None:
+    """When the certificate's stars are fewer than its points reach (the band of its dossier's criteria set,
+    the default bands without a dossier): the points, the band and the star level whose minimum marks were
+    not all met (one above the stars: stars are the lower of the band and the highest level fully met)."""
+    if certificate.points is None:
+        return None
+    set_id = ""
+    if certificate.dossier_id:
+        found = Certificate.objects.filter(pk=certificate.pk).values_list(
+            "dossier__sheet__criteria_set_id", flat=True
+        )
+        set_id = found.first() or ""
+    band = sheets.band_stars(set_id, certificate.points)
+    if band <= certificate.stars:
+        return None
+    return {"points": certificate.points, "band": band, "missed": certificate.stars + 1}
+
+
 @public
 @require_safe
 def verify(request, number: str):
@@ -97,6 +117,7 @@ def verify(request, number: str):
         "status": status,
         "status_label": CertificateStatus(status).label,
         "level": certificate_pdfs.decision_level(certificate),
+        "below_band": below_band(certificate),
         "newer": certificate.superseded_by if status == CertificateStatus.SUPERSEDED else None,
         "in_grace": status == CertificateStatus.VALID and certificate.expires_on < timezone.localdate(),
         "commune": certificate.producer.commune,

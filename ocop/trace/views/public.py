@@ -7,7 +7,13 @@
 - `trace/<gtin>/`: the product, its certificate and its latest batches.
 
 Small pages, no script, no external request; a fixed number of queries (three). Anonymous answers are
-`Cache-Control: public, max-age=300`; signed-in ones private (the header names the user)."""
+`Cache-Control: public, max-age=300`; signed-in ones private (the header names the user).
+
+The certificate's status comes first: the stars read as a current OCOP rating only while the product's
+certificate is in force (`certificates.services.display_status`, the same function `/verify/` uses);
+revoked or expired, the head says so and the stars are history. Revoking does not drop the batch page's
+cached copies (`certificates` may not call up into `trace`), so the cache key carries the certificate's
+id and status: a cache hit costs one query and never shows a revoked or expired certificate as valid."""
 
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from ocop.certificates.models import Certificate, CertificateStatus
-from ocop.certificates.services import display_status
+from ocop.certificates.services import display_status, in_force
 from ocop.core.views import public
 from ocop.registry.models import Product, ProductPhoto
 
@@ -103,17 +109,48 @@ def _quantities(doc: dict) -> str:
     return ", ".join(parts)
 
 
+def _current(certificates):
+    """The newest certificate not superseded among `certificates`, or None."""
+    return certificates.filter(~Q(status=CertificateStatus.SUPERSEDED)).order_by("-issued_on", "-id").first()
+
+
 def _certificate(product_id: int):
     """The product's current certificate (newest not superseded), or None."""
-    certificate = (
-        Certificate.objects.filter(product_id=product_id)
-        .filter(~Q(status=CertificateStatus.SUPERSEDED))
-        .order_by("-issued_on", "-id")
-        .first()
-    )
+    certificate = _current(Certificate.objects.filter(product_id=product_id))
     if certificate is None:
         return None, ""
     return certificate, display_status(certificate)
+
+
+def _certificate_of_batch(gtin14: str, lot: str) -> Certificate | None:
+    """The current certificate of the product of batch (gtin14, lot), in one query."""
+    return _current(Certificate.objects.filter(product__batches__gtin=gtin14, product__batches__lot=lot))
+
+
+def _status_token(certificate: Certificate | None) -> str:
+    """What of the certificate the cached page depends on: which one, and its status today."""
+    return f"cert:{certificate.pk}:{display_status(certificate)}" if certificate is not None else "cert:-"
+
+
+def headline(product, certificate: Certificate | None, status: str) -> dict:
+    """The head of a consumer page: status first, the stars current only while a certificate is in force.
+
+    `state` is "current" (stars as today), "revoked" (ground and date), "expired" (date) or "none" (a
+    rating on the product but no certificate in force: no stars shown); "" when there is nothing to say."""
+    if certificate is not None and in_force(certificate):
+        return {"state": "current", "stars": certificate.stars}
+    if certificate is not None and status == CertificateStatus.REVOKED:
+        return {
+            "state": "revoked",
+            "stars": certificate.stars,
+            "on": certificate.revoked_on,
+            "ground": certificate.get_revocation_ground_display(),
+        }
+    if certificate is not None and status == CertificateStatus.EXPIRED:
+        return {"state": "expired", "stars": certificate.stars, "on": certificate.expires_on}
+    if product.stars:
+        return {"state": "none"}
+    return {"state": ""}
 
 
 def _first_photo(product_ref: str):
@@ -132,10 +169,13 @@ def batch_public(request, gtin: str, lot: str):
     # (e.g. "signed out") that base.html would render into it.
     shared = not request.user.is_authenticated and len(query) <= pagecache.MAX_QUERY
     shared = shared and not len(messages.get_messages(request))
-    cache_key = pagecache.key(gtin14, lot, request.LANGUAGE_CODE, query) if shared else ""
+    certificate = _certificate_of_batch(gtin14, lot)
+    # Keyed on the certificate's status too: a revocation or an expiry is never served from a copy.
+    variant = f"{query}\n{_status_token(certificate)}"
+    cache_key = pagecache.key(gtin14, lot, request.LANGUAGE_CODE, variant) if shared else ""
     if shared and (content := cache.get(cache_key)) is not None:
         return _cacheable(request, HttpResponse(content))
-    response = _batch_page(request, gtin, lot)
+    response = _batch_page(request, gtin, lot, certificate)
     if not request.user.is_authenticated and not shared:
         patch_cache_control(response, private=True, max_age=0)
     if shared and response.status_code == 200:
@@ -143,7 +183,7 @@ def batch_public(request, gtin: str, lot: str):
     return response
 
 
-def _batch_page(request, gtin: str, lot: str):
+def _batch_page(request, gtin: str, lot: str, certificate: Certificate | None):
     batch = (
         Batch.objects.select_related("product", "producer__commune__province")
         .annotate(photo_id=_first_photo("product"))
@@ -154,7 +194,7 @@ def _batch_page(request, gtin: str, lot: str):
         raise Http404
     events = list(batch.events.filter(public=True).order_by("event_time", "id"))
     rows = timeline(events)
-    certificate, status = _certificate(batch.product_id)
+    status = display_status(certificate) if certificate is not None else ""
     context = {
         "batch": batch,
         "product": batch.product,
@@ -164,6 +204,7 @@ def _batch_page(request, gtin: str, lot: str):
         "certificate": certificate,
         "status": status,
         "status_label": CertificateStatus(status).label if status else "",
+        "headline": headline(batch.product, certificate, status),
         "name": batch.product.display_name(request.LANGUAGE_CODE),
         "photo_id": batch.photo_id,
     }
@@ -190,6 +231,7 @@ def product_public(request, gtin: str):
         "certificate": certificate,
         "status": status,
         "status_label": CertificateStatus(status).label if status else "",
+        "headline": headline(product, certificate, status),
         "name": product.display_name(request.LANGUAGE_CODE),
         "photo_id": product.photo_id,
     }
