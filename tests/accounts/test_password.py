@@ -184,3 +184,8 @@ def test_my_account_shows_name_role_scope_and_the_change_link(client, role):
     assert reverse("accounts:password_change") in page
     scope = user.producer or user.commune or user.province
     assert str(scope or "The whole country") in page
+
+
+def test_the_sign_in_page_offers_the_reset_in_vietnamese(client):
+    body = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Quên mật khẩu?" in body and reverse("accounts:password_reset") in body

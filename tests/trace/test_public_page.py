@@ -337,3 +337,17 @@ def test_a_revocation_is_never_served_from_the_cached_page(client, batch):
     )
     html = client.get(url(batch), **EN).text
     assert 'data-rating="revoked"' in html and 'data-rating="current"' not in html
+
+
+def test_the_revoked_headline_in_vietnamese(client, batch):
+    from django.core.cache import cache
+
+    cache.clear()
+    certificate(
+        batch.product,
+        status=CertificateStatus.REVOKED,
+        revoked_on=dt.date(2026, 3, 2),
+        revocation_ground="mark_misuse",
+    )
+    head = head_of(client.get(url(batch), HTTP_ACCEPT_LANGUAGE="vi").text)
+    assert "Giấy chứng nhận OCOP đã bị thu hồi ngày 02/03/2026" in head

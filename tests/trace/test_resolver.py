@@ -449,3 +449,18 @@ def test_control_characters_or_a_bare_slash_lot_never_redirect(client, lot):
     path = f"/01/{product.gtin}/10/{lot}"
     response = client.get(path, RAW_URI=path)
     assert response.status_code in (400, 404) and "Location" not in response
+
+
+def test_a_person_gets_a_page_in_their_language_with_the_right_status(client):
+    """Scanned by a phone: the site's page saying plainly what is wrong, the technical text one click further."""
+    product = make_product()
+    bad = product.gtin[:-1] + str((int(product.gtin[-1]) + 1) % 10)
+    response = client.get(f"/01/{bad}", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert response.status_code == 400 and "This is not a valid product code" in body
+    assert body.index("<details>") < body.index("check digit")  # the technical text only in the details
+    vi = client.get(f"/01/{bad}", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Đây không phải là mã sản phẩm hợp lệ" in vi
+    unknown = client.get(f"/01/{product.gtin}/10/NOPE", HTTP_ACCEPT_LANGUAGE="vi")
+    assert unknown.status_code == 404 and "Lô hàng này chưa có trên nền tảng" in unknown.content.decode()
+    assert "private" in unknown["Cache-Control"]
