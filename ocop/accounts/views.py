@@ -12,14 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
+from ocop.core.links import public_base_url
+
 from .access import EVERY_ROLE, role_required
-
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
-
-
-def public_base_url() -> str:
-    """Where the site is reached from outside, without a trailing slash."""
-    return (getattr(settings, "OCOP_PUBLIC_BASE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

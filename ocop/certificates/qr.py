@@ -8,10 +8,9 @@ import base64
 import io
 
 import segno
-from django.conf import settings
 from django.urls import reverse
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+from ocop.core.links import public_base_url
 
 
 def make(content: str) -> segno.QRCode:
@@ -29,11 +28,6 @@ def png_bytes(content: str, *, scale: int = 8, border: int = 4) -> bytes:
     buffer = io.BytesIO()
     make(content).save(buffer, kind="png", scale=scale, border=border)
     return buffer.getvalue()
-
-
-def public_base_url() -> str:
-    """Where the site is reached from outside, for addresses built without a request."""
-    return (getattr(settings, "OCOP_PUBLIC_BASE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
 
 
 def verify_url(number: str, request=None) -> str:

@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ocop.accounts.models import Role, User
+from ocop.core.links import public_url
 
 from .models import CouncilMember, Dossier
 
@@ -86,7 +87,7 @@ def _language(user) -> str:
 
 def _link(dossier) -> str:
     path = reverse("evaluation:dossier_detail", args=[dossier.pk])
-    return settings.OCOP_PUBLIC_BASE_URL.rstrip("/") + path
+    return public_url(path)
 
 
 def render_mail(dossier, action: str, user) -> tuple[str, str]:

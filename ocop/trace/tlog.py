@@ -28,6 +28,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
+from ocop.core.links import public_base_url
+
 from . import merkle
 from .models import Checkpoint, Event, LogNode
 
@@ -185,8 +187,7 @@ def origin() -> str:
     configured = getattr(settings, "OCOP_TLOG_ORIGIN", None)
     if configured:
         return configured
-    base = getattr(settings, "OCOP_PUBLIC_BASE_URL", "") or "http://localhost"
-    return f"{urlsplit(base).netloc or 'localhost'}/transparency"
+    return f"{urlsplit(public_base_url()).netloc or 'localhost'}/transparency"
 
 
 def key_file() -> Path:

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 
 from ocop.accounts.models import Role
 from ocop.certificates.models import Certificate, CertificateStatus
+from ocop.core.links import public_base_url
 from ocop.evaluation import checklist
 from ocop.evaluation.models import DocumentKind, Dossier, RoundKind
 from ocop.evaluation.services import rounds as round_svc
@@ -216,7 +217,7 @@ def test_dossier_from_filing_to_verified_certificate(page, sign_in, live_server,
     else:  # pragma: no cover - without poppler the printed address is what the QR holds (see test_pdf)
         from ocop.certificates import qr
 
-        assert url == qr.verify_url(certificate.number).replace(qr.public_base_url(), live_server.url)
+        assert url == qr.verify_url(certificate.number).replace(public_base_url(), live_server.url)
     assert url.startswith(live_server.url + "/verify/")
 
     page.goto(url)
