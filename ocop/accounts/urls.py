@@ -9,6 +9,8 @@ from .access import EVERY_ROLE, role_required
 app_name = "accounts"
 urlpatterns = [
     path("", views.account, name="account"),
+    path("people/", views.people, name="people"),
+    path("people/<int:pk>/", views.person, name="person"),
     path(
         "login/",
         public(
