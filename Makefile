@@ -23,8 +23,10 @@ demo: migrate
 	$(PY) manage.py ocop_demo --if-empty
 
 # Serves on http://127.0.0.1:$(PORT) with the background worker beside it (imports, e-mail).
+# QR codes and e-mail links point at the address served here, unless OCOP_PUBLIC_BASE_URL is already set.
+run: export OCOP_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: demo
-	@echo "OCOP: http://127.0.0.1:$(PORT)  (demo accounts: see README)"
+	@echo "OCOP: http://127.0.0.1:$(PORT)  (demo accounts: see README; public address $$OCOP_PUBLIC_BASE_URL)"
 	$(PY) manage.py ocop_expire --schedule
 	$(PY) manage.py db_worker --interval 1 --no-reload & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \

@@ -3,6 +3,8 @@ Link (`https://<host>/01/<gtin14>/10/<lot>`, with `?17=YYMMDD` when the batch ha
 product name, its stars, the lot and the dates, printed in Vietnamese as the labelling rules require
 (Decree 43/2017/NĐ-CP: "Hạn sử dụng", "Ngày sản xuất").
 
+One label's content is built once (`label_context`, template trace/_label.html) for the PDF sheet and
+for the web page's preview (`preview_context`, the same QR code as inline SVG).
 `render_labels(batch, base_url, size, count)` is pure (no request): the HTML page through WeasyPrint with
 DejaVu fonts and the QR code inline as an SVG data URI (ocop.certificates.qr); nothing is fetched.
 """
@@ -14,11 +16,14 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from ocop.certificates import qr
 
 from . import digital_link
 
+# The bounds of a sheet's count: check() enforces them, the label form shows them.
+MIN_COUNT = 1
 MAX_COUNT = 200
 
 
@@ -59,8 +64,8 @@ class LabelError(ValueError):
 def check(size: str, count: int) -> LabelSize:
     if size not in SIZES:
         raise LabelError(f"Unknown label size {size!r}: choose one of {', '.join(SIZES)}.")
-    if not 1 <= count <= MAX_COUNT:
-        raise LabelError(f"A sheet has between 1 and {MAX_COUNT} labels, not {count}.")
+    if not MIN_COUNT <= count <= MAX_COUNT:
+        raise LabelError(f"A sheet has between {MIN_COUNT} and {MAX_COUNT} labels, not {count}.")
     return SIZES[size]
 
 
@@ -70,12 +75,11 @@ def label_uri(batch, base_url: str) -> str:
     return digital_link.build(host, batch.gtin, lot=batch.lot, expiry=batch.expires_on)
 
 
-def labels_context(batch, base_url: str, size: str, count: int) -> dict:
-    layout = check(size, count)
+def label_context(batch, base_url: str) -> dict:
+    """What one label shows (trace/_label.html): the QR code of the Digital Link and the texts."""
     uri = label_uri(batch, base_url)
     product = batch.product
     stars = product.stars or 0
-    pages = [range(start, min(start + layout.per_page, count)) for start in range(0, count, layout.per_page)]
     return {
         "batch": batch,
         "product": product,
@@ -84,6 +88,23 @@ def labels_context(batch, base_url: str, size: str, count: int) -> dict:
         "qr": qr.svg_data_uri(uri, scale=4, border=4),
         "star_glyphs": "★" * stars,
         "stars": stars,
+    }
+
+
+def preview_context(batch, base_url: str) -> dict:
+    """One label for a web page: the same content, the QR code as inline SVG markup."""
+    context = label_context(batch, base_url)
+    svg = qr.make(context["uri"]).svg_inline(scale=4, border=4, svgclass="label-qr", title=context["uri"])
+    # segno writes the markup itself: only path data and the title, which it XML-escapes.
+    context["qr_svg"] = mark_safe(svg)  # noqa: S308
+    return context
+
+
+def labels_context(batch, base_url: str, size: str, count: int) -> dict:
+    layout = check(size, count)
+    pages = [range(start, min(start + layout.per_page, count)) for start in range(0, count, layout.per_page)]
+    return {
+        **label_context(batch, base_url),
         "layout": layout,
         "size": size,
         "count": count,
@@ -93,7 +114,7 @@ def labels_context(batch, base_url: str, size: str, count: int) -> dict:
 
 
 def labels_html(batch, base_url: str, size: str, count: int) -> str:
-    return render_to_string("trace/labels_pdf.html", labels_context(batch, base_url, size, count))
+    return render_to_string("trace/labels_sheet.html", labels_context(batch, base_url, size, count))
 
 
 def render_labels(batch, base_url: str, size: str = DEFAULT_SIZE, count: int | None = None) -> bytes:

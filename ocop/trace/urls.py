@@ -17,6 +17,7 @@ urlpatterns = [
     path("01/", resolver.resolve, name="dl_empty"),
     path("01/<path:rest>", resolver.resolve, name="dl_malformed"),
     path(".well-known/gs1resolver", resolver.resolver_description, name="gs1resolver"),
+    path("trace/batches/<int:pk>/labels/", labels.batch_labels_page, name="batch_labels_page"),
     path("trace/batches/<int:pk>/labels.pdf", labels.batch_labels, name="batch_labels"),
     # The EPCIS 2.0 REST binding (the eventID in /epcis/events/{eventID} is URL-encoded).
     path("epcis/capture", epcis.capture, name="epcis_capture"),

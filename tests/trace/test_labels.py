@@ -10,6 +10,8 @@ import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import number_format
 from pypdf import PdfReader
 from stdnum import ean
 
@@ -214,3 +216,108 @@ def test_label_text_is_escaped():
     assert "<script>" not in html and "<i>" not in html
     assert "&lt;script&gt;alert(&quot;n&quot;)&lt;/script&gt;" in html
     assert "&lt;i&gt;&quot;x&#x27;&amp;" in html
+
+
+# ------------------------------------------------------------------------------- the label page
+
+
+def page_url(batch, **query):
+    base = reverse("trace:batch_labels_page", args=[batch.pk])
+    return base + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def svg_qr_text(svg: str, tmp_path) -> str:
+    """What a scanner reads in the page's inline SVG (the modules drawn onto an image, then zxing-cpp)."""
+    import re
+
+    import zxingcpp
+    from PIL import Image, ImageDraw
+
+    width = int(re.search(r'width="(\d+)"', svg)[1])
+    scale = float(re.search(r"scale\((\d+)\)", svg)[1])
+    image = Image.new("L", (width, width), 255)
+    draw = ImageDraw.Draw(image)
+    path = re.search(r' d="([^"]+)"', svg)[1]
+    x = y = 0.0
+    for command, dx, dy in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", path):
+        if command == "M":
+            x, y = float(dx), float(dy)
+        elif command == "m":
+            x, y = x + float(dx), y + float(dy)
+        else:
+            draw.rectangle(
+                [x * scale, (y - 0.5) * scale, (x + float(dx)) * scale - 1, (y + 0.5) * scale - 1], fill=0
+            )
+            x += float(dx)
+    (code,) = zxingcpp.read_barcodes(image.resize((width * 3, width * 3), Image.NEAREST))
+    return code.text
+
+
+def test_batch_page_links_to_the_label_page(client_of):
+    batch = make_batch()
+    response = client_of(make_user(Role.PRODUCER, producer=batch.producer)).get(
+        reverse("trace:batch_detail", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert f'href="{page_url(batch)}"' in response.content.decode()
+
+
+def test_label_page_shows_the_form_and_a_preview_with_the_pdf_qr(client_of, settings, tmp_path):
+    settings.OCOP_PUBLIC_BASE_URL = "https://ocop.tayninh.gov.vn"
+    batch = make_batch()
+    client = client_of(make_user(Role.PRODUCER, producer=batch.producer))
+    response = client.get(page_url(batch), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'method="get"' in html and 'name="count"' in html and f'max="{labels.MAX_COUNT}"' in html
+    for key, layout in labels.SIZES.items():
+        assert f'value="{key}"' in html
+        with translation.override("en"):
+            dimensions = f"{number_format(layout.width_mm, 1)} × {number_format(layout.height_mm, 1)} mm"
+        assert dimensions in html
+    preview = html.split('id="label-preview">', 1)[1].split("</section>", 1)[0]
+    assert "Số lô: <b>L26-01/A</b>" in preview and "HSD: 31/12/2026" in preview and NAME in preview
+    expected = f"https://ocop.tayninh.gov.vn/01/{batch.gtin}/10/L26-01%2FA?17=261231"
+    svg = preview[preview.index("<svg") : preview.index("</svg>") + 6]
+    assert svg_qr_text(svg, tmp_path) == expected
+    pdf = client.get(url(batch, size="large", count=1)).content
+    assert decoded_qr_codes(pdf, tmp_path) == [expected]
+
+
+def test_label_page_sends_valid_choices_to_the_pdf(client_of):
+    batch = make_batch()
+    client = client_of(make_user(Role.PRODUCER, producer=batch.producer))
+    response = client.get(page_url(batch, size="small", count=7, pdf=1), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    assert response["Location"] == url(batch, size="small", count=7)
+    preview = client.get(page_url(batch, size="large", count=3), HTTP_ACCEPT_LANGUAGE="en")
+    assert preview.status_code == 200
+    assert f"width: {labels.SIZES['large'].width_mm}mm" in preview.content.decode()
+
+
+@pytest.mark.parametrize("count", ["0", "201", "many", ""])
+def test_label_page_out_of_range_count_gets_the_message(client_of, count):
+    batch = make_batch()
+    client = client_of(make_user(Role.PRODUCER, producer=batch.producer))
+    response = client.get(page_url(batch, size="medium", count=count, pdf=1), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Enter a number of labels from 1 to 200." in response.content.decode()
+    assert 'class="errorlist' in response.content.decode()
+
+
+def test_label_page_unknown_size_gets_the_message(client_of):
+    batch = make_batch()
+    client = client_of(make_user(Role.PRODUCER, producer=batch.producer))
+    response = client.get(page_url(batch, size="huge", count=3), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Choose small, medium or large." in response.content.decode()
+
+
+def test_label_page_follows_the_pdf_access_rule(client_of):
+    batch = make_batch()
+    home = batch.producer.commune
+    assert client_of(make_user(Role.COMMUNE_OFFICER, commune=home)).get(page_url(batch)).status_code == 200
+    assert client_of(make_user(Role.PRODUCER)).get(page_url(batch)).status_code == 404
+    outsider = make_user(Role.COMMUNE_OFFICER, commune=other_commune(home))
+    assert client_of(outsider).get(page_url(batch)).status_code == 404
+    for role in (Role.COUNCIL_MEMBER, Role.MINISTRY):
+        assert client_of(make_user(role)).get(page_url(batch)).status_code == 403
