@@ -9,13 +9,33 @@ from ..models import DocumentKind, RequestType, Round, RoundStatus
 from .library import UploadForm
 
 
-class OpenDossierForm(forms.Form):
-    round = forms.ModelChoiceField(label=_("Round"), queryset=Round.objects.none())
-    request_type = forms.ChoiceField(label=_("Request type"), choices=RequestType.choices)
+class OfferedChoiceField(forms.ChoiceField):
+    """A choice among the offered ones; a refused one (a forged post) is refused with its reason."""
 
-    def __init__(self, *args, province_id, **kwargs):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refused: dict[str, str] = {}
+
+    def validate(self, value):
+        if value in self.refused:
+            raise forms.ValidationError(self.refused[value], code="refused")
+        super().validate(value)
+
+
+class OpenDossierForm(forms.Form):
+    """Offers only the request types `services.dossiers.request_types_for` allows (`offers`)."""
+
+    round = forms.ModelChoiceField(label=_("Round"), queryset=Round.objects.none())
+    request_type = OfferedChoiceField(label=_("Request type"), choices=RequestType.choices)
+
+    def __init__(self, *args, province_id, offers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["round"].queryset = Round.objects.filter(province_id=province_id, status=RoundStatus.OPEN)
+        field = self.fields["request_type"]
+        field.choices = [(o.value, o.label) for o in offers if not o.refused]
+        field.refused = {o.value: o.refused for o in offers if o.refused}
+        if len(field.choices) == 1:
+            field.initial = field.choices[0][0]
 
 
 class Form01(forms.Form):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -222,31 +222,70 @@ def window_warning(info: WindowInfo | None) -> str:
     }
 
 
-def _check_certificate(product: Product, request_type: str) -> None:
-    if request_type == RequestType.FIRST:
-        return
-    info = reevaluation_window(product)
+MAX_STARS = 5
+
+
+class RequestTypeOffer(NamedTuple):
+    """One request type on the opening page: offered when `refused` is empty, else the reason why not."""
+
+    value: str
+    label: str
+    refused: str
+
+
+def request_types_for(product: Product, today: dt.date | None = None) -> list[RequestTypeOffer]:
+    """The request types the product's state allows (Art. 7), each refused one with its reason in plain
+    words. The one rule used by the opening page and by `open_dossier`: a first evaluation only without a
+    certificate in force; a re-evaluation only with a valid certificate inside (or late in) its window; an
+    upgrade only with a certificate in force below the highest rating."""
+    info = reevaluation_window(product, today)
+    in_force = info is not None and info.state != "expired"
+    refused: dict[str, str] = {}
+    if in_force:
+        assert info is not None
+        refused[RequestType.FIRST] = _(
+            "Not offered: certificate %(number)s (%(stars)s★) is in force until %(expires)s; a first "
+            "evaluation is only for a product without a certificate in force."
+        ) % {
+            "number": info.certificate.number,
+            "stars": info.certificate.stars,
+            "expires": info.certificate.expires_on.strftime("%d/%m/%Y"),
+        }
+    none = _("An upgrade or a re-evaluation needs a valid OCOP certificate for this product; there is none.")
     if info is None:
-        raise ValidationError(
-            _("An upgrade or a re-evaluation needs a valid OCOP certificate for this product; there is none.")
+        refused[RequestType.REEVALUATION] = none
+        refused[RequestType.UPGRADE] = none
+    elif info.state == "early":
+        refused[RequestType.REEVALUATION] = _(
+            "Too early: a re-evaluation can be filed from %(opens)s to %(closes)s "
+            "(certificate expires on %(expires)s)."
+        ) % {
+            "opens": info.opens.strftime("%d/%m/%Y"),
+            "closes": info.closes.strftime("%d/%m/%Y"),
+            "expires": info.certificate.expires_on.strftime("%d/%m/%Y"),
+        }
+    elif info.state == "expired":
+        refused[RequestType.REEVALUATION] = _(
+            "The certificate has expired; file a first evaluation instead of a re-evaluation."
         )
-    if request_type == RequestType.REEVALUATION:
-        if info.state == "early":
-            raise ValidationError(
-                _(
-                    "Too early: a re-evaluation can be filed from %(opens)s to %(closes)s "
-                    "(certificate expires on %(expires)s)."
-                )
-                % {
-                    "opens": info.opens.strftime("%d/%m/%Y"),
-                    "closes": info.closes.strftime("%d/%m/%Y"),
-                    "expires": info.certificate.expires_on.strftime("%d/%m/%Y"),
-                }
-            )
-        if info.state == "expired":
-            raise ValidationError(
-                _("The certificate has expired; file a first evaluation instead of a re-evaluation.")
-            )
+    if info is not None and not in_force:
+        refused[RequestType.UPGRADE] = _(
+            "The certificate has expired; file a first evaluation instead of an upgrade."
+        )
+    elif info is not None and info.certificate.stars >= MAX_STARS:
+        refused[RequestType.UPGRADE] = _(
+            "Not offered: certificate %(number)s already has %(stars)s★, the highest rating; there is "
+            "nothing to upgrade to."
+        ) % {"number": info.certificate.number, "stars": info.certificate.stars}
+    return [
+        RequestTypeOffer(value, str(label), refused.get(value, "")) for value, label in RequestType.choices
+    ]
+
+
+def _check_request_type(product: Product, request_type: str) -> None:
+    for offer in request_types_for(product):
+        if offer.value == request_type and offer.refused:
+            raise ValidationError(offer.refused, code="request_type_refused")
 
 
 def _latest(product: Product) -> Dossier | None:
@@ -287,7 +326,7 @@ def open_dossier(user: User, product: Product, round_: Round, request_type: str)
         raise ValidationError(
             _("This product already has a dossier in progress; finish or withdraw it first.")
         )
-    _check_certificate(product, request_type)
+    _check_request_type(product, request_type)
     try:
         sheet = sa.sheet_for(product)
     except sa.SheetUnavailable as exc:

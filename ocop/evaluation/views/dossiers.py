@@ -143,7 +143,10 @@ def dossier_open(request, product_pk: int):
     )
     if not ds.can_file_for(request.user, product.producer):
         raise PermissionDenied
-    form = OpenDossierForm(request.POST or None, province_id=product.producer.commune.province_id)
+    offers = ds.request_types_for(product)
+    form = OpenDossierForm(
+        request.POST or None, province_id=product.producer.commune.province_id, offers=offers
+    )
     info = ds.reevaluation_window(product)
     if request.method == "POST" and form.is_valid():
         try:
@@ -165,7 +168,14 @@ def dossier_open(request, product_pk: int):
     return render(
         request,
         "evaluation/dossier_open.html",
-        {"product": product, "form": form, "window": info, "open_dossier": open_dossier},
+        {
+            "product": product,
+            "form": form,
+            "window": info,
+            "open_dossier": open_dossier,
+            "offered": any(not o.refused for o in offers),
+            "refused": [o for o in offers if o.refused],
+        },
     )
 
 
@@ -278,6 +288,8 @@ def dossier_detail(request, pk: int):
         "form02_parts": _form02_rows(dossier),
         "form01_rows": _form01_rows(dossier),
         "needs_samples": checklist.needs_samples(ds.group_code(dossier.product)),
+        # Art. 5: submitted after the round's cut-off, the dossier falls into the province's next round.
+        "past_round_cutoff": editable and today > dossier.round.commune_cutoff,
     }
     return render(request, "evaluation/dossier_detail.html", context)
 
