@@ -85,3 +85,11 @@ def test_the_pages_ask_first_and_deny_the_others(client_of):
     assert Client().get(reverse("accounts:people")).status_code == 302
     stranger = make_user(Role.PROVINCE_OFFICER, province_id=elsewhere_commune(here).province_id)
     assert client_of(stranger).get(reverse("accounts:person", args=[clerk.pk])).status_code == 404
+
+
+def test_the_accounts_page_speaks_vietnamese(client_of):
+    here = commune()
+    officer = make_user(Role.PROVINCE_OFFICER, province_id=here.province_id)
+    clerk = make_user(Role.COMMUNE_OFFICER, commune=here)
+    page = client_of(officer).get(reverse("accounts:person", args=[clerk.pk]), HTTP_ACCEPT_LANGUAGE="vi")
+    assert "Ngừng kích hoạt tài khoản này" in page.content.decode()
