@@ -38,7 +38,9 @@ def manageable_by(officer: User) -> QuerySet[User]:
 def set_active(officer: User, account: User, active: bool, *, reason: str) -> User:
     """Deactivate (the holder can no longer sign in, and an open session ends at its next request) or
     reactivate an account, with the reason on the audit record."""
-    current = manageable_by(officer).select_for_update().filter(pk=account.pk).first()
+    # Only the account row is locked (the scope joins communes and producers, which PostgreSQL cannot lock
+    # on the nullable side of an outer join).
+    current = manageable_by(officer).select_for_update(of=("self",)).filter(pk=account.pk).first()
     if current is None:
         raise PermissionDenied(_("You are not allowed to do this."))
     reason = (reason or "").strip()
