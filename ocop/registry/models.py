@@ -189,10 +189,6 @@ class ProductStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-class ProductQuerySet(ProducerScopedQuerySet):
-    pass
-
-
 def product_set_choices():
     return [(ps.code, f"{ps.code} — {ps.name_vi}") for ps in product_sets(CURRENT_SET).values()]
 
@@ -240,7 +236,7 @@ class Product(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ProductQuerySet.as_manager()
+    objects = ProducerScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("product")
